@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Idempotent set-up: a project-local virtual environment with zkanchor installed
+# (editable, with test extras) and the pinned npm toolchain (solc-js, snarkjs, circom2,
+# circomlibjs, anvil). Each step re-runs only when its inputs changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; raise SystemExit(sys.version_info < (3, 11))' 2>/dev/null; then
+  say "zkanchor needs Python >= 3.11 (found: $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11"
+  exit 2
+fi
+command -v node >/dev/null || { say "zkanchor needs Node.js (>= 18) and npm for the Solidity compiler"; exit 2; }
+
+mkdir -p .cache
+stamp() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating the virtual environment in .venv"
+  "$PYTHON" -m venv .venv
+fi
+py_stamp=$(stamp pyproject.toml setup.py zkanchor/native/*.c zkanchor/native/*.h)
+if [ "$(cat .cache/pip.stamp 2>/dev/null)" != "$py_stamp" ] || ! .venv/bin/python -c 'import zkanchor' 2>/dev/null; then
+  say "installing zkanchor and its Python dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  echo "$py_stamp" > .cache/pip.stamp
+fi
+
+npm_stamp=$(stamp package.json package-lock.json)
+if [ "$(cat .cache/npm.stamp 2>/dev/null)" != "$npm_stamp" ] || [ ! -d node_modules/solc ]; then
+  say "installing the pinned npm toolchain (solc, snarkjs, circom2, circomlibjs, anvil)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$npm_stamp" > .cache/npm.stamp
+fi

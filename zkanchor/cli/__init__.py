@@ -1,0 +1,1 @@
+"""The ``zkanchor`` command line: a thin layer over the Python API."""
