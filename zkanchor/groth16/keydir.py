@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..fileio import atomic_write_bytes, read_bytes, read_json, write_json
 from ..r1cs import R1CS
-from ..r1cs.circom_r1cs import parse_r1cs
+from ..r1cs.circom_r1cs import decode_r1cs
 from .generator import TOXIC_WASTE_WARNING
 from .keyfile import load_proving_key, save_proving_key
 from .keys import ProvingKey, VerificationKey
@@ -80,7 +80,7 @@ def load_keydir(path: str | os.PathLike) -> KeyDir:
         raise InputError(f"{str(path)!r} is not a complete key directory (no {SETUP_INFO}; was setup interrupted?)")
     read_json(path / SETUP_INFO, "setup info")
     r1cs_bytes = read_bytes(path / CIRCUIT, "circuit")
-    r1cs = parse_r1cs(r1cs_bytes, f"circuit {str(path / CIRCUIT)!r}")
+    r1cs = decode_r1cs(r1cs_bytes, f"circuit {str(path / CIRCUIT)!r}")
     pk, bound_hash = load_proving_key(path / PROVING_KEY)
     digest = hashlib.sha256(r1cs_bytes).digest()
     if bound_hash != digest:

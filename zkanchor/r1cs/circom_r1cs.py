@@ -1,0 +1,286 @@
+"""Read and write circom's binary ``.r1cs`` files (iden3 r1csfile format, version 1).
+
+Layout (all integers little-endian): magic ``r1cs``, u32 version = 1, u32 number of
+sections, then for each section u32 type, u64 byte size and its content, in any order.
+
+- section 1, header: u32 n8 (bytes per field element, 32 here), the prime (n8 bytes),
+  u32 nWires, u32 nPubOut, u32 nPubIn, u32 nPrvIn, u64 nLabels, u32 mConstraints;
+- section 2, constraints: for each constraint A, B then C, each as u32 nTerms followed
+  by nTerms pairs (u32 wire id, n8-byte coefficient), ids ascending;
+- section 3, wire -> label map: one u64 per wire;
+- sections 4 and 5 hold circom's PLONK custom gates; other types are ignored.
+
+Coefficients are stored in *standard* form, not Montgomery form: checked against
+circom 2.2.3 output, where ``-x`` appears as the bytes of ``R - 1`` and small
+coefficients as ``R - 3``, ``R - 5``..., and against ``snarkjs r1cs export json``.
+
+The generic container helpers (``parse_sections``, ``pack_sections``, ...) are shared
+with the ``.wtns`` module.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+from zkanchor.bn254.constants import R
+from zkanchor.errors import FormatError, InputError
+from zkanchor.fileio import atomic_write_bytes, read_bytes
+from zkanchor.r1cs.system import R1CS, find_problem
+
+N8 = 32  # bytes per BN254 scalar-field element
+_U32 = struct.Struct("<I")
+_SECTION_HEAD = struct.Struct("<IQ")
+_HEADER_COUNTS = struct.Struct("<IIIIQI")
+_HEADER_SIZE = 4 + N8 + _HEADER_COUNTS.size
+_MAX_U32 = (1 << 32) - 1
+
+SECTION_HEADER, SECTION_CONSTRAINTS, SECTION_MAP = 1, 2, 3
+SECTION_CUSTOM_GATES_LIST, SECTION_CUSTOM_GATES_USES = 4, 5
+
+Sections = dict[int, list[tuple[int, int]]]
+
+
+# -- generic iden3 binary container -------------------------------------------------
+
+
+def write_file(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` atomically (zkanchor.fileio: temp file + rename); InputError if impossible."""
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as e:
+        raise InputError(f"cannot write {os.fspath(path)}: {e.strerror or e}") from None
+
+
+def parse_sections(data: bytes, magic: bytes, version: int, source: str) -> Sections:
+    """Check magic and version of an iden3 binary file and locate its sections.
+
+    Returns section type -> list of (content offset, content size); raises FormatError
+    for a wrong magic or version, a cut-off section, or trailing bytes.
+    """
+    kind = magic.decode()
+    if not data:
+        raise FormatError(f"{source}: the file is empty, not a .{kind} file")
+    if data[:4] != magic[: len(data[:4])]:
+        raise FormatError(f"{source}: bad magic {bytes(data[:4])!r}, this is not a .{kind} file")
+    if len(data) < 12:
+        raise FormatError(
+            f"{source}: truncated: {len(data)} bytes, shorter than the 12-byte preamble"
+        )
+    (got_version,) = _U32.unpack_from(data, 4)
+    if got_version != version:
+        raise FormatError(
+            f"{source}: unsupported .{kind} version {got_version} (only version {version} is supported)"
+        )
+    (n_sections,) = _U32.unpack_from(data, 8)
+    sections: Sections = {}
+    pos = 12
+    for k in range(n_sections):
+        if pos + _SECTION_HEAD.size > len(data):
+            raise FormatError(
+                f"{source}: truncated: the header of section {k + 1} of {n_sections} is cut off"
+            )
+        stype, size = _SECTION_HEAD.unpack_from(data, pos)
+        pos += _SECTION_HEAD.size
+        if size > len(data) - pos:
+            raise FormatError(
+                f"{source}: truncated section {stype}: it declares {size} bytes "
+                f"but only {len(data) - pos} remain"
+            )
+        sections.setdefault(stype, []).append((pos, size))
+        pos += size
+    if pos != len(data):
+        raise FormatError(f"{source}: {len(data) - pos} unexpected bytes after the last section")
+    return sections
+
+
+def unique_section(sections: Sections, stype: int, source: str, what: str) -> tuple[int, int]:
+    """The (offset, size) of the one section of type ``stype``; FormatError if missing or repeated."""
+    found = sections.get(stype)
+    if not found:
+        raise FormatError(f"{source}: the {what} section ({stype}) is missing")
+    if len(found) > 1:
+        raise FormatError(f"{source}: the {what} section ({stype}) appears {len(found)} times")
+    return found[0]
+
+
+def pack_sections(magic: bytes, version: int, sections: list[tuple[int, bytes]]) -> bytes:
+    """Assemble an iden3 binary file from (type, content) pairs, in the given order."""
+    parts = [magic, _U32.pack(version), _U32.pack(len(sections))]
+    for stype, content in sections:
+        parts.append(_SECTION_HEAD.pack(stype, len(content)))
+        parts.append(content)
+    return b"".join(parts)
+
+
+def read_field_header(
+    data: bytes, offset: int, size: int, source: str, what: str
+) -> tuple[int, int]:
+    """Read ``u32 n8`` and the prime at ``offset``; FormatError unless they are BN254's.
+
+    Returns (n8, position after the prime).
+    """
+    if size < 4:
+        raise FormatError(f"{source}: truncated {what} section: no room for the field size")
+    (n8,) = _U32.unpack_from(data, offset)
+    if n8 == 0 or n8 % 8:
+        raise FormatError(f"{source}: the field element size {n8} is not a positive multiple of 8")
+    if n8 > size - 4:
+        raise FormatError(f"{source}: the {what} section is too short to hold a {n8}-byte prime")
+    prime = int.from_bytes(data[offset + 4 : offset + 4 + n8], "little")
+    if prime != R:
+        raise FormatError(
+            f"{source}: the prime {prime} is not BN254's scalar field order; "
+            "zkanchor supports only BN254 (circom -p bn128)"
+        )
+    if n8 != N8:
+        raise FormatError(f"{source}: field elements take {n8} bytes, BN254 needs {N8}")
+    return n8, offset + 4 + n8
+
+
+# -- .r1cs ----------------------------------------------------------------------------
+
+
+def _parse_constraints(
+    data: bytes, start: int, size: int, n_wires: int, m: int, source: str
+) -> list[tuple[dict[int, int], dict[int, int], dict[int, int]]]:
+    # Hot loop for large circuits: locals only, one bounds check per linear combination.
+    unpack = _U32.unpack_from
+    from_bytes = int.from_bytes
+    end = start + size
+    pos = start
+    step = 4 + N8
+    constraints = []
+    for k in range(m):
+        lcs = []
+        for part in "ABC":
+            if pos + 4 > end:
+                raise FormatError(
+                    f"{source}: truncated constraints section (2): constraint {k} of {m} is cut off"
+                )
+            (n_terms,) = unpack(data, pos)
+            pos += 4
+            if n_terms * step > end - pos:
+                raise FormatError(
+                    f"{source}: truncated constraints section (2): constraint {k} of {m} is cut off"
+                )
+            lc: dict[int, int] = {}
+            for _ in range(n_terms):
+                (wire,) = unpack(data, pos)
+                coeff = from_bytes(data[pos + 4 : pos + step], "little")
+                pos += step
+                if wire >= n_wires:
+                    raise FormatError(
+                        f"{source}: constraint {k} ({part}) uses wire index {wire}, "
+                        f"out of range for {n_wires} wires"
+                    )
+                if coeff >= R:
+                    raise FormatError(
+                        f"{source}: constraint {k} ({part}) has a coefficient for wire {wire} "
+                        "that is not below the prime"
+                    )
+                if wire in lc:
+                    raise FormatError(f"{source}: constraint {k} ({part}) lists wire {wire} twice")
+                lc[wire] = coeff
+            lcs.append(lc)
+        constraints.append((lcs[0], lcs[1], lcs[2]))
+    if pos != end:
+        raise FormatError(
+            f"{source}: the constraints section (2) has {end - pos} bytes left over after {m} constraints"
+        )
+    return constraints
+
+
+def decode_r1cs(data: bytes, source: str = "r1cs data") -> R1CS:
+    """Parse the bytes of a ``.r1cs`` file; FormatError (one sentence) on any defect."""
+    data = bytes(data)
+    sections = parse_sections(data, b"r1cs", 1, source)
+    if SECTION_CUSTOM_GATES_LIST in sections or SECTION_CUSTOM_GATES_USES in sections:
+        raise FormatError(
+            f"{source}: the circuit uses circom custom gates (PLONK only); Groth16 needs a plain R1CS"
+        )
+    off, size = unique_section(sections, SECTION_HEADER, source, "header")
+    _, pos = read_field_header(data, off, size, source, "header")
+    if size != _HEADER_SIZE:
+        raise FormatError(
+            f"{source}: the header section (1) has {size} bytes, expected {_HEADER_SIZE}"
+        )
+    n_wires, n_pub_out, n_pub_in, n_prv_in, n_labels, m = _HEADER_COUNTS.unpack_from(data, pos)
+    if n_wires < 1 + n_pub_out + n_pub_in + n_prv_in:
+        raise FormatError(
+            f"{source}: the header declares {n_wires} wires, fewer than 1 + {n_pub_out} outputs "
+            f"+ {n_pub_in} public inputs + {n_prv_in} private inputs"
+        )
+    off, size = unique_section(sections, SECTION_CONSTRAINTS, source, "constraints")
+    constraints = _parse_constraints(data, off, size, n_wires, m, source)
+    wire_to_label = None
+    if SECTION_MAP in sections:
+        off, size = unique_section(sections, SECTION_MAP, source, "wire-to-label map")
+        if size != 8 * n_wires:
+            raise FormatError(
+                f"{source}: the wire-to-label map section (3) has {size} bytes, "
+                f"expected 8 per wire ({8 * n_wires})"
+            )
+        wire_to_label = list(struct.unpack_from(f"<{n_wires}Q", data, off))
+    return R1CS(
+        n_wires=n_wires,
+        n_pub_out=n_pub_out,
+        n_pub_in=n_pub_in,
+        n_prv_in=n_prv_in,
+        constraints=constraints,
+        n_labels=n_labels,
+        wire_to_label=wire_to_label,
+    )
+
+
+def encode_r1cs(r1cs: R1CS) -> bytes:
+    """The bytes of a ``.r1cs`` file for ``r1cs`` (sections 1, 2, 3; terms sorted by wire).
+
+    Constraint names are not part of the format and are dropped.  Without a label map
+    the identity map is written, with nLabels = nWires.
+    """
+    if not isinstance(r1cs, R1CS):
+        raise InputError(f"expected an R1CS, not {type(r1cs).__name__}")
+    problem = find_problem(r1cs)
+    if problem is not None:
+        raise InputError(f"cannot encode the R1CS: {problem}")
+    for what, count in (("wires", r1cs.n_wires), ("constraints", len(r1cs.constraints))):
+        if count > _MAX_U32:
+            raise InputError(f"the R1CS has {count} {what}, more than the .r1cs format's 2^32 - 1")
+    labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else list(range(r1cs.n_wires))
+    n_labels = r1cs.n_labels
+    if n_labels is None:
+        n_labels = max([r1cs.n_wires] + [lab + 1 for lab in labels])
+
+    header = (
+        _U32.pack(N8)
+        + R.to_bytes(N8, "little")
+        + _HEADER_COUNTS.pack(
+            r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in, n_labels, len(r1cs.constraints)
+        )
+    )
+    pack = _U32.pack
+    parts: list[bytes] = []
+    for con in r1cs.constraints:
+        for lc in con:
+            parts.append(pack(len(lc)))
+            for wire in sorted(lc):
+                parts.append(pack(wire))
+                parts.append(lc[wire].to_bytes(N8, "little"))
+    body = b"".join(parts)
+    wire_map = struct.pack(f"<{len(labels)}Q", *labels)
+    return pack_sections(
+        b"r1cs",
+        1,
+        [(SECTION_HEADER, header), (SECTION_CONSTRAINTS, body), (SECTION_MAP, wire_map)],
+    )
+
+
+def read_r1cs(path: str | os.PathLike) -> R1CS:
+    """Read a circom ``.r1cs`` file; FormatError (one sentence) if it is malformed."""
+    return decode_r1cs(read_bytes(path, "circuit"), os.fspath(path))
+
+
+def write_r1cs(r1cs: R1CS, path: str | os.PathLike) -> None:
+    """Write ``r1cs`` as a circom ``.r1cs`` file, atomically (temp file + rename)."""
+    write_file(path, encode_r1cs(r1cs))
