@@ -8,8 +8,7 @@ from typing import Sequence
 from ..chain import Chain, Deployed
 from ..groth16.keys import Proof, VerificationKey
 from .calldata import proof_calldata
-from .compiler import compile_source
-from .verifier import render_verifier
+from .verifier import compile_verifier
 
 # A verifyProof transaction costs ~181k + 6.2k per public input plus calldata; this
 # leaves a wide margin so an out-of-gas never masquerades as an invalid proof.
@@ -32,8 +31,7 @@ def verify_gas_limit(n_public: int) -> int:
 
 def deploy_verifier(chain: Chain, vk: VerificationKey, contract_name: str = "Groth16Verifier") -> Deployed:
     """Render, compile (through the artifact cache) and deploy the verifier for ``vk``."""
-    compiled = compile_source(render_verifier(vk, contract_name=contract_name), contract_name)
-    return chain.deploy(compiled)
+    return chain.deploy(compile_verifier(vk, contract_name))
 
 
 def verify_on_chain(chain: Chain, verifier: Deployed, proof: Proof, public: Sequence[int]) -> OnChainResult:

@@ -1,0 +1,53 @@
+"""Circuits the benchmarks share, built with zkanchor's builder and exported to .r1cs/.wtns
+so that snarkjs proves exactly the same constraints as we do.
+
+- ``squarings(n)``: x_{i+1} = x_i^2, n constraints, every witness value full-size (the
+  worst case for an MSM);
+- ``bits(n)``: n/33 values each decomposed into 32 bits plus a recomposition — nearly
+  every witness value is 0 or 1, as in the range checks of training circuits.
+"""
+
+from __future__ import annotations
+
+import random
+
+from zkanchor.r1cs import ConstraintSystem
+
+
+def squarings(n: int, seed: int = 1):
+    """n chained squarings with a public start and end."""
+    rng = random.Random(seed)
+    x0 = rng.randrange(2, 2**64)
+    cs = ConstraintSystem()
+    start = cs.public("x0", x0)
+    end = cs.public("xn")
+    x = start
+    for _ in range(n - 1):
+        x = cs.mul(x, x)
+    cs.assign(end, cs.value(x))
+    cs.assert_equal(x, end, "end")
+    return cs.build(), cs.witness()
+
+
+def bits(n: int, seed: int = 1):
+    """About n constraints of 32-bit decompositions of private values, summed into a public total."""
+    rng = random.Random(seed)
+    count = max(1, n // 33)
+    values = [rng.randrange(2**32) for _ in range(count)]
+    cs = ConstraintSystem()
+    total = cs.public("total", sum(values))
+    acc = 0
+    for v in values:
+        x = cs.private(value=v)
+        recomposed = 0
+        for i in range(32):
+            b = cs.private(value=(v >> i) & 1)
+            cs.assert_bool(b)
+            recomposed = b * (1 << i) + recomposed
+        cs.assert_equal(recomposed, x)
+        acc = x + acc
+    cs.assert_equal(acc, total, "total")
+    return cs.build(), cs.witness()
+
+
+CIRCUITS = {"squarings": squarings, "bits": bits}

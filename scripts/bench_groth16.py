@@ -1,0 +1,177 @@
+"""Benchmark: zkanchor's Groth16 against snarkjs, side by side in one run.
+
+For each circuit and size it writes one .r1cs and .wtns, sets both tools up on it, and
+times ``zkanchor prove`` against ``snarkjs groth16 prove`` on the same witness (whole
+commands, process start included, best of --repeat, runs interleaved so machine noise
+hits both).  Then, for several public-input counts, it deploys our verifier and
+snarkjs's for the same key and prints the gas of a verifyProof transaction next to the
+precompile floor 181,000 + 6,150·l.  Ratios are what to read: this machine is shared.
+
+    .venv/bin/python scripts/bench_groth16.py --sizes 1024,4096 --gas-inputs 1,2,5,9
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+
+from bench_circuits import CIRCUITS  # noqa: E402
+
+from zkanchor.paths import cache_dir  # noqa: E402
+from zkanchor.r1cs import write_r1cs, write_wtns  # noqa: E402
+
+SNARKJS = ROOT / "node_modules" / ".bin" / "snarkjs"
+ENTROPY = "zkanchor benchmark"
+
+
+def run(args, **kw) -> float:
+    """Run a command, fail loudly, return its wall time in seconds."""
+    t = time.perf_counter()
+    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kw)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, args))} failed:\n{proc.stdout}\n{proc.stderr}")
+    return time.perf_counter() - t
+
+
+def ptau(power: int) -> Path:
+    """A prepared powers-of-tau file of 2^power, cached across runs (slow to make)."""
+    final = cache_dir("ptau") / f"bn128_pot{power}_final.ptau"
+    if not final.exists():
+        print(f"  (preparing a 2^{power} powers-of-tau file for snarkjs, cached afterwards)", flush=True)
+        tmp = final.with_suffix(".tmp")
+        run([SNARKJS, "powersoftau", "new", "bn128", power, tmp.with_suffix(".0")])
+        run([SNARKJS, "powersoftau", "contribute", tmp.with_suffix(".0"), tmp.with_suffix(".1"), "--name=bench", f"-e={ENTROPY}"])
+        run([SNARKJS, "powersoftau", "prepare", "phase2", tmp.with_suffix(".1"), tmp])
+        os.replace(tmp, final)
+        for suffix in (".0", ".1"):
+            tmp.with_suffix(suffix).unlink()
+    return final
+
+
+def zk(*args) -> list:
+    return [sys.executable, "-m", "zkanchor", *args]
+
+
+def prepare(name: str, size: int, work: Path):
+    """Write the circuit and witness; set up both tools; return paths and setup times."""
+    r1cs, witness = CIRCUITS[name](size)
+    d = work / f"{name}-{size}"
+    d.mkdir(parents=True, exist_ok=True)
+    write_r1cs(r1cs, d / "circuit.r1cs")
+    write_wtns(witness, d / "witness.wtns")
+    rows = len(r1cs.constraints) + r1cs.n_public + 1
+    power = max(8, math.ceil(math.log2(rows)))
+    ours_setup = run(zk("setup", d / "circuit.r1cs", "-o", d / "keys"))
+    pot = ptau(power)
+    theirs_setup = run([SNARKJS, "groth16", "setup", d / "circuit.r1cs", pot, d / "circuit.zkey"])
+    return d, r1cs, ours_setup, theirs_setup
+
+
+def bench_prove(names, sizes, repeat: int, work: Path) -> list[dict]:
+    rows = []
+    for name in names:
+        for size in sizes:
+            d, r1cs, ours_setup, theirs_setup = prepare(name, size, work)
+            ours, theirs = [], []
+            for _ in range(repeat):
+                ours.append(run(zk("prove", d / "keys", d / "witness.wtns", "-o", d / "ours")))
+                theirs.append(run([SNARKJS, "groth16", "prove", d / "circuit.zkey", d / "witness.wtns",
+                                   d / "theirs_proof.json", d / "theirs_public.json"]))
+            # cross-check: snarkjs accepts our proof
+            run([SNARKJS, "groth16", "verify", d / "keys" / "verification_key.json", d / "ours" / "public.json",
+                 d / "ours" / "proof.json"])
+            row = {
+                "circuit": name, "constraints": len(r1cs.constraints),
+                "zkanchor_prove_s": min(ours), "snarkjs_prove_s": min(theirs),
+                "prove_ratio": min(ours) / min(theirs),
+                "zkanchor_setup_s": ours_setup, "snarkjs_setup_s": theirs_setup,
+                "setup_ratio": ours_setup / theirs_setup,
+                "backend": os.environ.get("ZKANCHOR_BACKEND", "default"),
+            }
+            rows.append(row)
+            print(f"  {name:10} {row['constraints']:>7,} constraints: prove {row['zkanchor_prove_s']:.2f} s vs "
+                  f"snarkjs {row['snarkjs_prove_s']:.2f} s = {row['prove_ratio']:.2f}x; setup {ours_setup:.2f} s vs "
+                  f"{theirs_setup:.2f} s = {row['setup_ratio']:.2f}x", flush=True)
+    return rows
+
+
+def bench_gas(counts, work: Path) -> list[dict]:
+    from zkanchor.chain import connect
+    from zkanchor.groth16.snarkjs_json import load_proof, load_public, load_verification_key
+    from zkanchor.solidity.calldata import proof_calldata
+    from zkanchor.solidity.compiler import compile_source
+    from zkanchor.solidity.onchain import deploy_verifier
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from groth16_circuits import many_public
+
+    chain = connect()
+    rows = []
+    for n in counts:
+        r1cs, witness = many_public(n)
+        d = work / f"gas-{n}"
+        d.mkdir(parents=True, exist_ok=True)
+        write_r1cs(r1cs, d / "c.r1cs")
+        write_wtns(witness, d / "w.wtns")
+        run([SNARKJS, "groth16", "setup", d / "c.r1cs", ptau(8), d / "c.zkey"])
+        run([SNARKJS, "zkey", "export", "verificationkey", d / "c.zkey", d / "vk.json"])
+        run([SNARKJS, "groth16", "prove", d / "c.zkey", d / "w.wtns", d / "proof.json", d / "public.json"])
+        run([SNARKJS, "zkey", "export", "solidityverifier", d / "c.zkey", d / "Snarkjs.sol"])
+        vk = load_verification_key(d / "vk.json")
+        args = proof_calldata(load_proof(d / "proof.json"), load_public(d / "public.json"))
+        ours = deploy_verifier(chain, vk).contract
+        theirs = chain.deploy(compile_source((d / "Snarkjs.sol").read_text(), "Groth16Verifier")).contract
+        gas = {}
+        for label, contract in (("zkanchor", ours), ("snarkjs", theirs)):
+            fn = contract.functions.verifyProof(*args)
+            assert chain.call(fn, gas=1_000_000) is True, f"{label} verifier rejected a valid proof"
+            gas[label] = chain.transact(fn, gas=1_000_000)["gasUsed"]
+        floor = 181_000 + 6_150 * n
+        row = {"public_inputs": n, "zkanchor_gas": gas["zkanchor"], "snarkjs_gas": gas["snarkjs"],
+               "precompile_floor": floor, "ratio_to_snarkjs": gas["zkanchor"] / gas["snarkjs"],
+               "over_floor": gas["zkanchor"] - floor}
+        rows.append(row)
+        print(f"  l = {n}: zkanchor {gas['zkanchor']:,} gas, snarkjs {gas['snarkjs']:,} gas "
+              f"({row['ratio_to_snarkjs']:.4f}x); precompile floor {floor:,} (+{row['over_floor']:,} for the "
+              f"21,000 base, calldata and everything else)", flush=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1024,4096", help="constraint counts (comma-separated)")
+    parser.add_argument("--circuits", default="squarings,bits", help=f"of {', '.join(CIRCUITS)}")
+    parser.add_argument("--repeat", type=int, default=3, help="prove runs per tool (best is kept)")
+    parser.add_argument("--gas-inputs", default="1,2,5,9", help="public-input counts for the gas table ('' to skip)")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    args = parser.parse_args()
+    if not SNARKJS.exists():
+        raise SystemExit("snarkjs is not installed: run bash scripts/setup.sh first")
+    work = cache_dir("bench")
+    warnings.simplefilter("ignore")
+    results = {}
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        print("prove time, zkanchor vs snarkjs (same .r1cs and .wtns; whole commands):")
+        results["prove"] = bench_prove(args.circuits.split(","), sizes, args.repeat, work)
+    counts = [int(s) for s in args.gas_inputs.split(",") if s]
+    if counts:
+        print("verifier gas per verifyProof transaction, same key and proof:")
+        results["gas"] = bench_gas(counts, work)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
