@@ -89,10 +89,10 @@ def _load_proof_args(args: argparse.Namespace):
 def cmd_setup(args: argparse.Namespace) -> int:
     from ..groth16.generator import setup
     from ..groth16.keydir import save_keydir
-    from ..r1cs.circom_r1cs import parse_r1cs
+    from ..r1cs.circom_r1cs import decode_r1cs
 
     raw = read_bytes(args.circuit, "circuit")
-    r1cs = parse_r1cs(raw, f"circuit {args.circuit!r}")
+    r1cs = decode_r1cs(raw, f"circuit {args.circuit!r}")
     started = time.perf_counter()
     with step_bar("setup", 5, enabled=not args.json) as tick:
         pk = setup(r1cs, progress=tick)
