@@ -16,6 +16,7 @@ from zkanchor.r1cs import (
     LinearCombination,
     Var,
     as_lc,
+    linear_sum,
     check,
     evaluate,
     public_inputs,
@@ -344,3 +345,12 @@ def test_check_names_the_last_constraint_of_a_large_system():
     with pytest.raises(UnsatisfiedConstraint) as e:
         check(r1cs, bad)
     assert e.value.index == 29_999
+
+
+def test_linear_sum_matches_repeated_addition():
+    cs = ConstraintSystem()
+    xs = [cs.private(value=v) for v in (3, 5, 7)]
+    total = linear_sum(xs + [xs[0], 4], [1, 2, 3, -1, 10])
+    assert total == xs[1] * 2 + xs[2] * 3 + 40
+    assert cs.value(total) == 10 + 21 + 40
+    assert linear_sum(xs) == xs[0] + xs[1] + xs[2]

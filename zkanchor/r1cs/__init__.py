@@ -5,7 +5,7 @@ inputs, internal wires) so that circom-compiled circuits and our own circuits sh
 one prover.
 """
 
-from zkanchor.r1cs.builder import ConstraintSystem, LinearCombination, Var, as_lc
+from zkanchor.r1cs.builder import ConstraintSystem, LinearCombination, Var, as_lc, linear_sum
 from zkanchor.r1cs.circom_r1cs import decode_r1cs, encode_r1cs, read_r1cs, write_r1cs
 from zkanchor.r1cs.system import R1CS, check, evaluate, public_inputs, validate
 from zkanchor.r1cs.wtns import decode_wtns, encode_wtns, read_wtns, write_wtns
@@ -20,6 +20,7 @@ __all__ = [
     "LinearCombination",
     "Var",
     "as_lc",
+    "linear_sum",
     "read_r1cs",
     "write_r1cs",
     "decode_r1cs",

@@ -1,0 +1,213 @@
+"""ReLU and the hard sigmoid: answers, twins, the documented error bound, wrong witnesses."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkanchor.bn254.constants import R
+from zkanchor.errors import InputError, UnsatisfiedConstraint
+from zkanchor.gadgets import (
+    SIGMOID_CLAMP_ERROR,
+    find_witnesses,
+    from_field,
+    mutation_check,
+    relu,
+    relu_int,
+    relu_np,
+    sigmoid,
+    sigmoid_error_bound,
+    sigmoid_int,
+    sigmoid_np,
+    to_field,
+)
+from zkanchor.r1cs import ConstraintSystem, check
+
+
+def instance(gadget, x, *args):
+    """A private signed input x, one gadget applied; returns cs, r1cs, witness, output."""
+    cs = ConstraintSystem()
+    xv = cs.private("x", to_field(x))
+    out = gadget(cs, xv, *args)
+    r1cs, w = cs.build(), cs.witness()
+    check(r1cs, w)
+    return cs, r1cs, w, out
+
+
+def logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# -- relu --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 8, 40])
+def test_relu_on_edges(n):
+    lo, hi = -(2 ** (n - 1)), 2 ** (n - 1) - 1
+    for x in (lo, lo + 1, -1, 0, 1, hi):
+        cs, r1cs, _, out = instance(relu, x, n)
+        assert from_field(cs.value(out)) == max(x, 0) == relu_int(x, n)
+        assert r1cs.n_constraints == n + 1
+    for bad in (lo - 1, hi + 1):
+        with pytest.raises(InputError, match="signed bits"):
+            instance(relu, bad, n)
+        with pytest.raises(InputError):
+            relu_int(bad, n)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 64).flatmap(
+        lambda n: st.tuples(st.just(n), st.integers(-(2 ** (n - 1)), 2 ** (n - 1) - 1))
+    )
+)
+def test_relu_matches_its_twins(nx):
+    n, x = nx
+    cs, _, _, out = instance(relu, x, n)
+    assert from_field(cs.value(out)) == relu_int(x) == int(relu_np(np.array([x]))[0])
+
+
+@pytest.mark.parametrize("x", [-5, -1, 0, 1, 5])
+def test_relu_output_of_the_wrong_sign_is_rejected(x):
+    cs, r1cs, w, out = instance(relu, x, 4)
+    out_wire = cs.wire_of(out)
+    for wrong in {x, -x, 0, x + 1, x - 1} - {max(x, 0)}:
+        bad = list(w)
+        bad[out_wire] = to_field(wrong)
+        with pytest.raises(UnsatisfiedConstraint):
+            check(r1cs, bad)
+    # No choice of the sign bit, magnitude bits and output other than the honest one.
+    choices = {wire: (0, 1, 2) for wire in range(2, out_wire)}
+    choices[out_wire] = range(-8, 8)
+    found = find_witnesses(r1cs, w, choices)
+    assert len(found) == 1 and from_field(found[0][out_wire]) == max(x, 0)
+
+
+def test_relu_np_needs_integers():
+    with pytest.raises(InputError):
+        relu_np(np.array([0.5]))
+
+
+# -- sigmoid -----------------------------------------------------------------------------
+
+
+def sigmoid_edges(f: int, n: int) -> list[int]:
+    two = 2 ** (f + 1)
+    lo, hi = -(2 ** (n - 1)), 2 ** (n - 1) - 1
+    xs = {lo, lo + 1, hi - 1, hi, -two - 1, -two, -two + 1, two - 1, two, two + 1}
+    xs |= set(range(-5, 6))
+    return sorted(x for x in xs if lo <= x <= hi)
+
+
+@pytest.mark.parametrize("f, n", [(2, 4), (2, 5), (4, 8), (8, 14), (16, 40)])
+def test_sigmoid_on_edges(f, n):
+    for x in sigmoid_edges(f, n):
+        cs, r1cs, _, out = instance(sigmoid, x, f, n)
+        expected = min(max(2 ** (f - 1) + x // 4, 0), 2**f)
+        assert from_field(cs.value(out)) == expected == sigmoid_int(x, f, n)
+        assert r1cs.n_constraints == n + 4
+    assert sigmoid_int(2 ** (f + 1), f) == 2**f and sigmoid_int(-(2 ** (f + 1)), f) == 0
+    for bad in (-(2 ** (n - 1)) - 1, 2 ** (n - 1)):
+        with pytest.raises(InputError, match="signed bits"):
+            instance(sigmoid, bad, f, n)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(2, 20).flatmap(
+        lambda f: st.integers(f + 2, 62).flatmap(
+            lambda n: st.tuples(st.just(f), st.just(n), st.integers(-(2 ** (n - 1)), 2 ** (n - 1) - 1))
+        )
+    )
+)
+def test_sigmoid_matches_its_twins(fnx):
+    f, n, x = fnx
+    cs, _, _, out = instance(sigmoid, x, f, n)
+    assert from_field(cs.value(out)) == sigmoid_int(x, f) == int(sigmoid_np(np.array([x]), f)[0])
+
+
+@pytest.mark.parametrize("f, n", [(1, 8), (8, 9), (8, 253)])
+def test_sigmoid_widths_are_validated(f, n):
+    with pytest.raises(InputError):
+        instance(sigmoid, 0, f, n)
+
+
+@pytest.mark.parametrize("f", [8, 12, 16])
+def test_sigmoid_error_bound_on_a_dense_grid(f):
+    # Every fixed-point input with |x| < 32 (beyond it both functions are within
+    # 1.3e-14 of 0 or 1 and the clamp is exact), against the real logistic function.
+    xs = np.arange(-(2 ** (f + 5)), 2 ** (f + 5), dtype=np.int64)
+    approx = sigmoid_np(xs, f).astype(np.float64) / 2**f
+    err = np.abs(approx - logistic(xs / 2**f))
+    worst = float(err.max())
+    assert worst <= sigmoid_error_bound(f)
+    # The bound is tight: the clamp's own error sigma(-2) is reached.
+    assert worst >= SIGMOID_CLAMP_ERROR - 1e-9
+    assert math.isclose(SIGMOID_CLAMP_ERROR, 0.11920292202211755)
+    # Near 0 it is much better: 3/4 - sigma(1) ~= 0.0189 for |x| <= 1, plus the floor.
+    near = np.abs(xs) <= 2**f
+    assert float(err[near].max()) < 0.019 + 2.0**-f
+
+
+def test_sigmoid_np_matches_sigmoid_int():
+    xs = np.random.default_rng(3).integers(-(2**30), 2**30, size=500)
+    assert sigmoid_np(xs, 16).tolist() == [sigmoid_int(int(x), 16) for x in xs]
+    with pytest.raises(InputError):
+        sigmoid_np(xs.astype(float), 16)
+
+
+def test_sigmoid_output_is_forced():
+    # f = 2, n = 5: for every input in range (and two outside), enumerate the sign bit,
+    # the magnitude bits, g, z, a few inverses and the output: every satisfying
+    # assignment carries the twin's output, and out-of-range inputs have none.
+    f, n = 2, 5
+    _, r1cs, w, out = instance(sigmoid, 0, f, n)
+    wires = list(range(2, r1cs.n_wires))
+    t, bits, g, z, inv, out_wire = wires[0], wires[1:4], wires[4], wires[5], wires[6], wires[7]
+    for x in range(-17, 17):
+        w[1] = to_field(x)
+        inverses = (0, 1, pow(2, -1, R), R - 1)
+        choices = {t: (0, 1), g: range(-1, 3), z: (0, 1), inv: inverses, out_wire: range(-1, 6)}
+        choices.update({b: (0, 1) for b in bits})
+        found = find_witnesses(r1cs, w, choices)
+        if -16 <= x < 16:
+            assert found and {a[out_wire] for a in found} == {sigmoid_int(x, f)}
+        else:
+            assert found == []
+
+
+def test_sigmoid_cheats_are_rejected():
+    f, n = 8, 14
+    for x in (-600, -513, -512, -3, 0, 3, 511, 512, 600):
+        cs, r1cs, w, out = instance(sigmoid, x, f, n)
+        out_wire = cs.wire_of(out)
+        for delta in (1, -1):
+            bad = list(w)
+            bad[out_wire] = (bad[out_wire] + delta) % R
+            with pytest.raises(UnsatisfiedConstraint):
+                check(r1cs, bad)
+        # Claim "not saturated" (z = 1) and output the unclamped line instead.
+        z_wire = out_wire - 2
+        bad = list(w)
+        bad[z_wire] = 1 - bad[z_wire]
+        bad[out_wire] = to_field(2 ** (f - 1) + x // 4)
+        with pytest.raises(UnsatisfiedConstraint):
+            check(r1cs, bad)
+
+
+@pytest.mark.parametrize("x", [-1000, -513, -512, -100, -1, 0, 1, 100, 511, 512, 1000])
+def test_mutation_finds_no_free_wire(x):
+    f, n = 8, 14
+    cs, r1cs, w, out = instance(sigmoid, x, f, n)
+    inv_wire = cs.wire_of(out) - 1  # is_zero's inverse hint, created just before the output
+    report = mutation_check(r1cs, w, allowed_free=[inv_wire])
+    assert report.ok, report.describe()
+    # The inverse hint is free exactly when the clamp does not apply (g = 0).
+    saturated = x >= 2 ** (f + 1) or x < -(2 ** (f + 1))
+    assert (inv_wire in report.allowed) == (not saturated)
+    _, r1cs, w, _ = instance(relu, x, n)
+    assert mutation_check(r1cs, w, include_inputs=True).ok
