@@ -1,0 +1,286 @@
+"""Quantized data sets and their public commitments, and the dataset directory on disk.
+
+A dataset directory holds
+
+- ``data.npz``        private: the quantized features and targets, names and bit widths;
+- ``salt.json``       private: the commitment's random salt;
+- ``commitment.json`` public: the commitment C and what it covers (shape, widths,
+  names, scheme), never the salt.
+
+The directory is written as a whole (into a hidden sibling, then renamed into place),
+so it is either complete or absent; the private files are readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zkanchor.bn254.constants import R
+from zkanchor.errors import FormatError, InputError
+from zkanchor.fileio import atomic_write_bytes, read_bytes, read_json, write_json
+
+SCHEME = "zkanchor-dataset-commitment-v1"
+"""Names the packing, hashing and tree rules of :mod:`zkanchor.commit.commitment`."""
+
+DATA_FILE = "data.npz"
+SALT_FILE = "salt.json"
+COMMITMENT_FILE = "commitment.json"
+
+MIN_VALUE_BITS = 2
+MAX_VALUE_BITS = 64  # quantized values are stored as int64
+MAX_FRAC_BITS = 62
+
+
+def check_bit_widths(frac_bits: object, value_bits: object) -> None:
+    """Raise InputError unless 0 <= frac_bits <= 62 and 2 <= value_bits <= 64 (ints)."""
+    if type(frac_bits) is not int or not 0 <= frac_bits <= MAX_FRAC_BITS:
+        raise InputError(f"frac_bits must be an integer from 0 to {MAX_FRAC_BITS}, not {frac_bits!r}")
+    if type(value_bits) is not int or not MIN_VALUE_BITS <= value_bits <= MAX_VALUE_BITS:
+        raise InputError(
+            f"value_bits must be an integer from {MIN_VALUE_BITS} to {MAX_VALUE_BITS}, not {value_bits!r}"
+        )
+
+
+def _int64(a: object, what: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype == np.int64:
+        return arr
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise InputError(f"{what} must be an integer array (quantize real data first), not {arr.dtype}")
+    if arr.size and (arr.max() > np.iinfo(np.int64).max or arr.min() < np.iinfo(np.int64).min):
+        raise InputError(f"{what} has values outside the int64 range")
+    return arr.astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A quantized data set: value q stands for q / 2^frac_bits, with |q| < 2^(value_bits-1)."""
+
+    features: np.ndarray  # int64, shape (n, d)
+    targets: np.ndarray  # int64, shape (n,)
+    frac_bits: int
+    value_bits: int
+    feature_names: tuple[str, ...]
+    target_name: str
+
+    def __post_init__(self) -> None:
+        check_bit_widths(self.frac_bits, self.value_bits)
+        x = _int64(self.features, "features")
+        y = _int64(self.targets, "targets")
+        if x.ndim != 2 or x.shape[0] < 1 or x.shape[1] < 1:
+            raise InputError(f"features must be a non-empty (n, d) array, not shape {x.shape}")
+        if y.shape != (x.shape[0],):
+            raise InputError(f"targets must have shape ({x.shape[0]},), not {y.shape}")
+        names = tuple(self.feature_names)
+        if len(names) != x.shape[1] or not all(isinstance(s, str) for s in names):
+            raise InputError(f"a dataset with {x.shape[1]} features needs {x.shape[1]} feature names (strings)")
+        if not isinstance(self.target_name, str):
+            raise InputError("the target name must be a string")
+        bound = 1 << (self.value_bits - 1)
+        for arr, what in ((x, "features"), (y, "targets")):
+            # Compare in Python ints: 2^63 does not fit int64.
+            if arr.size and (int(arr.max()) >= bound or int(arr.min()) <= -bound):
+                raise InputError(f"{what} hold a value outside the {self.value_bits}-bit range |q| < 2^{self.value_bits - 1}")
+        x, y = x.copy(), y.copy()
+        x.flags.writeable = False  # the commitment covers these exact values
+        y.flags.writeable = False
+        object.__setattr__(self, "features", x)
+        object.__setattr__(self, "targets", y)
+        object.__setattr__(self, "feature_names", names)
+
+    @property
+    def n(self) -> int:
+        """Number of rows (examples)."""
+        return int(self.features.shape[0])
+
+    @property
+    def d(self) -> int:
+        """Number of features per row."""
+        return int(self.features.shape[1])
+
+    def rows(self) -> list[list[int]]:
+        """Each row as Python ints: the d features, then the target (the committed order)."""
+        return [f + [t] for f, t in zip(self.features.tolist(), self.targets.tolist())]
+
+    def to_npz_bytes(self) -> bytes:
+        """The private ``data.npz`` encoding (no pickled objects)."""
+        buf = io.BytesIO()
+        np.savez(
+            buf,
+            features=self.features,
+            targets=self.targets,
+            frac_bits=np.int64(self.frac_bits),
+            value_bits=np.int64(self.value_bits),
+            feature_names=np.array(self.feature_names, dtype=str),
+            target_name=np.array(self.target_name, dtype=str),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_npz_bytes(cls, data: bytes, source: str = DATA_FILE) -> Dataset:
+        """Decode ``data.npz`` bytes; FormatError when they are not a dataset file."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                parts = {k: z[k] for k in z.files}
+        except Exception:  # numpy raises many types for a corrupt archive
+            raise FormatError(f"{source} is not a zkanchor dataset file (not a readable .npz archive)") from None
+        need = ("features", "targets", "frac_bits", "value_bits", "feature_names", "target_name")
+        missing = [k for k in need if k not in parts]
+        if missing:
+            raise FormatError(f"{source} is not a zkanchor dataset file (it lacks {', '.join(missing)})")
+        try:
+            return cls(
+                features=parts["features"],
+                targets=parts["targets"],
+                frac_bits=int(parts["frac_bits"]),
+                value_bits=int(parts["value_bits"]),
+                feature_names=tuple(str(s) for s in parts["feature_names"].tolist()),
+                target_name=str(parts["target_name"]),
+            )
+        except (InputError, TypeError, ValueError) as exc:
+            raise FormatError(f"{source} holds an invalid dataset: {exc}") from None
+
+
+@dataclass(frozen=True)
+class DatasetCommitment:
+    """The public side of a committed data set (``commitment.json``)."""
+
+    commitment: int
+    n: int
+    d: int
+    frac_bits: int
+    value_bits: int
+    feature_names: tuple[str, ...]
+    target_name: str
+    scheme: str = SCHEME
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``commitment.json`` (field elements as decimal strings)."""
+        return {
+            "scheme": self.scheme,
+            "commitment": str(self.commitment),
+            "n": self.n,
+            "d": self.d,
+            "frac_bits": self.frac_bits,
+            "value_bits": self.value_bits,
+            "feature_names": list(self.feature_names),
+            "target_name": self.target_name,
+        }
+
+    @classmethod
+    def from_json(cls, obj: object, source: str = COMMITMENT_FILE) -> DatasetCommitment:
+        """Parse ``commitment.json``'s object; FormatError names the first bad field."""
+        if not isinstance(obj, dict):
+            raise FormatError(f"{source} must hold a JSON object")
+        if obj.get("scheme") != SCHEME:
+            raise FormatError(f"{source} has scheme {obj.get('scheme')!r}; this version reads {SCHEME!r}")
+        c = obj.get("commitment")
+        if not (isinstance(c, str) and c.isascii() and c.isdigit() and int(c) < R):
+            raise FormatError(f"{source}: 'commitment' must be a decimal string below the field order R")
+        for key in ("n", "d", "frac_bits", "value_bits"):
+            if type(obj.get(key)) is not int or obj[key] < 0:
+                raise FormatError(f"{source}: {key!r} must be a non-negative integer")
+        names = obj.get("feature_names")
+        if not (isinstance(names, list) and all(isinstance(s, str) for s in names) and len(names) == obj["d"]):
+            raise FormatError(f"{source}: 'feature_names' must be a list of d strings")
+        if not isinstance(obj.get("target_name"), str):
+            raise FormatError(f"{source}: 'target_name' must be a string")
+        try:
+            check_bit_widths(obj["frac_bits"], obj["value_bits"])
+        except InputError as exc:
+            raise FormatError(f"{source}: {exc}") from None
+        return cls(
+            int(c), obj["n"], obj["d"], obj["frac_bits"], obj["value_bits"],
+            tuple(names), obj["target_name"],
+        )
+
+    def matches(self, dataset: Dataset) -> bool:
+        """True when shape, widths and names agree with ``dataset`` (C itself is not recomputed)."""
+        return (
+            (self.n, self.d, self.frac_bits, self.value_bits, self.feature_names, self.target_name)
+            == (dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits, dataset.feature_names, dataset.target_name)
+        )
+
+
+def save_dataset_dir(
+    directory: str | os.PathLike, dataset: Dataset, salt: int, commitment: DatasetCommitment
+) -> Path:
+    """Write a new dataset directory (data, salt, commitment) all at once; returns its path.
+
+    The directory must not exist or be empty.  Nothing is checked cryptographically
+    here: use :func:`zkanchor.commit.commitment.commit_dataset` to produce the
+    commitment and salt.
+    """
+    if type(salt) is not int or not 0 <= salt < R:
+        raise InputError("the salt must be an int in [0, R)")
+    if not commitment.matches(dataset):
+        raise InputError("the commitment's shape, widths or names do not match the dataset")
+    target = Path(directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError(f"{str(target)!r} already exists and is not an empty directory; choose a new one")
+    parent = target.parent if str(target.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    try:
+        # mkdtemp's directory is private, so the 0600 modes apply before anyone can look.
+        atomic_write_bytes(tmp / DATA_FILE, dataset.to_npz_bytes())
+        write_json(tmp / SALT_FILE, {"scheme": SCHEME, "salt": str(salt)})
+        for private in (DATA_FILE, SALT_FILE):
+            os.chmod(tmp / private, 0o600)
+        write_json(tmp / COMMITMENT_FILE, commitment.to_json())
+        os.chmod(tmp, 0o777 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def load_dataset(directory: str | os.PathLike) -> Dataset:
+    """Read ``data.npz`` from a dataset directory."""
+    path = Path(directory) / DATA_FILE
+    return Dataset.from_npz_bytes(read_bytes(path, "dataset"), str(path))
+
+
+def load_salt(directory: str | os.PathLike) -> int:
+    """Read the private salt from a dataset directory's ``salt.json``."""
+    path = Path(directory) / SALT_FILE
+    obj = read_json(path, "salt")
+    s = obj.get("salt") if isinstance(obj, dict) else None
+    if not (isinstance(s, str) and s.isascii() and s.isdigit() and int(s) < R):
+        raise FormatError(f"{str(path)!r}: 'salt' must be a decimal string below the field order R")
+    return int(s)
+
+
+def load_commitment(path: str | os.PathLike) -> DatasetCommitment:
+    """Read ``commitment.json`` (give the file, or the dataset directory holding it)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / COMMITMENT_FILE
+    return DatasetCommitment.from_json(read_json(p, "commitment"), str(p))
+
+
+def load_dataset_dir(directory: str | os.PathLike) -> tuple[Dataset, int, DatasetCommitment]:
+    """Read a whole dataset directory: (dataset, salt, commitment), checking they agree in shape."""
+    dataset = load_dataset(directory)
+    salt = load_salt(directory)
+    commitment = load_commitment(Path(directory) / COMMITMENT_FILE)
+    if not commitment.matches(dataset):
+        raise FormatError(
+            f"{str(directory)!r}: commitment.json's shape, widths or names do not match data.npz"
+        )
+    return dataset, salt, commitment
