@@ -116,7 +116,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _test_set(args, spec, opening):
     from ..commit import load_dataset_dir
-    from ..training.circuit import TestSet, evaluate_int
+    from ..training.circuit import EvalSet, evaluate_int
 
     if args.test is None:
         if args.min_accuracy is not None or args.max_mse is not None:
@@ -129,10 +129,10 @@ def _test_set(args, spec, opening):
         if not 0 <= args.min_accuracy <= 1:
             raise InputError("--min-accuracy is a fraction between 0 and 1")
         import math
-        return TestSet(dataset, salt, "accuracy", math.ceil(args.min_accuracy * dataset.n))
+        return EvalSet(dataset, salt, "accuracy", math.ceil(args.min_accuracy * dataset.n))
     f = spec.frac_bits
     # MSE <= m  <=>  SSE at scale 2^4f <= m * n * 2^4f; rounded down so the claim is never weaker.
-    return TestSet(dataset, salt, "sse", int(args.max_mse * dataset.n * 2 ** (4 * f)))
+    return EvalSet(dataset, salt, "sse", int(args.max_mse * dataset.n * 2 ** (4 * f)))
 
 
 def cmd_prove_training(args: argparse.Namespace) -> int:

@@ -65,9 +65,10 @@ def circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Te
     check_spec(spec)
     f, bits = spec.frac_bits, _logit_bits(spec)
     w = list(weights)
-    for _ in range(spec.epochs):
+    for epoch in range(spec.epochs):
         scores = scores_circuit(cs, spec, rows, w)
-        probs = [sigmoid(cs, truncate(cs, z, f, bits), f, bits) for z in scores]
+        probs = [sigmoid(cs, truncate(cs, z, f, bits, f"e{epoch}.logit{i}"), f, bits, f"e{epoch}.sigmoid{i}")
+                 for i, z in enumerate(scores)]
         errors = [p - y for p, y in zip(probs, targets)]
         w = gradient_step_circuit(cs, spec, rows, errors, w, f)
     return w

@@ -321,6 +321,10 @@ class ConstraintSystem:
             self._wire_cache = (len(self.values), wires)
         return wires[var.id]
 
+    def wire_names(self) -> list[str | None]:
+        """Variable names in wire order (index = wire index of the built R1CS); for tests and debugging."""
+        return [self._names[vid] for vid in self._wire_order()]
+
     def build(self) -> R1CS:
         """The R1CS in circom's wire layout; every public variable is a public input."""
         order = self._wire_order()

@@ -27,7 +27,7 @@ from ..models.spec import TrainingSpec
 from ..models.weights import new_salt
 from ..paths import cache_dir
 from ..r1cs.circom_r1cs import encode_r1cs
-from .circuit import ModelOpening, TestSet, build_training_circuit
+from .circuit import ModelOpening, EvalSet, build_training_circuit
 from .statement import TrainingStatement
 
 
@@ -65,7 +65,7 @@ def keys_for(r1cs, r1cs_bytes: bytes, tick: Callable[[str], None] = lambda _s: N
 
 
 def prove_training(spec: TrainingSpec, dataset: Dataset, salt: int, opening: ModelOpening, institution: int,
-                   test: Optional[TestSet] = None, progress: Callable[[str], None] = lambda _s: None) -> TrainingProof:
+                   test: Optional[EvalSet] = None, progress: Callable[[str], None] = lambda _s: None) -> TrainingProof:
     """Build the training circuit for these private inputs, set up (or reuse) keys and prove."""
     progress("circuit")
     cs, statement = build_training_circuit(spec, dataset, salt, opening, institution, test)

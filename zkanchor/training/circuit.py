@@ -41,7 +41,7 @@ class ModelOpening:
 
 
 @dataclass(frozen=True)
-class TestSet:
+class EvalSet:
     """A committed test set for the evaluation clause, with the claimed threshold."""
 
     dataset: Dataset
@@ -60,7 +60,7 @@ def check_shapes(spec: TrainingSpec, dataset: Dataset, model: ModelOpening) -> N
         raise InputError(f"the model must have {spec.n_weights} weights")
 
 
-def evaluate_int(spec: TrainingSpec, test: TestSet, weights: Sequence[int]) -> int:
+def evaluate_int(spec: TrainingSpec, test: EvalSet, weights: Sequence[int]) -> int:
     """The measured value the evaluation clause bounds: correct predictions, or the SSE at 2^4f."""
     rows, targets = test.dataset.features.tolist(), [int(t) for t in test.dataset.targets]
     scores = scores_int(spec, rows, weights)
@@ -70,7 +70,7 @@ def evaluate_int(spec: TrainingSpec, test: TestSet, weights: Sequence[int]) -> i
 
 
 def build_statement(spec: TrainingSpec, dataset: Dataset, data_salt: int, model: ModelOpening,
-                    institution: int, test: Optional[TestSet]) -> TrainingStatement:
+                    institution: int, test: Optional[EvalSet]) -> TrainingStatement:
     """The statement the circuit proves, computed in Python from the private inputs."""
     evaluation = None
     if test is not None:
@@ -93,7 +93,7 @@ def _data_wires(cs: ConstraintSystem, dataset: Dataset, name: str):
 
 
 def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int, model: ModelOpening,
-                           institution: int, test: Optional[TestSet] = None):
+                           institution: int, test: Optional[EvalSet] = None):
     """Build the training circuit with its witness; returns (ConstraintSystem, statement).
 
     Raises InputError when the claimed final weights are not what training produces, or
