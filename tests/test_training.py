@@ -18,8 +18,8 @@ from zkanchor.models.spec import TrainingSpec, make_spec
 from zkanchor.models.weights import weights_commitment
 from zkanchor.r1cs import ConstraintSystem, check
 from zkanchor.training.api import prove_training, train_model, verify_training
-from zkanchor.training.circuit import ModelOpening, EvalSet, build_training_circuit, evaluate_int
-from zkanchor.training.statement import TrainingStatement
+from zkanchor.training.circuit import EvalSet, ModelOpening, build_training_circuit, evaluate_int, optimality_gradient_int
+from zkanchor.training.statement import Optimality, TrainingStatement
 
 F = 8
 NAMES = ("a", "b", "c")
@@ -204,3 +204,42 @@ def test_spec_refuses_values_that_could_wrap_the_field():
     spec = TrainingSpec("linreg", 10**6, 200, 1000, 60, 64, 64, 2**40, 60)
     with pytest.raises(InputError, match="bits"):
         model_module("linreg").check_spec(spec)
+
+
+def _optimal_setup(kind: str):
+    ds = make_dataset(kind, 6, 21)
+    _, salt = commit_dataset(ds)
+    spec = make_spec(kind, ds.n, ds.d, epochs=3, learning_rate=0.5, frac_bits=F, value_bits=24)
+    opening = train_model(spec, ds)
+    return ds, salt, spec, opening
+
+
+@pytest.mark.parametrize("kind", ["linreg", "logreg"])
+def test_optimality_clause_holds_at_its_bound_and_fails_below(kind):
+    ds, salt, spec, opening = _optimal_setup(kind)
+    l2 = 3 << F
+    worst = max(abs(g) for g in optimality_gradient_int(spec, ds, opening.final, l2))
+    cs, statement = build_training_circuit(spec, ds, salt, opening, INSTITUTION, optimality=Optimality(l2, worst))
+    r1cs, witness = cs.build(), cs.witness()
+    check(r1cs, witness)
+    assert statement.public_inputs()[-2:] == [l2, worst]
+    with pytest.raises(InputError, match="optimality claim is false"):
+        build_training_circuit(spec, ds, salt, opening, INSTITUTION, optimality=Optimality(l2, worst - 1))
+    # A prover who forges the public bound one lower cannot satisfy the range checks.
+    forged = list(witness)
+    forged[len(statement.public_inputs())] = worst - 1
+    with pytest.raises(UnsatisfiedConstraint, match="optimality"):
+        check(r1cs, forged)
+
+
+def test_optimality_cost_does_not_grow_with_epochs():
+    ds, salt, spec, opening = _optimal_setup("linreg")
+    sizes = []
+    for epochs in (1, 4):
+        s = dataclasses.replace(spec, epochs=epochs)
+        o = train_model(s, ds)
+        big = max(abs(g) for g in optimality_gradient_int(s, ds, o.final, 0))
+        with_clause = build_training_circuit(s, ds, salt, o, INSTITUTION, optimality=Optimality(0, big))[0]
+        without = build_training_circuit(s, ds, salt, o, INSTITUTION)[0]
+        sizes.append(with_clause.n_constraints - without.n_constraints)
+    assert sizes[0] == sizes[1] > 0

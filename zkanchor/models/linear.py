@@ -11,7 +11,7 @@ import math
 from typing import Sequence
 
 from ..gadgets.fixed_point import truncate, truncate_int
-from ..r1cs.builder import ConstraintSystem, Term, linear_sum
+from ..r1cs.builder import ConstraintSystem, Term, as_lc, linear_sum
 from .spec import TrainingSpec, require_headroom
 
 
@@ -82,3 +82,37 @@ def gradient_step_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, errors
         new.append(wj - truncate(cs, g * spec.lr_num, w_shift, spec.weight_bits))
     new.append(b - truncate(cs, linear_sum(errors) * spec.lr_num, b_shift, spec.weight_bits))
     return new
+
+
+def regularised_gradient_int(spec: TrainingSpec, rows, errors: Sequence[int], weights: Sequence[int],
+                             error_scale_bits: int, l2: int) -> list[int]:
+    """n times the L2-regularised loss gradient, at scale 2^(error_scale + f), as integers.
+
+    R_j = sum_i e_i x_ij + l2 * w_j * 2^(error_scale - f) for the weights (l2 = n * lambda
+    * 2^f, rounded), and R_b = 2^f * sum_i e_i for the unregularised bias.
+    """
+    reg_shift = error_scale_bits - spec.frac_bits
+    *w, _b = (int(v) for v in weights)
+    out = [sum(e * int(row[j]) for e, row in zip(errors, rows)) + (l2 * wj << reg_shift) for j, wj in enumerate(w)]
+    out.append(sum(errors) << spec.frac_bits)
+    return out
+
+
+def regularised_gradient_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, errors: Sequence[Term],
+                                 weights: Sequence[Term], error_scale_bits: int, l2: Term) -> list:
+    """The same gradient in constraints: n multiplications per weight (and one for l2 * w_j)."""
+    reg_shift = error_scale_bits - spec.frac_bits
+    *w, _b = weights
+    out = []
+    for j, wj in enumerate(w):
+        reg = cs.mul(l2, wj) if type(l2) is not int else as_lc(wj) * l2
+        out.append(linear_sum([cs.mul(e, row[j]) for e, row in zip(errors, rows)] + [reg * (1 << reg_shift)]))
+    out.append(linear_sum(errors) * (1 << spec.frac_bits))
+    return out
+
+
+def gradient_bits(spec: TrainingSpec, error_bits: int) -> int:
+    """Signed bits a regularised gradient component can need (for its range checks)."""
+    bits = error_bits + spec.value_bits - 1 + math.ceil(math.log2(spec.n + 1)) + 2
+    require_headroom(bits, "a gradient component")
+    return bits

@@ -23,8 +23,19 @@ from .spec import TrainingSpec
 KIND = "linreg"
 
 
-def _error_scale(spec: TrainingSpec) -> int:
+def error_scale(spec: TrainingSpec) -> int:
+    """log2 of the scale of the errors e_i (2f: scores are kept at 2^2f)."""
     return 2 * spec.frac_bits
+
+
+def errors_int(spec: TrainingSpec, rows, targets, weights) -> list[int]:
+    """e_i = z_i - y_i 2^f at ``weights`` (scale 2^2f)."""
+    return [z - (int(y) << spec.frac_bits) for z, y in zip(scores_int(spec, rows, weights), targets)]
+
+
+def errors_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, targets, weights) -> list:
+    """The same errors in constraints (d multiplications per row)."""
+    return [z - y * (1 << spec.frac_bits) for z, y in zip(scores_circuit(cs, spec, rows, weights), targets)]
 
 
 def check_spec(spec: TrainingSpec) -> None:
@@ -43,8 +54,7 @@ def train(spec: TrainingSpec, rows: Sequence[Sequence[int]], targets: Sequence[i
     check_spec(spec)
     w = [int(v) for v in weights]
     for _ in range(spec.epochs):
-        errors = [z - (int(y) << spec.frac_bits) for z, y in zip(scores_int(spec, rows, w), targets)]
-        w = gradient_step_int(spec, rows, errors, w, _error_scale(spec))
+        w = gradient_step_int(spec, rows, errors_int(spec, rows, targets, w), w, error_scale(spec))
     return w
 
 
@@ -54,9 +64,7 @@ def circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Te
     check_spec(spec)
     w = list(weights)
     for _ in range(spec.epochs):
-        scores = scores_circuit(cs, spec, rows, w)
-        errors = [z - y * (1 << spec.frac_bits) for z, y in zip(scores, targets)]
-        w = gradient_step_circuit(cs, spec, rows, errors, w, _error_scale(spec))
+        w = gradient_step_circuit(cs, spec, rows, errors_circuit(cs, spec, rows, targets, w), w, error_scale(spec))
     return w
 
 

@@ -48,14 +48,32 @@ def probabilities_int(spec: TrainingSpec, rows, weights) -> list[int]:
     return [sigmoid_int(truncate_int(z, f, bits), f, bits) for z in scores_int(spec, rows, weights)]
 
 
+def error_scale(spec: TrainingSpec) -> int:
+    """log2 of the scale of the errors e_i (f: probabilities and labels are at 2^f)."""
+    return spec.frac_bits
+
+
+def errors_int(spec: TrainingSpec, rows, targets, weights) -> list[int]:
+    """e_i = p_i - y_i at ``weights`` (scale 2^f)."""
+    return [p - int(y) for p, y in zip(probabilities_int(spec, rows, weights), targets)]
+
+
+def errors_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, targets, weights, tag: str = "") -> list:
+    """The same errors in constraints: scores, one truncation and one sigmoid per row."""
+    f, bits = spec.frac_bits, _logit_bits(spec)
+    scores = scores_circuit(cs, spec, rows, weights)
+    probs = [sigmoid(cs, truncate(cs, z, f, bits, f"{tag}logit{i}"), f, bits, f"{tag}sigmoid{i}")
+             for i, z in enumerate(scores)]
+    return [p - y for p, y in zip(probs, targets)]
+
+
 def train(spec: TrainingSpec, rows: Sequence[Sequence[int]], targets: Sequence[int],
           weights: Sequence[int]) -> list[int]:
     """Run ``spec.epochs`` epochs from ``weights``; returns the final [w..., b] exactly."""
     check_spec(spec)
     w = [int(v) for v in weights]
     for _ in range(spec.epochs):
-        errors = [p - int(y) for p, y in zip(probabilities_int(spec, rows, w), targets)]
-        w = gradient_step_int(spec, rows, errors, w, spec.frac_bits)
+        w = gradient_step_int(spec, rows, errors_int(spec, rows, targets, w), w, error_scale(spec))
     return w
 
 
@@ -63,12 +81,8 @@ def circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Te
             targets: Sequence[Term], weights: Sequence[Term]) -> list:
     """The same training in constraints; returns the final weights as linear combinations."""
     check_spec(spec)
-    f, bits = spec.frac_bits, _logit_bits(spec)
     w = list(weights)
     for epoch in range(spec.epochs):
-        scores = scores_circuit(cs, spec, rows, w)
-        probs = [sigmoid(cs, truncate(cs, z, f, bits, f"e{epoch}.logit{i}"), f, bits, f"e{epoch}.sigmoid{i}")
-                 for i, z in enumerate(scores)]
-        errors = [p - y for p, y in zip(probs, targets)]
-        w = gradient_step_circuit(cs, spec, rows, errors, w, f)
+        errors = errors_circuit(cs, spec, rows, targets, w, f"e{epoch}.")
+        w = gradient_step_circuit(cs, spec, rows, errors, w, error_scale(spec))
     return w

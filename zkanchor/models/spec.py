@@ -22,6 +22,7 @@ SPEC_VERSION = 1
 MODEL_IDS = {"linreg": 1, "logreg": 2, "mlp": 3}
 # Bits of headroom below the field's 253: a value must never wrap around R.
 FIELD_BITS = 250
+MAX_EPOCHS = 2**16 - 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class TrainingSpec:
             value = getattr(self, name)
             if type(value) is not int or value < (0 if name in ("epochs", "lr_shift") else 1):
                 raise InputError(f"the training spec's {name} must be a positive integer, got {value!r}")
+        if self.epochs > MAX_EPOCHS:
+            raise InputError(f"at most {MAX_EPOCHS} epochs fit one proof; chain checkpoints for more")
         if self.model == "mlp" and self.hidden < 1:
             raise InputError("an mlp needs at least one hidden unit")
         if self.value_bits <= self.frac_bits:

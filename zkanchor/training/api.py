@@ -28,7 +28,7 @@ from ..models.weights import new_salt
 from ..paths import cache_dir
 from ..r1cs.circom_r1cs import encode_r1cs
 from .circuit import ModelOpening, EvalSet, build_training_circuit
-from .statement import TrainingStatement
+from .statement import Optimality, TrainingStatement
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,11 @@ def keys_for(r1cs, r1cs_bytes: bytes, tick: Callable[[str], None] = lambda _s: N
 
 
 def prove_training(spec: TrainingSpec, dataset: Dataset, salt: int, opening: ModelOpening, institution: int,
-                   test: Optional[EvalSet] = None, progress: Callable[[str], None] = lambda _s: None) -> TrainingProof:
+                   test: Optional[EvalSet] = None, optimality: Optional[Optimality] = None,
+                   progress: Callable[[str], None] = lambda _s: None) -> TrainingProof:
     """Build the training circuit for these private inputs, set up (or reuse) keys and prove."""
     progress("circuit")
-    cs, statement = build_training_circuit(spec, dataset, salt, opening, institution, test)
+    cs, statement = build_training_circuit(spec, dataset, salt, opening, institution, test, optimality)
     r1cs, witness = cs.build(), cs.witness()
     r1cs_bytes = encode_r1cs(r1cs)
     keys, cached = keys_for(r1cs, r1cs_bytes, progress)

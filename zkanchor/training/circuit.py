@@ -12,6 +12,7 @@ every dataset of the same shape.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
@@ -23,11 +24,16 @@ from ..gadgets.bits import range_check, signed_range_check
 from ..gadgets.counting import count_correct, predict_bit
 from ..gadgets.field import to_field
 from ..models import model_module
-from ..models.linear import score_bits, scores_circuit, scores_int
-from ..models.spec import TrainingSpec
+from ..models.linear import (
+    gradient_bits, regularised_gradient_circuit, regularised_gradient_int, score_bits, scores_circuit, scores_int,
+)
+from ..models.spec import MAX_EPOCHS, TrainingSpec
 from ..models.weights import weights_commitment, weights_commitment_gadget
 from ..r1cs.builder import ConstraintSystem, linear_sum
-from .statement import Evaluation, TrainingStatement
+from .statement import Evaluation, Optimality, TrainingStatement
+
+
+L2_BITS = 64
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,17 @@ def evaluate_int(spec: TrainingSpec, test: EvalSet, weights: Sequence[int]) -> i
     return sum((z - (t << spec.frac_bits)) ** 2 for z, t in zip(scores, targets))
 
 
+def optimality_gradient_int(spec: TrainingSpec, dataset: Dataset, weights: Sequence[int], l2: int) -> list[int]:
+    """The regularised gradient components the optimality clause bounds (see :class:`Optimality`)."""
+    kind = model_module(spec.model)
+    rows, targets = dataset.features.tolist(), [int(t) for t in dataset.targets]
+    errors = kind.errors_int(spec, rows, targets, list(weights))
+    return regularised_gradient_int(spec, rows, errors, weights, kind.error_scale(spec), l2)
+
+
 def build_statement(spec: TrainingSpec, dataset: Dataset, data_salt: int, model: ModelOpening,
-                    institution: int, test: Optional[EvalSet]) -> TrainingStatement:
+                    institution: int, test: Optional[EvalSet],
+                    optimality: Optional[Optimality] = None) -> TrainingStatement:
     """The statement the circuit proves, computed in Python from the private inputs."""
     evaluation = None
     if test is not None:
@@ -82,6 +97,7 @@ def build_statement(spec: TrainingSpec, dataset: Dataset, data_salt: int, model:
         final_weights_commitment=weights_commitment(model.final, model.final_salt),
         spec=spec,
         evaluation=evaluation,
+        optimality=optimality,
     )
 
 
@@ -93,7 +109,8 @@ def _data_wires(cs: ConstraintSystem, dataset: Dataset, name: str):
 
 
 def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int, model: ModelOpening,
-                           institution: int, test: Optional[EvalSet] = None):
+                           institution: int, test: Optional[EvalSet] = None,
+                           optimality: Optional[Optimality] = None):
     """Build the training circuit with its witness; returns (ConstraintSystem, statement).
 
     Raises InputError when the claimed final weights are not what training produces, or
@@ -110,28 +127,35 @@ def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int,
             raise InputError(
                 f"the evaluation claim is false: measured {measured} against the claimed threshold {test.threshold}"
             )
-    statement = build_statement(spec, dataset, data_salt, model, institution, test)
-    publics = statement.public_inputs()
+    if optimality is not None:
+        worst = max(abs(g) for g in optimality_gradient_int(spec, dataset, model.final, optimality.l2))
+        if worst > optimality.bound:
+            raise InputError(
+                f"the optimality claim is false: a gradient component is {worst}, above the bound {optimality.bound}"
+            )
+    statement = build_statement(spec, dataset, data_salt, model, institution, test, optimality)
 
     cs = ConstraintSystem()
-    names = ["institution", "C_D", "C_W0", "C_W", "digest", "C_T", "threshold"]
-    pub = [cs.public(name, value) for name, value in zip(names, publics)]
+    names = ["institution", "C_D", "C_W0", "C_W", "digest"]
+    names += ["C_T", "threshold"] if test is not None else []
+    names += ["l2", "bound"] if optimality is not None else []
+    pub = dict(zip(names, (cs.public(name, value) for name, value in zip(names, statement.public_inputs()))))
 
     rows, targets = _data_wires(cs, dataset, "train")
     cs.assert_equal(commitment_gadget(cs, rows, targets, cs.private("train.salt", data_salt), spec.value_bits,
-                                      "train.commit"), pub[1], "C_D")
+                                      "train.commit"), pub["C_D"], "C_D")
     w0 = [cs.private(f"w0.{k}", to_field(v)) for k, v in enumerate(model.initial)]
     for k, w in enumerate(w0):
         signed_range_check(cs, w, spec.weight_bits, f"w0.{k}.range")
-    cs.assert_equal(weights_commitment_gadget(cs, w0, cs.private("w0.salt", model.initial_salt), "w0"), pub[2], "C_W0")
+    cs.assert_equal(weights_commitment_gadget(cs, w0, cs.private("w0.salt", model.initial_salt), "w0"), pub["C_W0"], "C_W0")
     final = kind.circuit(cs, spec, rows, targets, w0)
-    cs.assert_equal(weights_commitment_gadget(cs, final, cs.private("w.salt", model.final_salt), "w"), pub[3], "C_W")
-    cs.assert_equal(pub[4], spec.digest(), "digest")
+    cs.assert_equal(weights_commitment_gadget(cs, final, cs.private("w.salt", model.final_salt), "w"), pub["C_W"], "C_W")
+    cs.assert_equal(pub["digest"], spec.digest(), "digest")
 
     if test is not None:
         t_rows, t_targets = _data_wires(cs, test.dataset, "test")
         c_t = commitment_gadget(cs, t_rows, t_targets, cs.private("test.salt", test.salt), spec.value_bits, "test.commit")
-        cs.assert_equal(c_t, pub[5], "C_T")
+        cs.assert_equal(c_t, pub["C_T"], "C_T")
         scores = scores_circuit(cs, spec, t_rows, final)
         n_t = test.dataset.n
         margin_bits = max(1, math.ceil(math.log2(n_t + 1)) + 1)
@@ -143,9 +167,21 @@ def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int,
                 cs.assert_equal(y, bit * (1 << spec.frac_bits), f"test.label{i}")
                 labels.append(bit)
             correct = count_correct(cs, preds, labels, check_labels=True, name="test.correct")
-            range_check(cs, correct - pub[6], margin_bits, "accuracy >= threshold")
+            range_check(cs, correct - pub["threshold"], margin_bits, "accuracy >= threshold")
         else:
             errors = [z - y * (1 << spec.frac_bits) for z, y in zip(scores, t_targets)]
             sse = linear_sum([cs.mul(e, e) for e in errors])
-            range_check(cs, pub[6] - sse, 2 * score_bits(spec) + margin_bits, "sse <= threshold")
+            range_check(cs, pub["threshold"] - sse, 2 * score_bits(spec) + margin_bits, "sse <= threshold")
+    if optimality is not None:
+        # l2 is public but bounded in the proof too, so l2 * w_j can never wrap around R.
+        range_check(cs, pub["l2"], L2_BITS, "optimality.l2")
+        errors = kind.errors_circuit(cs, spec, rows, targets, final)
+        gradient = regularised_gradient_circuit(cs, spec, rows, errors, final, kind.error_scale(spec), pub["l2"])
+        # Widths from the largest epoch count a spec allows, so the clause costs the same
+        # whatever the epochs (the trace's own widths grow with log2(epochs)).
+        bits = gradient_bits(spec, score_bits(dataclasses.replace(spec, epochs=MAX_EPOCHS)) + 1) + 1
+        for j, g in enumerate(gradient):
+            # -bound <= g <= bound, as two non-negativity range checks.
+            range_check(cs, g + pub["bound"], bits, f"optimality.{j}.low")
+            range_check(cs, pub["bound"] - g, bits, f"optimality.{j}.high")
     return cs, statement

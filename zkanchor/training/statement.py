@@ -9,6 +9,7 @@ Public inputs (field elements of BN254's scalar field), in this fixed order:
     [4] digest        the training spec's digest (model, shape, epochs, rates, scales)
     [5] C_T           (evaluation clause only) the test set's commitment
     [6] threshold     (evaluation clause only) the claimed bound, see :class:`Evaluation`
+    [.] l2, bound     (optimality clause only, after the evaluation clause if both) see :class:`Optimality`
 
 ``statement.json`` is this object in JSON, with the spec in full so a reader can check
 the digest, and the decimal public inputs exactly as in ``public.json``.
@@ -69,6 +70,24 @@ class Evaluation:
 
 
 @dataclass(frozen=True)
+class Optimality:
+    """The optimality clause: every component of the final weights' L2-regularised gradient is small.
+
+    With errors e_i at the model's error scale 2^s (2f for linreg, f for logreg), the
+    circuit checks |R_j| <= bound for R_j = sum_i e_i x_ij + l2 w_j 2^(s-f) (weights)
+    and R_b = 2^f sum_i e_i (bias), i.e. |n * dL/dw_j| * 2^(s+f) <= bound with
+    l2 = n * lambda * 2^f.  Its cost does not depend on the number of epochs.
+    """
+
+    l2: int
+    bound: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.l2 < 1 << 64 or not 0 <= self.bound < 1 << 240:
+            raise InputError("the optimality clause needs 0 <= l2 < 2^64 and 0 <= bound < 2^240")
+
+
+@dataclass(frozen=True)
 class TrainingStatement:
     """What one training proof claims (see the module docstring for the public-input order)."""
 
@@ -78,6 +97,7 @@ class TrainingStatement:
     final_weights_commitment: int
     spec: TrainingSpec
     evaluation: Optional[Evaluation] = None
+    optimality: Optional[Optimality] = None
 
     def public_inputs(self) -> list[int]:
         """The proof's public inputs, in the documented order."""
@@ -87,6 +107,8 @@ class TrainingStatement:
         ]
         if self.evaluation is not None:
             values += [self.evaluation.test_commitment, self.evaluation.threshold]
+        if self.optimality is not None:
+            values += [self.optimality.l2, self.optimality.bound]
         return values
 
     def to_json(self) -> dict[str, Any]:
@@ -104,6 +126,8 @@ class TrainingStatement:
             e = self.evaluation
             out["evaluation"] = {"metric": e.metric, "test_commitment": str(e.test_commitment),
                                  "n_test": e.n_test, "threshold": str(e.threshold)}
+        if self.optimality is not None:
+            out["optimality"] = {"l2": str(self.optimality.l2), "bound": str(self.optimality.bound)}
         return out
 
     @staticmethod
@@ -118,6 +142,9 @@ class TrainingStatement:
             if obj.get("evaluation") is not None:
                 e = obj["evaluation"]
                 evaluation = Evaluation(e["metric"], int(e["test_commitment"]), int(e["n_test"]), int(e["threshold"]))
+            optimality = None
+            if obj.get("optimality") is not None:
+                optimality = Optimality(int(obj["optimality"]["l2"]), int(obj["optimality"]["bound"]))
             statement = TrainingStatement(
                 institution=parse_address(obj["institution"]),
                 dataset_commitment=int(obj["dataset_commitment"]),
@@ -125,6 +152,7 @@ class TrainingStatement:
                 final_weights_commitment=int(obj["final_weights_commitment"]),
                 spec=TrainingSpec.from_json(obj["spec"]),
                 evaluation=evaluation,
+                optimality=optimality,
             )
         except KeyError as exc:
             raise FormatError(f"the {what} has no {exc.args[0]!r} field") from None
