@@ -61,6 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--test", metavar="TESTDIR", help="committed test set for the evaluation clause")
     p.add_argument("--min-accuracy", type=float, help="claim: test accuracy >= this fraction (logreg)")
     p.add_argument("--max-mse", type=float, help="claim: test mean squared error <= this (linreg)")
+    p.add_argument("--max-gradient", type=float, metavar="EPS",
+                   help="optimality claim: every component of the L2-regularised mean-loss gradient is <= EPS")
+    p.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA",
+                   help="L2 coefficient of the optimality claim's loss (default: %(default)s)")
     add_json_flag(p)
     p.set_defaults(handler=cmd_prove_training)
 
@@ -135,6 +139,21 @@ def _test_set(args, spec, opening):
     return EvalSet(dataset, salt, "sse", int(args.max_mse * dataset.n * 2 ** (4 * f)))
 
 
+def _optimality(args, spec):
+    from ..models import model_module
+    from ..training.statement import Optimality
+
+    if args.max_gradient is None:
+        if args.l2:
+            raise InputError("--l2 only makes sense with --max-gradient")
+        return None
+    if args.max_gradient < 0 or args.l2 < 0:
+        raise InputError("--max-gradient and --l2 must be non-negative")
+    scale = model_module(spec.model).error_scale(spec) + spec.frac_bits
+    # Both rounded toward the weaker-for-the-prover side: l2 to nearest, the bound down.
+    return Optimality(round(spec.n * args.l2 * 2**spec.frac_bits), int(args.max_gradient * spec.n * 2**scale))
+
+
 def cmd_prove_training(args: argparse.Namespace) -> int:
     from ..commit import load_dataset_dir
     from ..groth16.snarkjs_json import save_proof, save_public, save_verification_key
@@ -148,9 +167,10 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
         raise InputError("the model in MODELDIR was not trained on this dataset (its dataset_commitment differs)")
     institution = parse_address(args.institution)
     test = _test_set(args, spec, opening)
+    optimality = _optimality(args, spec)
     started = time.perf_counter()
     with step_bar("prove-training", 7, enabled=not args.json) as tick:
-        result = prove_training(spec, dataset, salt, opening, institution, test, progress=tick)
+        result = prove_training(spec, dataset, salt, opening, institution, test, optimality, progress=tick)
     elapsed = time.perf_counter() - started
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
