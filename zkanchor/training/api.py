@@ -12,12 +12,11 @@ the clause shape), so a second proof of the same shape skips the setup.
 from __future__ import annotations
 
 import hashlib
-import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..commit.dataset import Dataset
-from ..groth16.generator import TrustedSetupWarning, setup
+from ..groth16.generator import setup
 from ..groth16.keydir import KeyDir, load_keydir, save_keydir
 from ..groth16.keys import Proof, VerificationKey
 from ..groth16.prover import prove
@@ -57,9 +56,7 @@ def keys_for(r1cs, r1cs_bytes: bytes, tick: Callable[[str], None] = lambda _s: N
     path = cache_dir("training-keys", digest[:32])
     if (path / "setup.json").is_file():
         return load_keydir(path), True
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", TrustedSetupWarning)
-        pk = setup(r1cs, progress=tick)
+    pk = setup(r1cs, progress=tick)  # warns (TrustedSetupWarning): the keys are single-party
     save_keydir(path, r1cs_bytes, r1cs, pk)
     return load_keydir(path), False
 
