@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from ..commit.quantize import DEFAULT_FRAC_BITS, DEFAULT_VALUE_BITS
 from ..errors import InputError
 from ..poseidon.hash import poseidon
 
@@ -110,10 +111,13 @@ class TrainingSpec:
 
 
 def make_spec(
-    model: str, n: int, d: int, epochs: int, learning_rate: float, frac_bits: int = 8,
-    value_bits: int = 16, weight_bits: int = 24, lr_shift: int = 24, hidden: int = 0,
+    model: str, n: int, d: int, epochs: int, learning_rate: float, frac_bits: int = DEFAULT_FRAC_BITS,
+    value_bits: int = DEFAULT_VALUE_BITS, weight_bits: int = 24, lr_shift: int = 24, hidden: int = 0,
 ) -> TrainingSpec:
-    """Build a spec from a float learning rate on the mean loss (rounded to lr_num / 2^lr_shift per sample)."""
+    """Build a spec from a float learning rate on the mean loss (rounded to lr_num / 2^lr_shift per sample).
+
+    frac_bits and value_bits default to the data quantizer's defaults, which they must match.
+    """
     if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and learning_rate > 0):
         raise InputError(f"the learning rate must be a positive number, got {learning_rate!r}")
     if type(n) is not int or n < 1:
