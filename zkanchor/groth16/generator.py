@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from ..bn254 import g1, g2
 from ..bn254.constants import G1_GEN, G2_GEN, R
-from ..bn254.fixed_base import batch_mul_g1, batch_mul_g2
+from ..backend import batch_mul_g1, batch_mul_g2
 from ..r1cs import R1CS, validate
 from .keys import ProvingKey, VerificationKey
 from .qap import domain_for, wire_polynomials_at

@@ -11,7 +11,7 @@ from typing import Callable, Optional, Sequence
 
 from ..bn254 import g1, g2
 from ..bn254.constants import R
-from ..bn254.msm import msm_g1, msm_g2
+from ..backend import msm_g1, msm_g2
 from ..errors import InputError
 from ..r1cs import R1CS, check
 from .keys import Proof, ProvingKey

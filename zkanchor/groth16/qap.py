@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..bn254.constants import R
+from ..backend import coset_intt, coset_ntt, intt
 from ..bn254.ntt import Domain
 from ..r1cs import R1CS, evaluate
 
@@ -73,12 +74,12 @@ def h_coefficients(r1cs: R1CS, domain: Domain, witness: Sequence[int]) -> list[i
     """
     a_rows, b_rows, c_rows = evaluate(r1cs, witness)
     a_rows = list(a_rows) + [witness[i] % R for i in range(r1cs.n_public + 1)]
-    a_coset = domain.coset_ntt(domain.intt(a_rows))
-    b_coset = domain.coset_ntt(domain.intt(b_rows))
-    c_coset = domain.coset_ntt(domain.intt(c_rows))
+    a_coset = coset_ntt(domain, intt(domain, a_rows))
+    b_coset = coset_ntt(domain, intt(domain, b_rows))
+    c_coset = coset_ntt(domain, intt(domain, c_rows))
     z_inv = pow(domain.vanishing_on_coset(), -1, R)
     h_coset = [(a * b - c) * z_inv % R for a, b, c in zip(a_coset, b_coset, c_coset)]
-    h = domain.coset_intt(h_coset)
+    h = coset_intt(domain, h_coset)
     # A satisfying witness makes A*B - C divisible by Z, so the top coefficient vanishes;
     # anything else means the rows and the witness disagree, which check() rules out.
     if h[-1] != 0:

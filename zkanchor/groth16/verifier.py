@@ -10,7 +10,7 @@ from typing import Sequence
 
 from ..bn254 import g1, g2
 from ..bn254.constants import R
-from ..bn254.msm import msm_g1
+from ..backend import msm_g1
 from ..bn254.pairing import pairing_check
 from ..errors import FieldError, InputError
 from .keys import Proof, VerificationKey

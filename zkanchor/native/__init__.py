@@ -1,0 +1,183 @@
+"""Native BN254 kernel: MSM, fixed-base batch multiplication and Fr NTT in C.
+
+The compiled extension ``zkanchor.native._kernel`` is optional.  When it loaded,
+``AVAILABLE`` is True and the wrappers below have exactly the semantics of the
+pure-Python API (``zkanchor.bn254.msm``, ``.fixed_base``, ``.ntt``): field
+elements are ints, G1 points ``(x, y)``, G2 points ``((x0, x1), (y0, y1))``,
+infinity ``None``; scalars are taken modulo r.  When it did not load, ``LOAD_ERROR``
+says why and every wrapper raises RuntimeError, so callers dispatch on
+``AVAILABLE`` rather than catching.
+
+Data crosses into C as bytes of 32-byte little-endian limbs.  Callers that reuse
+the same bases (a prover's proving key) should pack them once with
+``pack_g1``/``pack_g2`` and call the ``*_packed`` variants.
+
+Threads: ``ZKANCHOR_THREADS`` if set, else the CPUs this process may run on.
+Field multiplication: BMI2/ADX assembly when the CPU has it, else portable C;
+``ZKANCHOR_NATIVE_ARITH=portable`` (read at import) forces the C one.
+"""
+
+import os
+
+try:
+    from zkanchor.native import _kernel
+except ImportError as exc:  # not built, or built for another interpreter
+    _kernel = None
+    AVAILABLE = False
+    LOAD_ERROR: str | None = f"zkanchor native kernel not loaded ({exc}); build it with `pip install .`"
+else:
+    AVAILABLE = True
+    LOAD_ERROR = None
+
+__all__ = [
+    "AVAILABLE", "LOAD_ERROR", "threads",
+    "msm_g1", "msm_g2", "msm_g1_packed", "msm_g2_packed",
+    "batch_mul_g1", "batch_mul_g2",
+    "ntt", "intt", "coset_ntt", "coset_intt", "ntt_packed",
+    "pack_scalars", "pack_g1", "pack_g2", "unpack_g1", "unpack_g2", "unpack_ints",
+]
+
+
+def _kernel_or_raise():
+    if _kernel is None:
+        raise RuntimeError(LOAD_ERROR)
+    return _kernel
+
+
+def threads() -> int:
+    """Number of kernel threads: ZKANCHOR_THREADS, else the usable CPU count."""
+    env = os.environ.get("ZKANCHOR_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# ---- packing (in C: int.to_bytes per value would cost more than a 0/1 MSM term) ----
+
+def pack_scalars(scalars) -> bytes:
+    """Scalars (any ints) reduced mod r, as concatenated 32-byte little-endian limbs."""
+    return _kernel_or_raise().pack_scalars(scalars)
+
+
+def pack_g1(points) -> bytes:
+    """Affine G1 points (None = infinity) as 64 bytes each: x, y little-endian.
+
+    Raises ValueError for a coordinate outside [0, p)."""
+    return _kernel_or_raise().pack_g1(points)
+
+
+def pack_g2(points) -> bytes:
+    """Affine G2 points (None = infinity) as 128 bytes each: x0, x1, y0, y1.
+
+    Raises ValueError for a coordinate outside [0, p)."""
+    return _kernel_or_raise().pack_g2(points)
+
+
+def unpack_g1(data) -> list:
+    """Inverse of pack_g1: 64-byte records to (x, y) tuples, zeros to None."""
+    return _kernel_or_raise().unpack_g1(data)
+
+
+def unpack_g2(data) -> list:
+    """Inverse of pack_g2: 128-byte records to ((x0, x1), (y0, y1)), zeros to None."""
+    return _kernel_or_raise().unpack_g2(data)
+
+
+def unpack_ints(data) -> list[int]:
+    """32-byte little-endian records to ints."""
+    return _kernel_or_raise().unpack_ints(data)
+
+
+# ---- multi-scalar multiplication -----------------------------------------
+
+def _scalar_bytes(scalars) -> bytes:
+    return scalars if isinstance(scalars, (bytes, bytearray, memoryview)) else pack_scalars(scalars)
+
+
+def msm_g1_packed(points, scalars) -> tuple | None:
+    """sum s_i * P_i for G1 points already packed by pack_g1.
+
+    points: any C-contiguous buffer in pack_g1's layout (bytes, a numpy array's
+    memory...).  scalars: a sequence of ints, or bytes/bytearray/memoryview in
+    pack_scalars' layout (values are then used as given, reduced mod r in C).
+    """
+    return unpack_g1(_kernel_or_raise().msm_g1(points, _scalar_bytes(scalars), threads()))[0]
+
+
+def msm_g2_packed(points, scalars) -> tuple | None:
+    """sum s_i * Q_i for G2 points already packed by pack_g2 (see msm_g1_packed)."""
+    return unpack_g2(_kernel_or_raise().msm_g2(points, _scalar_bytes(scalars), threads()))[0]
+
+
+def _check_lengths(points, scalars):
+    if len(points) != len(scalars):
+        raise ValueError(f"msm: {len(points)} points but {len(scalars)} scalars")
+
+
+def msm_g1(points, scalars) -> tuple | None:
+    """Multi-scalar multiplication in G1: sum scalars[i] * points[i] (None if infinity)."""
+    _check_lengths(points, scalars)
+    return msm_g1_packed(pack_g1(points), scalars)
+
+
+def msm_g2(points, scalars) -> tuple | None:
+    """Multi-scalar multiplication in G2: sum scalars[i] * points[i] (None if infinity)."""
+    _check_lengths(points, scalars)
+    return msm_g2_packed(pack_g2(points), scalars)
+
+
+# ---- fixed base --------------------------------------------------------------
+
+def batch_mul_g1(base, scalars) -> list:
+    """[s * base for s in scalars] in G1 (affine, None for infinity), via a windowed table."""
+    data = _kernel_or_raise().batch_mul_g1(pack_g1([base]), pack_scalars(scalars), threads())
+    return unpack_g1(data)
+
+
+def batch_mul_g2(base, scalars) -> list:
+    """[s * base for s in scalars] in G2 (affine, None for infinity), via a windowed table."""
+    data = _kernel_or_raise().batch_mul_g2(pack_g2([base]), pack_scalars(scalars), threads())
+    return unpack_g2(data)
+
+
+# ---- NTT over Fr ---------------------------------------------------------------
+
+def ntt(values, inverse: bool = False, coset: bool = False) -> list[int]:
+    """NTT of len(values) (a power of two) values mod r over the standard subgroup.
+
+    Forward: A_i = sum_j a_j w^(ij) with w the primitive len-th root of unity
+    derived from ROOT_OF_UNITY_2_28.  inverse=True undoes it (including 1/n).
+    coset=True works on the coset g*<w> with g = 5: forward evaluates at g*w^i,
+    inverse interpolates from there.  Natural order in and out.
+    """
+    n = len(values)
+    if n == 0 or n & (n - 1):
+        raise ValueError(f"NTT size must be a power of two, got {n}")
+    return unpack_ints(ntt_packed(pack_scalars(values), inverse, coset))
+
+
+def ntt_packed(data: bytes, inverse: bool = False, coset: bool = False) -> bytes:
+    """ntt() on values packed by pack_scalars, returning packed values.
+
+    Lets a prover chain transforms without converting to ints in between.
+    Raises ValueError if a value is >= r or the count is not a power of two.
+    """
+    return _kernel_or_raise().ntt(data, inverse, coset, threads())
+
+
+def intt(values) -> list[int]:
+    """Inverse NTT: coefficients from evaluations on <w>."""
+    return ntt(values, inverse=True)
+
+
+def coset_ntt(values) -> list[int]:
+    """Evaluations on the coset 5*<w> of the polynomial with these coefficients."""
+    return ntt(values, coset=True)
+
+
+def coset_intt(values) -> list[int]:
+    """Coefficients of the polynomial with these evaluations on the coset 5*<w>."""
+    return ntt(values, inverse=True, coset=True)

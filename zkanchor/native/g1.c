@@ -1,0 +1,34 @@
+/* G1: y^2 = x^3 + 3 over Fp, instantiated from the shared curve/MSM templates. */
+#include "field.h"
+#include "scalar.h"
+#include "kernel.h"
+
+#define CF fe
+#ifdef ZKA_ADX
+#define FN(name) g1_##name##_adx
+#else
+#define FN(name) g1_##name
+#endif
+#define CF_add fp_add
+#define CF_sub fp_sub
+#define CF_mul fp_mul
+#define CF_sqr fp_sqr
+#define CF_dbl fp_dbl
+#define CF_neg fp_neg
+#define CF_inv fp_inv
+#define CF_is_zero mf_is_zero
+#define CF_eq mf_eq
+#define PT_BYTES 64
+
+ZKA_INLINE void CF_set_one(fe *r) { memcpy(r->v, FP_MOD.one, 32); }
+
+ZKA_INLINE int CF_load(fe *r, const unsigned char *b) {
+    if (!bytes_lt_modulus(b, &FP_MOD)) return 0;
+    mf_from_bytes(r, b, &FP_MOD);
+    return 1;
+}
+
+ZKA_INLINE void CF_store(unsigned char *b, const fe *a) { mf_to_bytes(b, a, &FP_MOD); }
+
+#include "curve_impl.h"
+#include "msm_impl.h"
