@@ -226,15 +226,22 @@ class Chain:
             tx["value"] = int(value)
         return self._send(fn_call, tx, getattr(fn_call, "contract_abi", ()), f"the call to {fn_call.fn_name}")
 
-    def call(self, fn_call: Any, sender: str | None = None, gas: int = DEFAULT_CALL_GAS) -> Any:
-        """Evaluate ``contract.functions.f(...)`` without a transaction (explicit gas, latest block)."""
+    def call(self, fn_call: Any, sender: str | None = None, gas: int = DEFAULT_CALL_GAS,
+             block: str | int = "latest", abi: Sequence[dict] | None = None) -> Any:
+        """Evaluate ``contract.functions.f(...)`` without a transaction (explicit gas).
+
+        ``block`` is the block to run on: "pending" runs in the context the next
+        transaction will see (its block.number), which rules that compare block numbers
+        need.  ``abi`` decodes custom errors from other contracts than the called one.
+        """
         tx: dict = {"gas": int(gas)}
         if sender or self.default_account:
             tx["from"] = sender or self.default_account
         try:
-            return fn_call.call(tx)
+            return fn_call.call(tx, block_identifier=block)
         except _revert_errors() as exc:
-            raise ChainError(f"{fn_call.fn_name} {_revert_text(exc, getattr(fn_call, 'contract_abi', ()))}") from None
+            abi = abi if abi is not None else getattr(fn_call, "contract_abi", ())
+            raise ChainError(f"{fn_call.fn_name} {_revert_text(exc, abi)}") from None
         except Web3Exception as exc:
             raise ChainError(f"calling {fn_call.fn_name} failed: {exc}") from None
 

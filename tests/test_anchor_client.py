@@ -1,0 +1,282 @@
+"""The Python side of anchoring: hashes and ids as the contract computes them, deployment
+records, decoded events, error sentences, and the audit's verdicts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from zkanchor.anchor import audit, format_table
+from zkanchor.anchor.deployment import (
+    CircuitRecord,
+    DeploymentRecord,
+    deployment_from_json,
+    load_deployment,
+    record_for,
+    save_deployment,
+)
+from zkanchor.anchor.registry import (
+    ERROR_MEANINGS,
+    Registry,
+    circuit_id_bytes,
+    circuit_id_text,
+    hex32,
+    parse_commitment,
+    proof_from_words,
+    proof_hash,
+    proof_words,
+    statement_hash,
+)
+from zkanchor.bn254.constants import R
+from zkanchor.errors import ChainError, FieldError, FormatError, InputError
+from zkanchor.groth16.snarkjs_json import vk_to_json
+from zkanchor.paths import node_modules_dir
+
+from test_registry_contract import (  # noqa: F401  (fixtures are used by name)
+    CIRCUIT,
+    WINDOW,
+    base_world,
+    batching_institution,
+    build_world,
+    helpers,
+    keys5,
+    make_keys,
+    mine,
+    module_chain,
+    statement,
+    tamper,
+    world,
+)
+
+HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" / "package.json").is_file()
+pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
+
+
+def record_of(w, with_vk: bool = True) -> DeploymentRecord:
+    record = record_for(w.registry, None)
+    return record.with_circuit(CircuitRecord(
+        "0x" + circuit_id_bytes(CIRCUIT).hex(), w.verifier.address, 5, 0, "toy", 0,
+        vk_to_json(w.keys.vk) if with_vk else None,
+    ))
+
+
+# ---------------------------------------------------------------- hashes and ids
+
+def test_hashes_are_the_contracts(world):
+    fn = world.registry.contract.functions
+    _, proof, public = world.anchored()
+    assert statement_hash(CIRCUIT, public) == world.chain.call(fn.statementHashOf(circuit_id_bytes(CIRCUIT), public))
+    a, b, c = proof_words(proof)
+    assert proof_hash(proof) == world.chain.call(fn.proofHashOf(a, b, c))
+    assert proof_from_words(a, b, c) == proof
+    assert statement_hash(CIRCUIT, public) != statement_hash("other", public)
+    assert statement_hash(CIRCUIT, public) != statement_hash(CIRCUIT, public[:4] + [public[4] + 1])
+
+
+def test_circuit_ids():
+    raw = circuit_id_bytes("linreg-v1")
+    assert raw == b"linreg-v1" + bytes(23) and circuit_id_text(raw) == "linreg-v1"
+    hexed = "0x" + "ab" * 32
+    assert circuit_id_bytes(hexed) == bytes.fromhex("ab" * 32) and circuit_id_text(circuit_id_bytes(hexed)) == hexed
+    assert circuit_id_text(b"\x01" + bytes(31)) == "0x01" + "00" * 31
+    for bad in ("", "x" * 33, "with space", "naïve", "0x" + "00" * 32, b"short"):
+        with pytest.raises(InputError):
+            circuit_id_bytes(bad)
+
+
+def test_commitments_parse_as_field_elements():
+    assert parse_commitment(12345) == parse_commitment("12345") == parse_commitment("0x3039") == 12345
+    assert parse_commitment(R - 1) == R - 1
+    assert hex32(12345) == "0x" + "0" * 60 + "3039"
+    for bad in (0, R, "0x", "12a", True, None, -1):
+        with pytest.raises((InputError, FieldError)):
+            parse_commitment(bad)
+
+
+def test_every_custom_error_has_a_meaning(world):
+    errors = {e["name"] for e in world.registry.abi if e["type"] == "error"}
+    assert errors == set(ERROR_MEANINGS)
+
+
+# ---------------------------------------------------------------- deployment records
+
+def test_deployment_record_round_trip(world, tmp_path):
+    record = record_of(world)
+    assert (record.registry, record.deployer, record.registry_version, record.challenge_window) == (
+        world.registry.address, world.admin, "1.0.0", WINDOW)
+    path = tmp_path / "deployment.json"
+    save_deployment(record, path)
+    loaded = load_deployment(path)
+    assert loaded == record
+    assert loaded.find_circuit(CIRCUIT).verifier == world.verifier.address
+    assert loaded.find_circuit("0x" + circuit_id_bytes(CIRCUIT).hex()).name == CIRCUIT
+    assert loaded.find_circuit("unknown") is None
+    attached = Registry.attach(world.chain, loaded)
+    assert attached.circuit(CIRCUIT).verifier == world.verifier.address
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: d.update(format="something else"), "not a zkanchor registry deployment"),
+    (lambda d: d.update(format_version=99), "format_version"),
+    (lambda d: d.pop("registry"), "no 'registry' field"),
+    (lambda d: d.update(registry="0x1234"), "not an Ethereum address"),
+    (lambda d: d.update(chain_id="1"), "'chain_id' has the wrong type"),
+    (lambda d: d.update(abi=[]), "not a zkanchor registry ABI"),
+    (lambda d: d.update(challenge_window=0), "challenge_window"),
+    (lambda d: d["circuits"][CIRCUIT].update(circuit_id="0x12"), "circuit_id"),
+    (lambda d: d.update(circuits={"renamed": d["circuits"][CIRCUIT]}), "filed under 'renamed'"),
+    (lambda d: d["circuits"][CIRCUIT].update(vk="not a key"), "'vk'"),
+])
+def test_malformed_deployment_records_are_refused(world, damage, message):
+    data = json.loads(json.dumps(record_of(world).to_json()))
+    damage(data)
+    with pytest.raises(FormatError, match=message):
+        deployment_from_json(data)
+
+
+def test_unreadable_deployment_files_are_refused(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_deployment(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(FormatError, match="not valid JSON"):
+        load_deployment(tmp_path / "bad.json")
+
+
+def test_attach_refuses_another_chain_or_no_contract(world):
+    record = record_of(world)
+    from dataclasses import replace
+
+    with pytest.raises(ChainError, match="chain id"):
+        Registry.attach(world.chain, replace(record, chain_id=record.chain_id + 1))
+    with pytest.raises(ChainError, match="no contract"):
+        Registry.attach(world.chain, replace(record, registry=world.outsider))
+
+
+# ---------------------------------------------------------------- events and views
+
+def test_every_event_kind_is_decoded(world):
+    r, w = world.registry, world
+    r.revoke_institution(w.bob, sender=w.admin)
+    r.transfer_admin(w.admin, sender=w.admin)
+    commitment, proof, public = w.anchored()
+    verified = r.anchor_training(CIRCUIT, proof, public, sender=w.alice).value
+    _, proof2, public2 = w.anchored()
+    resolved = r.anchor_optimistic(CIRCUIT, public2, proof=proof2, sender=w.alice).value
+    r.challenge(resolved, sender=w.outsider)
+    r.resolve(CIRCUIT, proof2, public2, sender=w.outsider)
+    _, proof3, public3 = w.anchored()
+    expired = r.anchor_optimistic(CIRCUIT, public3, proof=proof3, sender=w.alice).value
+    r.challenge(expired, sender=w.outsider)
+    mine(w.chain, WINDOW)
+    r.expire(expired, sender=w.outsider)
+
+    events = r.events()
+    assert {e.name for e in events} == {e["name"] for e in r.abi if e["type"] == "event"}
+    assert events == sorted(events, key=lambda e: (e.block_number, e.log_index))
+    by_name = {e.name: e for e in events}
+    assert by_name["InstitutionRevoked"].args == {"institution": w.bob}
+    assert by_name["TrainingAnchored"].args == {
+        "statementHash": verified, "institution": w.alice, "datasetCommitment": commitment,
+        "circuitId": "0x" + circuit_id_bytes(CIRCUIT).hex(),
+    }
+    assert by_name["AnchorExpired"].args["statementHash"] == expired
+    assert by_name["CircuitRegistered"].args["description"] == "toy training statement"
+    # Filtering by name and by block range.
+    assert [e.name for e in r.events(names=("AnchorResolved",))] == ["AnchorResolved"]
+    last = events[-1].block_number
+    assert [e.name for e in r.events(from_block=last)] == ["AnchorExpired"]
+    # The event index answers "by institution" and "by dataset".
+    assert [e.args["statementHash"] for e in r.anchors_of(w.alice)] == [verified, resolved, expired]
+    assert [e.args["statementHash"] for e in r.anchors_of_dataset(commitment)] == [verified]
+    assert r.anchors_of(w.bob) == []
+    assert r.dataset(commitment).anchor_count == 1
+    assert r.datasets_of(w.alice)[-3:] == [commitment, public2[1], public3[1]]
+
+
+def test_decode_call_recovers_the_proof(world):
+    _, proof, public = world.anchored()
+    tx = world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)
+    name, params = world.registry.decode_call(tx.tx_hash)
+    assert name == "anchorTraining"
+    assert proof_from_words(params["a"], params["b"], params["c"]) == proof
+    assert list(params["inputs"]) == public
+
+
+# ---------------------------------------------------------------- audit
+
+def test_audit_reports_every_anchor_and_its_status(world, helpers):
+    r, w = world.registry, world
+    dataset, proof, public = w.anchored()
+    verified = r.anchor_training(CIRCUIT, proof, public, sender=w.alice).value
+    _, proof, public = w.anchored()
+    valid = r.anchor_optimistic(CIRCUIT, public, proof=proof, sender=w.alice).value
+    r.resolve(CIRCUIT, proof, public, sender=w.outsider)
+    _, proof, public = w.anchored(w.bob)
+    invalid = r.anchor_optimistic(CIRCUIT, public, proof=tamper(proof), sender=w.bob).value
+    r.resolve(CIRCUIT, tamper(proof), public, sender=w.outsider)
+    _, proof, public = w.anchored()
+    pending = r.anchor_optimistic(CIRCUIT, public, proof=proof, sender=w.alice).value
+    _, proof, public = w.anchored()
+    expired = r.anchor_optimistic(CIRCUIT, public, proof=proof, sender=w.alice).value
+    r.challenge(expired, sender=w.outsider)
+    mine(w.chain, WINDOW)
+    r.expire(expired, sender=w.outsider)
+    # A contract institution's anchor: its transaction's calldata is not a registry call.
+    batcher = batching_institution(w, helpers)
+    w.next_dataset += 1
+    w.chain.transact(batcher.functions.dataset(w.next_dataset), gas=500_000)
+    bproof, bpublic = w.keys.prove(statement(batcher.address, w.next_dataset))
+    a, b, c = proof_words(bproof)
+    w.chain.transact(batcher.functions.training(circuit_id_bytes(CIRCUIT), a, b, c, bpublic), gas=1_500_000)
+    through = "0x" + statement_hash(CIRCUIT, bpublic).hex()
+
+    rows = audit(w.chain, record_of(w))
+    trainings = {row.statement_hash: row for row in rows if row.kind != "dataset"}
+    seen = {sh: (row.kind, row.onchain, row.offchain, row.verdict) for sh, row in trainings.items()}
+    assert seen == {
+        verified: ("verified", "valid", "valid", "ok"),
+        valid: ("optimistic", "valid", "valid", "ok"),
+        invalid: ("optimistic", "invalid", "invalid", "ok"),
+        pending: ("optimistic", "pending", "-", "unchecked"),
+        expired: ("optimistic", "invalid", "-", "ok"),
+        through: ("verified", "valid", "-", "unchecked"),
+    }
+    assert trainings[verified].institution_name == "Alice Hospital"
+    assert trainings[invalid].institution == w.bob and trainings[invalid].institution_name == "Bob Bank"
+    assert trainings[verified].inputs == tuple(world.registry.decode_call(trainings[verified].tx_hash)[1]["inputs"])
+    assert "never revealed" in trainings[expired].note
+    assert "another contract" in trainings[through].note
+    datasets = [row for row in rows if row.kind == "dataset"]
+    assert hex32(dataset) in {row.dataset for row in datasets}
+    assert all(row.onchain == "anchored" for row in datasets)
+
+    table = format_table(rows)
+    assert "Alice Hospital" in table and "Bob Bank" in table
+    assert table.splitlines()[-1] == "6 dataset(s), 6 training anchor(s): 10 ok, 0 mismatch, 2 unchecked"
+    assert json.loads(json.dumps([row.to_json() for row in rows]))  # JSON-ready
+
+
+def test_audit_catches_a_verifier_that_accepts_anything(module_chain, keys5, helpers):
+    # The admin registered a rubber stamp: the registry accepts a forged proof, the audit must not.
+    chain, _ = module_chain
+    stamp = chain.deploy(helpers["RubberStampVerifier"])
+    w = build_world(chain, keys5, verifier=stamp)
+    _, proof, public = w.anchored()
+    forged = tamper(proof)
+    w.registry.anchor_training(CIRCUIT, forged, public, sender=w.alice)
+    record = record_for(w.registry, None).with_circuit(CircuitRecord(
+        "0x" + circuit_id_bytes(CIRCUIT).hex(), stamp.address, 5, 0, "", 0, vk_to_json(keys5.vk)))
+    [row] = [row for row in audit(chain, record) if row.kind != "dataset"]
+    assert (row.onchain, row.offchain, row.verdict) == ("valid", "invalid", "mismatch")
+
+
+def test_audit_with_the_wrong_key_or_none(world):
+    _, proof, public = world.anchored()
+    world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)
+    [row] = [r for r in audit(world.chain, record_of(world, with_vk=False)) if r.kind != "dataset"]
+    assert (row.offchain, row.verdict, row.note) == ("-", "unchecked", "no verification key for this circuit")
+    wrong = make_keys(5).vk
+    [row] = [r for r in audit(world.chain, record_of(world), vks={CIRCUIT: wrong}) if r.kind != "dataset"]
+    assert (row.offchain, row.verdict) == ("invalid", "mismatch")

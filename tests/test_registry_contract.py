@@ -1,0 +1,681 @@
+"""The ZkAnchorRegistry contract: every rule and every refusal, by its custom error.
+
+Proofs are real Groth16 proofs of a small circuit built with our builder whose public
+inputs follow the project-wide layout (institution address, C_D, C_W0, C_W, hyper digest,
+then optional clauses).  The circuit's constraints do not depend on the values, so one
+setup per shape serves the whole module and each statement only costs a proof.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from dataclasses import dataclass
+
+import pytest
+from web3 import Web3
+
+from zkanchor.anchor.registry import (
+    Registry,
+    RegistryError,
+    circuit_id_bytes,
+    deploy_registry,
+    proof_hash,
+    proof_words,
+    statement_hash,
+)
+from zkanchor.bn254 import g1, g2
+from zkanchor.bn254.constants import R
+from zkanchor.chain import Chain, connect
+from zkanchor.errors import ChainError
+from zkanchor.groth16 import prove, setup, verify
+from zkanchor.groth16.keys import Proof
+from zkanchor.paths import node_modules_dir
+from zkanchor.r1cs import ConstraintSystem
+from zkanchor.solidity.compiler import compile_source
+from zkanchor.solidity.onchain import deploy_verifier
+
+HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" / "package.json").is_file()
+pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
+
+CIRCUIT = "toy-train-v1"
+WINDOW = 3  # challenge window in blocks, short so tests can run past it
+
+# Test-only contracts: an institution that is a contract (to put two registry calls in one
+# transaction, hence one block), and fake verifiers.
+HELPERS = """// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+interface IRegistry {
+    function anchorDataset(uint256 commitment, bytes32 metadataHash) external;
+    function anchorTraining(bytes32, uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[] calldata)
+        external returns (bytes32);
+    function anchorOptimistic(bytes32, uint256[] calldata, bytes32) external returns (bytes32);
+}
+
+contract BatchingInstitution {
+    IRegistry public immutable registry;
+    constructor(IRegistry r) { registry = r; }
+
+    function datasetThenTraining(uint256 commitment, bytes32 circuitId, uint256[2] calldata a,
+        uint256[2][2] calldata b, uint256[2] calldata c, uint256[] calldata inputs) external {
+        registry.anchorDataset(commitment, bytes32(0));
+        registry.anchorTraining(circuitId, a, b, c, inputs);
+    }
+
+    function datasetThenOptimistic(uint256 commitment, bytes32 circuitId, uint256[] calldata inputs, bytes32 ph) external {
+        registry.anchorDataset(commitment, bytes32(0));
+        registry.anchorOptimistic(circuitId, inputs, ph);
+    }
+
+    function dataset(uint256 commitment) external { registry.anchorDataset(commitment, bytes32(0)); }
+
+    function training(bytes32 circuitId, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c,
+        uint256[] calldata inputs) external {
+        registry.anchorTraining(circuitId, a, b, c, inputs);
+    }
+}
+
+/// Answers the registration probe (an all-zero proof) with false and reverts on anything else.
+contract RevertingVerifier {
+    fallback(bytes calldata data) external returns (bytes memory) {
+        if (uint256(bytes32(data[4:36])) == 0) return abi.encode(false);
+        revert("verifier broke");
+    }
+}
+
+/// Accepts every proof: a registry admin's mistake (or malice) the audit must catch.
+contract RubberStampVerifier {
+    fallback(bytes calldata) external returns (bytes memory) { return abi.encode(true); }
+}
+"""
+
+
+# ---------------------------------------------------------------- circuits and proofs
+
+def statement_circuit(values, secret: int = 7):
+    """A circuit with the given public inputs, each tied to a private value by one constraint."""
+    cs = ConstraintSystem()
+    pubs = [cs.public(f"input{i}", v) for i, v in enumerate(values)]
+    s = cs.private("secret", secret)
+    for p in pubs:
+        cs.mul(s, p, "tie")
+    return cs.build(), cs.witness()
+
+
+@dataclass
+class Keys:
+    """One setup per shape: prove any values of that many public inputs."""
+
+    pk: object
+    n: int
+
+    @property
+    def vk(self):
+        return self.pk.vk
+
+    def prove(self, values) -> tuple[Proof, list[int]]:
+        assert len(values) == self.n
+        r1cs, witness = statement_circuit(values)
+        return prove(self.pk, r1cs, witness)
+
+
+def make_keys(n: int) -> Keys:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the single-party setup warning is expected here
+        return Keys(setup(statement_circuit([1] * n)[0]), n)
+
+
+def malleate(proof: Proof) -> Proof:
+    """(-A, -B, C): e(-A, -B) = e(A, B), so this is another valid proof of the same statement."""
+    return Proof(a=g1.neg(proof.a), b=g2.neg(proof.b), c=proof.c)
+
+
+def tamper(proof: Proof) -> Proof:
+    """A well-formed proof (points on the curve) that does not verify: C doubled."""
+    return Proof(a=proof.a, b=proof.b, c=g1.add(proof.c, proof.c))
+
+
+def statement(institution: str, dataset: int, w0: int = 11, w: int = 22, hyper: int = 33, extra=()) -> list[int]:
+    return [int(institution, 16), dataset, w0, w, hyper, *extra]
+
+
+def expect(error: str, fn, *args, **kwargs) -> RegistryError:
+    """Run a registry call that must be refused with the custom error ``error``."""
+    with pytest.raises(RegistryError) as info:
+        fn(*args, **kwargs)
+    assert info.value.error == error, str(info.value)
+    assert f"({error})" in str(info.value)
+    return info.value
+
+
+def mine(chain: Chain, blocks: int) -> None:
+    """Advance the chain by empty blocks."""
+    if chain.kind == "embedded":
+        chain.w3.provider.ethereum_tester.mine_blocks(blocks)
+    else:
+        chain.w3.provider.make_request("anvil_mine", [hex(blocks)])
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def keys5() -> Keys:
+    return make_keys(5)
+
+
+@pytest.fixture(scope="module")
+def keys6() -> Keys:
+    return make_keys(6)
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    return {name: compile_source(HELPERS, name) for name in ("BatchingInstitution", "RevertingVerifier", "RubberStampVerifier")}
+
+
+@dataclass
+class World:
+    """A chain with a fresh registry, one registered circuit and two registered institutions."""
+
+    chain: Chain
+    registry: Registry
+    verifier: object
+    keys: Keys
+    admin: str
+    alice: str
+    bob: str
+    outsider: str
+    next_dataset: int = 1000
+
+    def dataset(self, who: str | None = None) -> int:
+        """Anchor a fresh dataset commitment for ``who`` (default alice)."""
+        self.next_dataset += 1
+        self.registry.anchor_dataset(self.next_dataset, sender=who or self.alice)
+        return self.next_dataset
+
+    def anchored(self, who: str | None = None) -> tuple[int, Proof, list[int]]:
+        """A fresh dataset of ``who`` (anchored) and a valid proof of a statement on it."""
+        who = who or self.alice
+        commitment = self.dataset(who)
+        proof, public = self.keys.prove(statement(who, commitment))
+        return commitment, proof, public
+
+
+def build_world(chain: Chain, keys: Keys, verifier=None) -> World:
+    admin, alice, bob, outsider = chain.accounts[:4]
+    registry = deploy_registry(chain, sender=admin, challenge_window=WINDOW)
+    verifier = verifier or deploy_verifier(chain, keys.vk)
+    registry.register_institution(alice, "Alice Hospital", sender=admin)
+    registry.register_institution(bob, "Bob Bank", sender=admin)
+    registry.register_circuit(CIRCUIT, verifier.address, keys.n, "toy training statement", sender=admin)
+    return World(chain, registry, verifier, keys, admin, alice, bob, outsider)
+
+
+@pytest.fixture(scope="module")
+def module_chain(keys5):
+    chain = connect()
+    return chain, deploy_verifier(chain, keys5.vk)
+
+
+@pytest.fixture(scope="module")
+def base_world(module_chain, keys5) -> World:
+    chain, verifier = module_chain
+    return build_world(chain, keys5, verifier)
+
+
+@pytest.fixture
+def world(base_world) -> World:
+    """The module's world, rolled back after each test (deploying afresh is slow on py-evm)."""
+    tester = base_world.chain.w3.provider.ethereum_tester
+    snapshot = tester.take_snapshot()
+    yield base_world
+    tester.revert_to_snapshot(snapshot)
+
+
+@pytest.fixture(scope="module")
+def anvil_world(anvil_url, keys5) -> World:
+    return build_world(connect(anvil_url), keys5)
+
+
+def nothing_recorded(w: World, public: list[int]) -> None:
+    sh = statement_hash(CIRCUIT, public)
+    assert w.registry.anchor(sh).kind == "none"
+    assert not [e for e in w.registry.events(names=("TrainingAnchored", "OptimisticAnchored"))
+                if e.args["statementHash"] == "0x" + sh.hex()]
+
+
+# ---------------------------------------------------------------- the main flow
+
+def check_main_flow(w: World) -> None:
+    commitment, proof, public = w.anchored()
+    dataset = w.registry.dataset(commitment)
+    assert dataset.owner == w.alice and dataset.anchor_count == 0
+
+    tx = w.registry.anchor_training(CIRCUIT, proof, public, sender=w.alice)
+    sh = "0x" + statement_hash(CIRCUIT, public).hex()
+    assert tx.value == sh
+    assert sh == "0x" + w.chain.call(w.registry.contract.functions.statementHashOf(circuit_id_bytes(CIRCUIT), public)).hex()
+    anchor = w.registry.anchor(sh)
+    assert (anchor.institution, anchor.kind, anchor.status, anchor.block_number) == (w.alice, "verified", "valid", tx.block_number)
+    assert w.registry.dataset(commitment).anchor_count == 1
+    assert dataset.block_number < anchor.block_number
+    events = w.registry.events(from_block=tx.block_number, names=("TrainingAnchored",))
+    assert [(e.args["statementHash"], e.args["institution"], e.args["datasetCommitment"]) for e in events] == [
+        (sh, w.alice, commitment)
+    ]
+
+    # Optimistic: hashes now, the proof later; the right proof makes it valid.
+    _, proof2, public2 = w.anchored()
+    tx = w.registry.anchor_optimistic(CIRCUIT, public2, proof=proof2, sender=w.alice)
+    assert w.registry.anchor(tx.value).status == "pending"
+    assert w.registry.anchor(tx.value).proof_hash == "0x" + proof_hash(proof2).hex()
+    assert w.registry.resolve(CIRCUIT, proof2, public2, sender=w.outsider).value is True
+    assert w.registry.anchor(tx.value).status == "valid"
+
+
+def test_main_flow(world):
+    check_main_flow(world)
+
+
+def test_main_flow_on_anvil(anvil_world):
+    check_main_flow(anvil_world)
+
+
+def test_verified_anchoring_costs_at_most_the_verifier_plus_60k(world):
+    _, proof, public = world.anchored()
+    a, b, c = proof_words(proof)
+    bare = world.chain.transact(world.verifier.contract.functions.verifyProof(a, b, c, public), gas=1_000_000)
+    anchored = world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)
+    assert anchored.gas_used - bare["gasUsed"] <= 60_000, (anchored.gas_used, bare["gasUsed"])
+
+
+# ---------------------------------------------------------------- who may anchor
+
+def test_unregistered_institution_is_refused(world):
+    expect("UnregisteredInstitution", world.registry.anchor_dataset, 5, sender=world.outsider)
+    commitment, proof, _ = world.anchored()
+    public = statement(world.outsider, commitment)
+    proof, public = world.keys.prove(public)
+    expect("UnregisteredInstitution", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.outsider)
+    expect("UnregisteredInstitution", world.registry.anchor_optimistic, CIRCUIT, public, proof=proof, sender=world.outsider)
+    nothing_recorded(world, public)
+
+
+def test_revoked_institution_is_refused_and_keeps_its_anchors(world):
+    _, proof, public = world.anchored()
+    kept = world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice).value
+    commitment, proof2, public2 = world.anchored()
+    world.registry.revoke_institution(world.alice, sender=world.admin)
+    assert world.registry.institution(world.alice).status == "revoked"
+    expect("RevokedInstitution", world.registry.anchor_dataset, 77, sender=world.alice)
+    expect("RevokedInstitution", world.registry.anchor_training, CIRCUIT, proof2, public2, sender=world.alice)
+    expect("RevokedInstitution", world.registry.anchor_optimistic, CIRCUIT, public2, proof=proof2, sender=world.alice)
+    expect("RevokedInstitution", world.registry.revoke_institution, world.alice, sender=world.admin)
+    assert world.registry.anchor(kept).status == "valid"
+    nothing_recorded(world, public2)
+    # Reinstating lets it anchor again.
+    world.registry.register_institution(world.alice, "Alice Hospital", sender=world.admin)
+    world.registry.anchor_training(CIRCUIT, proof2, public2, sender=world.alice)
+
+
+def test_front_running_with_someone_elses_proof_is_refused(world):
+    # Bob, a registered institution, copies Alice's valid proof from the mempool.
+    _, proof, public = world.anchored()
+    error = expect("InstitutionInputMismatch", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.bob)
+    assert world.bob.lower()[2:] in error.detail.lower()
+    expect("InstitutionInputMismatch", world.registry.anchor_optimistic, CIRCUIT, public, proof=proof, sender=world.bob)
+    nothing_recorded(world, public)
+    world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)  # still Alice's to anchor
+
+
+# ---------------------------------------------------------------- the dataset
+
+def test_dataset_not_anchored_is_refused(world):
+    proof, public = world.keys.prove(statement(world.alice, 424242))
+    expect("DatasetNotAnchored", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.alice)
+    expect("DatasetNotAnchored", world.registry.anchor_optimistic, CIRCUIT, public, proof=proof, sender=world.alice)
+    nothing_recorded(world, public)
+
+
+def test_dataset_anchored_by_someone_else_is_refused(world):
+    bobs = world.dataset(world.bob)
+    proof, public = world.keys.prove(statement(world.alice, bobs))
+    expect("DatasetAnchoredByOther", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.alice)
+    expect("DatasetAnchoredByOther", world.registry.anchor_optimistic, CIRCUIT, public, proof=proof, sender=world.alice)
+    nothing_recorded(world, public)
+
+
+def test_dataset_anchored_twice_is_refused(world):
+    commitment = world.dataset()
+    expect("DatasetAlreadyAnchored", world.registry.anchor_dataset, commitment, sender=world.alice)
+    expect("DatasetAlreadyAnchored", world.registry.anchor_dataset, commitment, sender=world.bob)
+    assert world.registry.datasets_of(world.alice)[-1] == commitment
+    assert world.registry.institution(world.alice).dataset_count == len(world.registry.datasets_of(world.alice))
+
+
+def test_dataset_commitment_must_be_a_nonzero_field_element(world):
+    fn = world.registry.contract.functions
+    for bad in (0, R, 2**256 - 1):
+        with pytest.raises(ChainError, match=r"InvalidCommitment"):
+            world.chain.transact(fn.anchorDataset(bad, bytes(32)), sender=world.alice, gas=300_000)
+
+
+def batching_institution(w: World, helpers) -> object:
+    """A registered contract institution that can anchor a dataset and a training in one transaction."""
+    batcher = w.chain.deploy(helpers["BatchingInstitution"], w.registry.address)
+    # Its calls revert with the registry's errors: decode them with the registry's ABI.
+    abi = helpers["BatchingInstitution"].abi + [e for e in w.registry.abi if e["type"] == "error"]
+    w.registry.register_institution(batcher.address, "batcher", sender=w.admin)
+    return w.chain.contract(batcher.address, abi)
+
+
+def check_dataset_in_same_block_is_refused(w: World, helpers) -> None:
+    batcher = batching_institution(w, helpers)
+    w.next_dataset += 1
+    commitment = w.next_dataset
+    proof, public = w.keys.prove(statement(batcher.address, commitment))
+    a, b, c = proof_words(proof)
+    cid = circuit_id_bytes(CIRCUIT)
+    with pytest.raises(ChainError, match=r"DatasetNotAnchoredEarlier"):
+        w.chain.transact(batcher.functions.datasetThenTraining(commitment, cid, a, b, c, public), gas=1_500_000)
+    with pytest.raises(ChainError, match=r"DatasetNotAnchoredEarlier"):
+        w.chain.transact(batcher.functions.datasetThenOptimistic(commitment, cid, public, proof_hash(proof)), gas=1_500_000)
+    assert not w.registry.dataset(commitment).anchored  # the whole transaction was undone
+    nothing_recorded(w, public)
+    # The same two steps in two blocks are fine.
+    w.chain.transact(batcher.functions.dataset(commitment), gas=500_000)
+    w.chain.transact(batcher.functions.training(cid, a, b, c, public), gas=1_500_000)
+    assert w.registry.anchor(statement_hash(CIRCUIT, public)).status == "valid"
+
+
+def test_dataset_anchored_in_the_same_block_is_refused(world, helpers):
+    check_dataset_in_same_block_is_refused(world, helpers)
+
+
+def test_dataset_anchored_in_the_same_block_is_refused_on_anvil(anvil_world, helpers):
+    check_dataset_in_same_block_is_refused(anvil_world, helpers)
+
+
+def test_two_transactions_in_one_block_on_anvil(anvil_world):
+    # What a real node does with a dataset anchor and a training anchor mined together.
+    w = anvil_world
+    w.next_dataset += 1
+    commitment = w.next_dataset
+    proof, public = w.keys.prove(statement(w.alice, commitment))
+    a, b, c = proof_words(proof)
+    fn = w.registry.contract.functions
+    make = w.chain.w3.provider.make_request
+    make("evm_setAutomine", [False])
+    try:
+        h1 = fn.anchorDataset(commitment, bytes(32)).transact({"from": w.alice, "gas": 300_000})
+        h2 = fn.anchorTraining(circuit_id_bytes(CIRCUIT), a, b, c, public).transact({"from": w.alice, "gas": 800_000})
+        make("evm_mine", [])
+    finally:
+        make("evm_setAutomine", [True])
+    r1, r2 = (w.chain.w3.eth.wait_for_transaction_receipt(h, timeout=30) for h in (h1, h2))
+    assert r1["blockNumber"] == r2["blockNumber"]
+    assert (r1["status"], r2["status"]) == (1, 0)
+    assert w.registry.dataset(commitment).anchored
+    nothing_recorded(w, public)
+    # Replayed on top of that block, the training anchor is accepted.
+    w.registry.anchor_training(CIRCUIT, proof, public, sender=w.alice)
+
+
+def test_claimed_training_block_must_follow_the_dataset_anchor(module_chain, keys6):
+    chain, _ = module_chain
+    w = build_world(chain, keys6)
+    commitment = w.dataset()
+    dataset_block = w.registry.dataset(commitment).block_number
+    w.registry.register_circuit("toy-train-block", w.verifier.address, 6, "input 5 = training start block",
+                                training_block_input=5, sender=w.admin)
+    for claimed in (dataset_block - 1, dataset_block, chain.w3.eth.block_number + 5):
+        proof, public = w.keys.prove(statement(w.alice, commitment, extra=(claimed,)))
+        expect("TrainingBlockOutOfRange", w.registry.anchor_training, "toy-train-block", proof, public, sender=w.alice)
+    proof, public = w.keys.prove(statement(w.alice, commitment, extra=(dataset_block + 1,)))
+    w.registry.anchor_training("toy-train-block", proof, public, sender=w.alice)
+    # The plain circuit (no training-block input) does not look at input 5.
+    proof, public = w.keys.prove(statement(w.alice, commitment, extra=(0,)))
+    w.registry.anchor_training(CIRCUIT, proof, public, sender=w.alice)
+
+
+# ---------------------------------------------------------------- the statement and the proof
+
+def test_same_statement_cannot_be_anchored_twice(world):
+    _, proof, public = world.anchored()
+    world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)
+    expect("StatementAlreadyAnchored", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.alice)
+    fresh, _ = world.keys.prove(public)  # new randomness: other bytes, same statement
+    assert fresh != proof
+    expect("StatementAlreadyAnchored", world.registry.anchor_training, CIRCUIT, fresh, public, sender=world.alice)
+    expect("StatementAlreadyAnchored", world.registry.anchor_optimistic, CIRCUIT, public, proof=fresh, sender=world.alice)
+
+
+def check_malleated_proof_makes_no_second_anchor(w: World) -> None:
+    _, proof, public = w.anchored()
+    twin = malleate(proof)
+    assert twin != proof and verify(w.keys.vk, twin, public)
+    a, b, c = proof_words(twin)
+    assert w.chain.call(w.verifier.contract.functions.verifyProof(a, b, c, public)) is True
+    w.registry.anchor_training(CIRCUIT, proof, public, sender=w.alice)
+    expect("StatementAlreadyAnchored", w.registry.anchor_training, CIRCUIT, twin, public, sender=w.alice)
+    anchors = [e for e in w.registry.anchors_of(w.alice) if e.args["statementHash"] == "0x" + statement_hash(CIRCUIT, public).hex()]
+    assert len(anchors) == 1
+
+
+def test_malleated_proof_makes_no_second_anchor(world):
+    check_malleated_proof_makes_no_second_anchor(world)
+
+
+def test_malleated_proof_makes_no_second_anchor_on_anvil(anvil_world):
+    check_malleated_proof_makes_no_second_anchor(anvil_world)
+
+
+def check_tampered_proof_is_rejected(w: World) -> None:
+    commitment, proof, public = w.anchored()
+    bad = tamper(proof)
+    assert not verify(w.keys.vk, bad, public)
+    expect("ProofRejected", w.registry.anchor_training, CIRCUIT, bad, public, sender=w.alice)
+    nothing_recorded(w, public)
+    assert w.registry.dataset(commitment).anchor_count == 0
+
+
+def test_tampered_proof_is_rejected_and_nothing_recorded(world):
+    check_tampered_proof_is_rejected(world)
+
+
+def test_tampered_proof_is_rejected_on_anvil(anvil_world):
+    check_tampered_proof_is_rejected(anvil_world)
+
+
+def test_refusals_on_anvil(anvil_world):
+    w = anvil_world
+    commitment, proof, public = w.anchored()
+    expect("InstitutionInputMismatch", w.registry.anchor_training, CIRCUIT, proof, public, sender=w.bob)
+    expect("UnregisteredInstitution", w.registry.anchor_training, CIRCUIT, proof, public, sender=w.outsider)
+    expect("UnknownCircuit", w.registry.anchor_training, "no-such-circuit", proof, public, sender=w.alice)
+    wrong = public[:2] + [public[2] + R] + public[3:]
+    expect("InputNotInField", w.registry.anchor_training, CIRCUIT, proof, wrong, sender=w.alice)
+    other, _ = w.keys.prove(statement(w.alice, 9_999_999))
+    expect("DatasetNotAnchored", w.registry.anchor_training, CIRCUIT, other, statement(w.alice, 9_999_999), sender=w.alice)
+    expect("NotAdmin", w.registry.register_institution, w.outsider, sender=w.alice)
+    nothing_recorded(w, public)
+
+
+def test_wrong_circuit_id_is_refused(world, keys5):
+    _, proof, public = world.anchored()
+    expect("UnknownCircuit", world.registry.anchor_training, "no-such-circuit", proof, public, sender=world.alice)
+    expect("UnknownCircuit", world.registry.anchor_optimistic, "no-such-circuit", public, proof=proof, sender=world.alice)
+    # A registered circuit with another key: same shape, so the proof reaches its verifier, which says no.
+    other = make_keys(5)
+    other_verifier = deploy_verifier(world.chain, other.vk)
+    world.registry.register_circuit("other-circuit", other_verifier.address, 5, sender=world.admin)
+    expect("ProofRejected", world.registry.anchor_training, "other-circuit", proof, public, sender=world.alice)
+    nothing_recorded(world, public)
+
+
+def test_public_input_at_or_above_r_is_refused(world):
+    _, proof, public = world.anchored()
+    for index in (2, 3, 4):
+        aliased = list(public)
+        aliased[index] += R  # the same field element, another integer: must not be a new statement
+        error = expect("InputNotInField", world.registry.anchor_training, CIRCUIT, proof, aliased, sender=world.alice)
+        assert error.detail.startswith(f"{index}, ")
+    expect("InputNotInField", world.registry.anchor_optimistic, CIRCUIT, [public[0], public[1], 2**256 - 1, 0, 0],
+           proof=proof, sender=world.alice)
+    expect("WrongInputCount", world.registry.anchor_training, CIRCUIT, proof, public[:4], sender=world.alice)
+    expect("WrongInputCount", world.registry.anchor_training, CIRCUIT, proof, public + [0], sender=world.alice)
+
+
+def test_verifier_gets_its_gas_or_the_call_is_refused(world):
+    _, proof, public = world.anchored()
+    expect("InsufficientGasForVerifier", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.alice, gas=200_000)
+    nothing_recorded(world, public)
+    # The same for resolve: starving the verifier must not turn a valid proof into "invalid".
+    _, proof, public = world.anchored()
+    sh = world.registry.anchor_optimistic(CIRCUIT, public, proof=proof, sender=world.alice).value
+    expect("InsufficientGasForVerifier", world.registry.resolve, CIRCUIT, proof, public, sender=world.outsider, gas=200_000)
+    assert world.registry.anchor(sh).status == "pending"
+
+
+def test_a_failing_verifier_call_settles_nothing(world, helpers):
+    broken = world.chain.deploy(helpers["RevertingVerifier"])
+    world.registry.register_circuit("broken", broken.address, 5, sender=world.admin)
+    _, proof, public = world.anchored()
+    expect("VerifierCallFailed", world.registry.anchor_training, "broken", proof, public, sender=world.alice)
+    sh = world.registry.anchor_optimistic("broken", public, proof=proof, sender=world.alice).value
+    expect("VerifierCallFailed", world.registry.resolve, "broken", proof, public, sender=world.outsider)
+    assert world.registry.anchor(sh).status == "pending"
+
+
+# ---------------------------------------------------------------- optimistic anchors
+
+def test_optimistic_anchor_with_a_wrong_proof_resolves_invalid(world):
+    # A cheating institution commits to a proof that does not verify.
+    _, proof, public = world.anchored()
+    bad = tamper(proof)
+    sh = world.registry.anchor_optimistic(CIRCUIT, public, proof=bad, sender=world.alice).value
+    assert world.registry.resolve(CIRCUIT, bad, public, sender=world.outsider).value is False
+    assert world.registry.anchor(sh).status == "invalid"
+    expect("AnchorSettled", world.registry.resolve, CIRCUIT, proof, public, sender=world.alice)
+    expect("AnchorSettled", world.registry.challenge, sh, sender=world.outsider)
+    expect("StatementAlreadyAnchored", world.registry.anchor_training, CIRCUIT, proof, public, sender=world.alice)
+
+
+def test_optimistic_anchor_with_the_right_proof_resolves_valid(world):
+    _, proof, public = world.anchored()
+    sh = world.registry.anchor_optimistic(CIRCUIT, public, proof=proof, sender=world.alice).value
+    assert world.registry.resolve(CIRCUIT, proof, public, sender=world.outsider).value is True
+    assert world.registry.anchor(sh).status == "valid"
+    expect("AnchorSettled", world.registry.resolve, CIRCUIT, proof, public, sender=world.outsider)
+    events = world.registry.events(names=("AnchorResolved",))
+    assert events[-1].args == {"statementHash": sh, "resolver": world.outsider, "valid": True}
+
+
+def test_optimistic_anchor_only_accepts_the_committed_proof(world):
+    _, proof, public = world.anchored()
+    sh = world.registry.anchor_optimistic(CIRCUIT, public, proof=proof, sender=world.alice).value
+    # A griefer's wrong proof cannot mark it invalid...
+    expect("ProofHashMismatch", world.registry.resolve, CIRCUIT, tamper(proof), public, sender=world.outsider)
+    # ...and a valid malleated copy is not the committed proof either.
+    expect("ProofHashMismatch", world.registry.resolve, CIRCUIT, malleate(proof), public, sender=world.outsider)
+    assert world.registry.anchor(sh).status == "pending"
+    # Resolving needs the exact statement too.
+    other = list(public)
+    other[3] += 1
+    expect("AnchorNotFound", world.registry.resolve, CIRCUIT, proof, other, sender=world.outsider)
+    world.registry.anchor_training(CIRCUIT, *world.anchored()[1:], sender=world.alice)
+    verified = world.registry.events(names=("TrainingAnchored",))[-1].args["statementHash"]
+    expect("NotOptimistic", world.registry.challenge, verified, sender=world.outsider)
+
+
+def test_challenged_anchor_expires_invalid_without_its_proof(world):
+    _, proof, public = world.anchored()
+    registry = world.registry
+    sh = registry.anchor_optimistic(CIRCUIT, public, proof=proof, sender=world.alice).value
+    expect("NotChallenged", registry.expire, sh, sender=world.outsider)
+    deadline = registry.challenge(sh, sender=world.outsider).value
+    info = registry.anchor(sh)
+    assert (info.status, info.challenge_deadline) == ("challenged", deadline)
+    assert deadline == registry.chain.w3.eth.block_number + WINDOW  # the challenge's block + window
+    expect("AlreadyChallenged", registry.challenge, sh, sender=world.bob)
+    expect("ChallengeWindowOpen", registry.expire, sh, sender=world.outsider)
+    mine(world.chain, WINDOW)
+    expect("ChallengeWindowClosed", registry.resolve, CIRCUIT, proof, public, sender=world.alice)
+    registry.expire(sh, sender=world.outsider)
+    assert registry.anchor(sh).status == "invalid"
+    expect("AnchorSettled", registry.expire, sh, sender=world.outsider)
+    expect("AnchorNotFound", registry.challenge, "0x" + "ab" * 32, sender=world.outsider)
+
+
+def test_challenged_anchor_resolved_in_time_is_valid(world):
+    _, proof, public = world.anchored()
+    sh = world.registry.anchor_optimistic(CIRCUIT, public, proof=proof, sender=world.alice).value
+    world.registry.challenge(sh, sender=world.outsider)
+    assert world.registry.resolve(CIRCUIT, proof, public, sender=world.alice).value is True
+    assert world.registry.anchor(sh).status == "valid"
+    mine(world.chain, WINDOW + 1)
+    expect("AnchorSettled", world.registry.expire, sh, sender=world.outsider)
+
+
+def test_zero_proof_hash_is_refused(world):
+    _, _, public = world.anchored()
+    expect("ZeroProofHash", world.registry.anchor_optimistic, CIRCUIT, public, proof_hash_value=bytes(32), sender=world.alice)
+
+
+# ---------------------------------------------------------------- admin
+
+def test_admin_only_functions_refuse_others(world):
+    r, other = world.registry, world.alice
+    expect("NotAdmin", r.register_institution, world.outsider, sender=other)
+    expect("NotAdmin", r.revoke_institution, world.bob, sender=other)
+    expect("NotAdmin", r.register_circuit, "mine", world.verifier.address, 5, sender=other)
+    expect("NotAdmin", r.transfer_admin, other, sender=other)
+    assert r.institution(world.outsider).status == "none"
+    assert r.institution(world.bob).status == "active"
+
+
+def test_admin_transfer_takes_two_steps(world):
+    r = world.registry
+    r.transfer_admin(world.bob, sender=world.admin)
+    assert r.admin() == world.admin  # nothing changes until the new admin accepts
+    expect("NotPendingAdmin", r.accept_admin, sender=world.outsider)
+    r.accept_admin(sender=world.bob)
+    assert r.admin() == world.bob
+    expect("NotAdmin", r.register_institution, world.outsider, sender=world.admin)
+    r.register_institution(world.outsider, "new", sender=world.bob)
+    expect("NotPendingAdmin", r.accept_admin, sender=world.bob)  # the pending slot is cleared
+
+
+def test_institution_registration_rules(world):
+    r = world.registry
+    expect("InstitutionAlreadyRegistered", r.register_institution, world.alice, sender=world.admin)
+    expect("UnregisteredInstitution", r.revoke_institution, world.outsider, sender=world.admin)
+    with pytest.raises(ChainError, match="ZeroAddress"):
+        world.chain.transact(r.contract.functions.registerInstitution("0x" + "00" * 20, ""), sender=world.admin)
+    assert r.institutions() == [world.alice, world.bob]
+
+
+def test_circuit_registration_rules(world, helpers, keys6):
+    r, admin, v = world.registry, world.admin, world.verifier.address
+    expect("CircuitAlreadyRegistered", r.register_circuit, CIRCUIT, v, 5, sender=admin)
+    expect("VerifierHasNoCode", r.register_circuit, "eoa", world.outsider, 5, sender=admin)
+    expect("VerifierInterfaceMismatch", r.register_circuit, "six", v, 6, sender=admin)
+    expect("TooFewPublicInputs", r.register_circuit, "four", v, 4, sender=admin)
+    expect("InvalidTrainingBlockInput", r.register_circuit, "tbi", v, 5, training_block_input=4, sender=admin)
+    expect("InvalidTrainingBlockInput", r.register_circuit, "tbi", v, 5, training_block_input=5, sender=admin)
+    with pytest.raises(ChainError, match="InvalidCircuitId"):
+        world.chain.transact(r.contract.functions.registerCircuit(bytes(32), v, 5, 0, ""), sender=admin)
+    info = r.circuit(CIRCUIT)
+    assert (info.verifier, info.n_public, info.training_block_input) == (v, 5, 0)
+    assert info.description_hash == "0x" + Web3.keccak(text="toy training statement").hex().removeprefix("0x")
+    assert r.circuit_ids() == [CIRCUIT]
+    assert not r.circuit("never-registered").exists
+
+
+def test_challenge_window_must_be_positive(module_chain):
+    chain, _ = module_chain
+    from zkanchor.anchor.registry import compile_registry
+
+    with pytest.raises(ChainError, match="InvalidChallengeWindow"):
+        chain.deploy(compile_registry(), 0)

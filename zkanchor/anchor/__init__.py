@@ -1,0 +1,56 @@
+"""On-chain anchoring: the registry client, deployment records and the audit.
+
+    from zkanchor.chain import connect
+    from zkanchor.anchor import deploy_registry
+
+    chain = connect()
+    registry = deploy_registry(chain)
+    registry.register_institution(chain.accounts[1], "St. Mary")
+    registry.register_circuit("linreg-v1", verifier_address, 5)
+    registry.anchor_dataset(commitment, sender=chain.accounts[1])
+    registry.anchor_training("linreg-v1", proof, public, sender=chain.accounts[1])
+"""
+
+from .audit import AuditRow, audit, format_table
+from .deployment import CircuitRecord, DeploymentRecord, load_deployment, record_for, save_deployment
+from .registry import (
+    AnchorInfo,
+    CircuitInfo,
+    DatasetInfo,
+    InstitutionInfo,
+    Registry,
+    RegistryError,
+    RegistryEvent,
+    TxResult,
+    circuit_id_bytes,
+    circuit_id_text,
+    compile_registry,
+    deploy_registry,
+    proof_hash,
+    statement_hash,
+)
+
+__all__ = [
+    "AnchorInfo",
+    "AuditRow",
+    "CircuitInfo",
+    "CircuitRecord",
+    "DatasetInfo",
+    "DeploymentRecord",
+    "InstitutionInfo",
+    "Registry",
+    "RegistryError",
+    "RegistryEvent",
+    "TxResult",
+    "audit",
+    "circuit_id_bytes",
+    "circuit_id_text",
+    "compile_registry",
+    "deploy_registry",
+    "format_table",
+    "load_deployment",
+    "proof_hash",
+    "record_for",
+    "save_deployment",
+    "statement_hash",
+]

@@ -1,0 +1,637 @@
+"""Python client of the ``ZkAnchorRegistry`` contract (``contracts/ZkAnchorRegistry.sol``).
+
+    registry = deploy_registry(chain)                       # the sender becomes the admin
+    registry.register_institution(hospital, "St. Mary")
+    registry.register_circuit("linreg-v1", verifier.address, 5, description="...")
+    registry.anchor_dataset(commitment, sender=hospital)    # a block before the training anchor
+    registry.anchor_training("linreg-v1", proof, public, sender=hospital)
+
+The rules the contract enforces (and why) are in the contract's header comment.  Two
+hashes identify things on chain and are computed here exactly as the contract does:
+
+- the **statement hash** ``keccak256(abi.encode(bytes32 circuitId, uint256[] inputs))`` —
+  the anchor's id; never the proof, which is malleable;
+- the **proof hash** of an optimistic anchor, ``keccak256(abi.encode(a, b, c))`` over the
+  words ``verifyProof`` takes (``b`` imaginary part first, see ``solidity.calldata``).
+
+A refused transaction raises :class:`RegistryError`, naming the contract's custom error
+and saying in words what it means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from eth_abi import encode as abi_encode
+from eth_utils import event_abi_to_log_topic, keccak
+from web3 import Web3
+
+from ..bn254.constants import R
+from ..chain import Chain
+# Chain.call only reads "latest"; the dry run needs "pending" (see Registry._dry_run).
+from ..errors import ChainError, FieldError, InputError
+from ..groth16.keys import Proof
+from ..solidity.calldata import proof_calldata
+from ..solidity.compiler import CompiledContract
+
+CONTRACT_NAME = "ZkAnchorRegistry"
+SOURCE_FILE = "ZkAnchorRegistry.sol"
+DEFAULT_CHALLENGE_WINDOW = 7_200  # blocks: about a day at 12 s a block
+MIN_PUBLIC_INPUTS = 5  # address, C_D, C_W0, C_W, hyper-parameter digest
+
+# Explicit gas limits (chain.py never estimates).  The registry refuses to call a verifier
+# with less than its allowance (200k + 7k per input) left, so anchoring limits sit well above.
+DEPLOY_GAS = 5_000_000
+ADMIN_GAS = 300_000
+REGISTER_CIRCUIT_GAS = 1_500_000  # includes a probe call to the verifier
+ANCHOR_DATASET_GAS = 300_000
+OPTIMISTIC_GAS = 400_000
+CHALLENGE_GAS = 200_000
+VERIFY_GAS_BASE = 600_000
+VERIFY_GAS_PER_INPUT = 20_000
+LOG_CHUNK_BLOCKS = 5_000  # many providers cap eth_getLogs ranges
+
+INSTITUTION_STATUS = ("none", "active", "revoked")
+ANCHOR_KIND = ("none", "verified", "optimistic")
+ANCHOR_STATUS = ("none", "valid", "pending", "challenged", "invalid")
+
+# What each custom error means, for the one sentence a user reads.
+ERROR_MEANINGS = {
+    "NotAdmin": "only the registry admin may do this",
+    "NotPendingAdmin": "only the pending admin may accept the admin role",
+    "ZeroAddress": "the zero address cannot be registered",
+    "InvalidChallengeWindow": "the challenge window must be at least one block",
+    "InstitutionAlreadyRegistered": "the institution is already registered",
+    "UnregisteredInstitution": "the sender is not a registered institution",
+    "RevokedInstitution": "the institution's registration was revoked",
+    "InvalidCircuitId": "the circuit id must not be zero",
+    "CircuitAlreadyRegistered": "a circuit is already registered under this id (ids are never re-pointed)",
+    "UnknownCircuit": "no circuit is registered under this id",
+    "VerifierHasNoCode": "there is no contract at the verifier address",
+    "VerifierInterfaceMismatch": "the verifier does not answer verifyProof for that many public inputs",
+    "TooFewPublicInputs": f"a training statement has at least {MIN_PUBLIC_INPUTS} public inputs",
+    "InvalidTrainingBlockInput": f"the training-block input index must be 0 (none) or between {MIN_PUBLIC_INPUTS} and the last input",
+    "InvalidCommitment": "a dataset commitment must be a non-zero field element below r",
+    "DatasetAlreadyAnchored": "this dataset commitment is already anchored",
+    "WrongInputCount": "the number of public inputs does not match the circuit",
+    "InputNotInField": "a public input is not below the BN254 scalar field modulus r",
+    "InstitutionInputMismatch": "public input 0 is not the sender's address, so the proof names another institution",
+    "DatasetNotAnchored": "the dataset commitment (public input 1) was never anchored",
+    "DatasetAnchoredByOther": "the dataset commitment was anchored by another institution",
+    "DatasetNotAnchoredEarlier": "the dataset was anchored in this same block; it must be anchored in an earlier block than the training",
+    "TrainingBlockOutOfRange": "the claimed training-start block must be after the dataset's anchor block and not in the future",
+    "StatementAlreadyAnchored": "this statement (circuit id and public inputs) is already anchored; a re-randomised proof is the same statement",
+    "InsufficientGasForVerifier": "the transaction's gas limit leaves too little gas for the verifier",
+    "VerifierCallFailed": "the call to the verifier contract failed",
+    "ProofRejected": "the verifier rejected the proof",
+    "ZeroProofHash": "the proof hash must not be zero",
+    "AnchorNotFound": "no anchor exists for this statement",
+    "NotOptimistic": "the anchor is a verified one, not optimistic",
+    "AnchorSettled": "the optimistic anchor is already settled",
+    "AlreadyChallenged": "the optimistic anchor is already challenged",
+    "NotChallenged": "the optimistic anchor was never challenged",
+    "ChallengeWindowOpen": "the challenge window is still open",
+    "ChallengeWindowClosed": "the challenge window has closed; the anchor can only expire now",
+    "ProofHashMismatch": "the proof is not the one the optimistic anchor committed to",
+}
+_CUSTOM_ERROR = re.compile(r"reverted with (\w+)\((.*)\)\s*$")
+
+
+class RegistryError(ChainError):
+    """The registry refused a transaction; ``error`` is its custom error's name."""
+
+    def __init__(self, message: str, error: str, detail: str = ""):
+        super().__init__(message)
+        self.error = error
+        self.detail = detail
+
+
+# ---------------------------------------------------------------- identifiers and hashes
+
+def circuit_id_bytes(value: str | bytes) -> bytes:
+    """A circuit id as 32 bytes: ``0x`` + 64 hex digits as is, or a short ASCII name
+    (1-32 printable characters) left-aligned and zero-padded like Solidity's ``bytes32("name")``."""
+    if isinstance(value, (bytes, bytearray)):
+        if len(value) != 32:
+            raise InputError("a circuit id given as bytes must be exactly 32 bytes")
+        raw = bytes(value)
+    elif isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{64}", value):
+        raw = bytes.fromhex(value[2:])
+    elif isinstance(value, str) and 1 <= len(value) <= 32 and all(32 < ord(ch) < 127 for ch in value):
+        raw = value.encode("ascii").ljust(32, b"\0")
+    else:
+        raise InputError(
+            f"circuit id {value!r:.80} is neither 0x + 64 hex digits nor a name of 1-32 printable ASCII characters"
+        )
+    if raw == bytes(32):
+        raise InputError("the circuit id must not be zero")
+    return raw
+
+
+def circuit_id_text(raw: bytes) -> str:
+    """The readable form of a circuit id: its name if it is one, else ``0x`` + hex."""
+    name = bytes(raw).rstrip(b"\0")
+    if name and all(32 < b < 127 for b in name):
+        return name.decode("ascii")
+    return "0x" + bytes(raw).hex()
+
+
+def statement_hash(circuit_id: str | bytes, inputs: Sequence[int]) -> bytes:
+    """``keccak256(abi.encode(circuitId, inputs))``: the id of a training anchor."""
+    return keccak(abi_encode(["bytes32", "uint256[]"], [circuit_id_bytes(circuit_id), [int(v) for v in inputs]]))
+
+
+def proof_words(proof: Proof) -> tuple[list[int], list[list[int]], list[int]]:
+    """``(a, b, c)`` as ``verifyProof`` takes them (``b`` imaginary part first)."""
+    a, b, c, _ = proof_calldata(proof, [])
+    return a, b, c
+
+
+def proof_hash(proof: Proof) -> bytes:
+    """``keccak256(abi.encode(a, b, c))``: what an optimistic anchor commits to.
+
+    It commits to these exact words: a re-randomised copy of the same proof has another hash.
+    """
+    a, b, c = proof_words(proof)
+    return keccak(abi_encode(["uint256[2]", "uint256[2][2]", "uint256[2]"], [a, b, c]))
+
+
+def proof_from_words(a: Sequence[int], b: Sequence[Sequence[int]], c: Sequence[int]) -> Proof:
+    """The inverse of :func:`proof_words`: calldata words back to a Proof ((0, 0) is infinity)."""
+    (x1, x0), (y1, y0) = b
+    point_b = None if (x0, x1, y0, y1) == (0, 0, 0, 0) else ((int(x0), int(x1)), (int(y0), int(y1)))
+    return Proof(
+        a=None if tuple(a) == (0, 0) else (int(a[0]), int(a[1])),
+        b=point_b,
+        c=None if tuple(c) == (0, 0) else (int(c[0]), int(c[1])),
+    )
+
+
+def parse_commitment(value: Any, what: str = "dataset commitment") -> int:
+    """A field element given as an int, a decimal string or ``0x`` hex; must be in (0, r)."""
+    if isinstance(value, bool):
+        raise InputError(f"{what} must be a number, not a boolean")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{1,64}", value.strip()):
+        number = int(value.strip(), 16)
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise InputError(f"{what} {value!r:.80} is not a decimal or 0x-hex number")
+    if not 0 < number < R:
+        raise FieldError(f"{what} must be a non-zero field element below r")
+    return number
+
+
+def hex32(value: int | bytes) -> str:
+    """``0x`` + 64 hex digits, for commitments and hashes in output."""
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex().rjust(64, "0")
+    return f"0x{value:064x}"
+
+
+def training_gas(n_public: int) -> int:
+    """The gas limit zkanchor gives anchorTraining and resolve."""
+    return VERIFY_GAS_BASE + VERIFY_GAS_PER_INPUT * n_public
+
+
+# ---------------------------------------------------------------- records read from chain
+
+@dataclass(frozen=True)
+class InstitutionInfo:
+    """An institution as the registry sees it (``status``: none, active or revoked)."""
+
+    address: str
+    status: str
+    since_block: int
+    dataset_count: int
+
+
+@dataclass(frozen=True)
+class CircuitInfo:
+    """A registered circuit; ``verifier`` is the zero address when none is registered."""
+
+    circuit_id: str
+    verifier: str
+    n_public: int
+    training_block_input: int
+    description_hash: str
+    registered_at: int
+
+    @property
+    def exists(self) -> bool:
+        """True if a circuit is registered under this id."""
+        return int(self.verifier, 16) != 0
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """An anchored dataset commitment; ``owner`` is the zero address when it is not anchored."""
+
+    commitment: int
+    owner: str
+    block_number: int
+    timestamp: int
+    metadata_hash: str
+    anchor_count: int
+
+    @property
+    def anchored(self) -> bool:
+        """True if the commitment is anchored."""
+        return int(self.owner, 16) != 0
+
+
+@dataclass(frozen=True)
+class AnchorInfo:
+    """A training anchor by statement hash (``kind`` none = never anchored)."""
+
+    statement_hash: str
+    institution: str
+    kind: str
+    status: str
+    block_number: int
+    timestamp: int
+    proof_hash: str  # optimistic anchors only, else zero
+    challenge_deadline: int  # challenged anchors only, else 0
+
+
+@dataclass(frozen=True)
+class TxResult:
+    """A mined registry transaction; ``value`` is what the call returned when it matters
+    (the statement hash of an anchor, the verdict of a resolve, a challenge's deadline)."""
+
+    tx_hash: str
+    block_number: int
+    gas_used: int
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """One decoded registry event; ``args`` keep the ABI's names (bytes as ``0x`` hex)."""
+
+    name: str
+    args: dict
+    block_number: int
+    tx_hash: str
+    log_index: int
+
+
+# ---------------------------------------------------------------- compile and deploy
+
+def registry_source() -> str:
+    """The registry's Solidity source from the contracts directory."""
+    from ..fileio import read_bytes
+    from ..paths import contracts_dir
+
+    path = contracts_dir() / SOURCE_FILE
+    if not path.is_file():
+        raise InputError(f"the registry source {str(path)!r} is missing; set ZKANCHOR_CONTRACTS to the contracts/ directory")
+    return read_bytes(path, "registry source").decode("utf-8")
+
+
+def compile_registry() -> CompiledContract:
+    """Compile the registry (through the artifact cache).  Yul pipeline: legacy codegen runs
+    out of stack on its view functions, and via-IR is cheaper per call anyway."""
+    from ..solidity.compiler import compile_source
+
+    return compile_source(registry_source(), CONTRACT_NAME, via_ir=True)
+
+
+def deploy_registry(
+    chain: Chain, sender: str | None = None, challenge_window: int = DEFAULT_CHALLENGE_WINDOW
+) -> "Registry":
+    """Deploy a new registry whose admin is ``sender`` (default: the chain's default account)."""
+    if not isinstance(challenge_window, int) or challenge_window < 1:
+        raise InputError("the challenge window must be a positive number of blocks")
+    compiled = compile_registry()
+    deployed = chain.deploy(compiled, challenge_window, sender=sender, gas=DEPLOY_GAS)
+    receipt = deployed.receipt
+    return Registry(
+        chain=chain,
+        address=deployed.address,
+        abi=list(compiled.abi),
+        deploy_block=int(receipt["blockNumber"]),
+        deploy_tx=_hex(receipt["transactionHash"]),
+        deploy_gas=int(deployed.gas_used),
+    )
+
+
+# ---------------------------------------------------------------- the client
+
+def _hex(value: Any) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _plain(value: Any) -> Any:
+    """ABI values as plain Python: bytes as ``0x`` hex, lists and tuples recursively."""
+    if isinstance(value, (bytes, bytearray)):
+        return _hex(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class Registry:
+    """A deployed registry on ``chain``: transactions, views and decoded events."""
+
+    chain: Chain
+    address: str
+    abi: list = field(repr=False)
+    deploy_block: int = 0
+    deploy_tx: str | None = None
+    deploy_gas: int | None = None
+
+    def __post_init__(self) -> None:
+        self.address = Web3.to_checksum_address(self.address)
+        self.contract = self.chain.contract(self.address, self.abi)
+        self._events = {
+            event_abi_to_log_topic(e): e["name"] for e in self.abi if e.get("type") == "event"
+        }
+
+    @classmethod
+    def attach(cls, chain: Chain, record: Any) -> "Registry":
+        """Attach to the registry a deployment record describes (see ``anchor.deployment``).
+
+        Refuses (ChainError) a chain with another chain id or no contract at the address.
+        """
+        if chain.chain_id != record.chain_id:
+            raise ChainError(f"the deployment is on chain id {record.chain_id} but the node is chain id {chain.chain_id}")
+        if not chain.w3.eth.get_code(Web3.to_checksum_address(record.registry)):
+            raise ChainError(f"there is no contract at the registry address {record.registry} on this chain")
+        return cls(chain=chain, address=record.registry, abi=list(record.abi), deploy_block=record.block,
+                   deploy_tx=record.tx_hash)
+
+    # -- sending ---------------------------------------------------------------
+
+    def _send(self, fn_call: Any, sender: str | None, gas: int) -> Any:
+        self._dry_run(fn_call, sender, gas)
+        try:
+            return self.chain.transact(fn_call, sender=sender, gas=gas)
+        except ChainError as exc:
+            raise _as_registry_error(exc, fn_call.fn_name) from None
+
+    def _dry_run(self, fn_call: Any, sender: str | None, gas: int) -> None:
+        # Run the transaction as a call on the *pending* block first, so that a doomed one
+        # costs no gas and its refusal names the right error.  Not "latest": there
+        # block.number is one less than in the block the transaction will land in, which
+        # turns the dataset-ordering rule against a valid anchor; and a reverted
+        # transaction's reason, replayed later on its parent block, has the same problem.
+        try:
+            self.chain.call(fn_call, sender=sender, gas=gas, block="pending", abi=self.abi)
+        except ChainError as exc:
+            raise _as_registry_error(exc, fn_call.fn_name) from None
+
+    def _result(self, receipt: Any, value: Any = None) -> TxResult:
+        return TxResult(_hex(receipt["transactionHash"]), int(receipt["blockNumber"]), int(receipt["gasUsed"]), value)
+
+    def _emitted(self, receipt: Any, name: str) -> dict:
+        for log in receipt["logs"]:
+            if log["topics"] and self._events.get(bytes(log["topics"][0])) == name:
+                return dict(getattr(self.contract.events, name)().process_log(log)["args"])
+        raise ChainError(f"the transaction succeeded but emitted no {name} event")
+
+    # -- admin -----------------------------------------------------------------
+
+    def admin(self) -> str:
+        """The current admin's address."""
+        return self.chain.call(self.contract.functions.admin())
+
+    def version(self) -> str:
+        """The contract's VERSION string."""
+        return self.chain.call(self.contract.functions.VERSION())
+
+    def challenge_window(self) -> int:
+        """Blocks an institution has to reveal a challenged optimistic anchor's proof."""
+        return int(self.chain.call(self.contract.functions.challengeWindow()))
+
+    def transfer_admin(self, new_admin: str, sender: str | None = None) -> TxResult:
+        """Start a two-step admin transfer (the new admin must call :meth:`accept_admin`)."""
+        return self._result(self._send(self.contract.functions.transferAdmin(_address(new_admin)), sender, ADMIN_GAS))
+
+    def accept_admin(self, sender: str | None = None) -> TxResult:
+        """Complete an admin transfer, sent by the pending admin."""
+        return self._result(self._send(self.contract.functions.acceptAdmin(), sender, ADMIN_GAS))
+
+    def register_institution(self, institution: str, name: str = "", sender: str | None = None) -> TxResult:
+        """Register (or reinstate) an institution; admin only."""
+        fn = self.contract.functions.registerInstitution(_address(institution), str(name))
+        return self._result(self._send(fn, sender, ADMIN_GAS))
+
+    def revoke_institution(self, institution: str, sender: str | None = None) -> TxResult:
+        """Revoke an institution; admin only.  Its existing anchors stay."""
+        return self._result(self._send(self.contract.functions.revokeInstitution(_address(institution)), sender, ADMIN_GAS))
+
+    def register_circuit(
+        self,
+        circuit_id: str | bytes,
+        verifier_address: str,
+        n_public: int,
+        description: str = "",
+        training_block_input: int = 0,
+        sender: str | None = None,
+    ) -> TxResult:
+        """Register a circuit's verifier (deploy it first, e.g. ``solidity.onchain.deploy_verifier``); admin only.
+
+        ``training_block_input`` is the index of a public input holding a claimed
+        training-start block, or 0 for none.
+        """
+        if not isinstance(n_public, int) or not 0 <= n_public < 2**16:
+            raise InputError("the number of public inputs must be an integer in [0, 65536)")
+        if not isinstance(training_block_input, int) or not 0 <= training_block_input < 256:
+            raise InputError("the training-block input index must be an integer in [0, 256)")
+        fn = self.contract.functions.registerCircuit(
+            circuit_id_bytes(circuit_id), _address(verifier_address), n_public, training_block_input, str(description)
+        )
+        return self._result(self._send(fn, sender, REGISTER_CIRCUIT_GAS))
+
+    # -- institutions ----------------------------------------------------------
+
+    def anchor_dataset(self, commitment: int | str, metadata_hash: bytes = bytes(32), sender: str | None = None) -> TxResult:
+        """Anchor a dataset commitment (before training on it), with an optional 32-byte metadata hash."""
+        value = parse_commitment(commitment)
+        fn = self.contract.functions.anchorDataset(value, _bytes32(metadata_hash, "metadata hash"))
+        return self._result(self._send(fn, sender, ANCHOR_DATASET_GAS), value)
+
+    def anchor_training(
+        self, circuit_id: str | bytes, proof: Proof, public: Sequence[int], sender: str | None = None, gas: int | None = None
+    ) -> TxResult:
+        """Verified anchoring: the registry runs the verifier; ``value`` is the statement hash."""
+        a, b, c, inputs = _calldata(proof, public)
+        fn = self.contract.functions.anchorTraining(circuit_id_bytes(circuit_id), a, b, c, inputs)
+        receipt = self._send(fn, sender, gas or training_gas(len(inputs)))
+        return self._result(receipt, _hex(self._emitted(receipt, "TrainingAnchored")["statementHash"]))
+
+    def anchor_optimistic(
+        self,
+        circuit_id: str | bytes,
+        public: Sequence[int],
+        proof: Proof | None = None,
+        proof_hash_value: bytes | None = None,
+        sender: str | None = None,
+    ) -> TxResult:
+        """Optimistic anchoring: store the statement and the hash of ``proof`` (or a given hash)."""
+        if (proof is None) == (proof_hash_value is None):
+            raise InputError("give exactly one of a proof or a proof hash to anchor optimistically")
+        committed = proof_hash(proof) if proof is not None else _bytes32(proof_hash_value, "proof hash")
+        inputs = _inputs(public)
+        fn = self.contract.functions.anchorOptimistic(circuit_id_bytes(circuit_id), inputs, committed)
+        receipt = self._send(fn, sender, OPTIMISTIC_GAS)
+        return self._result(receipt, _hex(self._emitted(receipt, "OptimisticAnchored")["statementHash"]))
+
+    # -- anyone ----------------------------------------------------------------
+
+    def challenge(self, statement: str | bytes, sender: str | None = None) -> TxResult:
+        """Challenge a pending optimistic anchor; ``value`` is the block the proof is due by."""
+        receipt = self._send(self.contract.functions.challenge(_bytes32(statement, "statement hash")), sender, CHALLENGE_GAS)
+        return self._result(receipt, int(self._emitted(receipt, "AnchorChallenged")["deadline"]))
+
+    def resolve(
+        self, circuit_id: str | bytes, proof: Proof, public: Sequence[int], sender: str | None = None, gas: int | None = None
+    ) -> TxResult:
+        """Reveal an optimistic anchor's committed proof; ``value`` is the verifier's verdict."""
+        a, b, c, inputs = _calldata(proof, public)
+        fn = self.contract.functions.resolve(circuit_id_bytes(circuit_id), a, b, c, inputs)
+        receipt = self._send(fn, sender, gas or training_gas(len(inputs)))
+        return self._result(receipt, bool(self._emitted(receipt, "AnchorResolved")["valid"]))
+
+    def expire(self, statement: str | bytes, sender: str | None = None) -> TxResult:
+        """Mark Invalid a challenged anchor whose proof was not revealed before its deadline."""
+        return self._result(self._send(self.contract.functions.expire(_bytes32(statement, "statement hash")), sender, CHALLENGE_GAS))
+
+    # -- views -----------------------------------------------------------------
+
+    def institution(self, address: str) -> InstitutionInfo:
+        """An institution's status, since which block, and its dataset count."""
+        status, since, count = self.chain.call(self.contract.functions.institution(_address(address)))
+        return InstitutionInfo(Web3.to_checksum_address(address), INSTITUTION_STATUS[status], int(since), int(count))
+
+    def institutions(self) -> list[str]:
+        """Every address ever registered, in order."""
+        return list(self.chain.call(self.contract.functions.institutions()))
+
+    def circuit(self, circuit_id: str | bytes) -> CircuitInfo:
+        """A circuit's registration (``exists`` is False if none)."""
+        raw = circuit_id_bytes(circuit_id)
+        verifier, n_public, tbi, description_hash, registered_at = self.chain.call(self.contract.functions.circuit(raw))
+        return CircuitInfo(circuit_id_text(raw), verifier, int(n_public), int(tbi), _hex(description_hash), int(registered_at))
+
+    def circuit_ids(self) -> list[str]:
+        """Registered circuit ids in order, in readable form."""
+        return [circuit_id_text(raw) for raw in self.chain.call(self.contract.functions.circuitIds())]
+
+    def dataset(self, commitment: int | str) -> DatasetInfo:
+        """Who anchored a dataset commitment and when (``anchored`` is False if nobody)."""
+        value = parse_commitment(commitment)
+        owner, block, ts, meta, count = self.chain.call(self.contract.functions.dataset(value))
+        return DatasetInfo(value, owner, int(block), int(ts), _hex(meta), int(count))
+
+    def datasets_of(self, institution: str) -> list[int]:
+        """The dataset commitments an institution anchored, in order."""
+        return [int(v) for v in self.chain.call(self.contract.functions.datasetsOf(_address(institution)))]
+
+    def anchor(self, statement: str | bytes) -> AnchorInfo:
+        """The anchor of a statement hash (kind ``none`` if it was never anchored)."""
+        raw = _bytes32(statement, "statement hash")
+        owner, kind, status, block, ts, phash, deadline = self.chain.call(self.contract.functions.anchor(raw))
+        return AnchorInfo(_hex(raw), owner, ANCHOR_KIND[kind], ANCHOR_STATUS[status], int(block), int(ts), _hex(phash), int(deadline))
+
+    def anchors_of(self, institution: str, from_block: int | None = None) -> list[RegistryEvent]:
+        """An institution's training anchors (verified and optimistic), from the event index."""
+        who = Web3.to_checksum_address(institution)
+        return [e for e in self.events(from_block, names=("TrainingAnchored", "OptimisticAnchored")) if e.args["institution"] == who]
+
+    def anchors_of_dataset(self, commitment: int | str, from_block: int | None = None) -> list[RegistryEvent]:
+        """The training anchors resting on a dataset commitment, from the event index."""
+        value = parse_commitment(commitment)
+        return [
+            e for e in self.events(from_block, names=("TrainingAnchored", "OptimisticAnchored"))
+            if e.args["datasetCommitment"] == value
+        ]
+
+    # -- events ----------------------------------------------------------------
+
+    def events(
+        self, from_block: int | None = None, to_block: int | None = None, names: Iterable[str] | None = None
+    ) -> list[RegistryEvent]:
+        """Every registry event in ``[from_block, to_block]`` (default: deployment to latest), decoded."""
+        wanted = set(names) if names is not None else None
+        start = self.deploy_block if from_block is None else int(from_block)
+        end = self.chain.w3.eth.block_number if to_block is None else int(to_block)
+        out: list[RegistryEvent] = []
+        for lo in range(start, end + 1, LOG_CHUNK_BLOCKS):
+            hi = min(end, lo + LOG_CHUNK_BLOCKS - 1)
+            try:
+                logs = self.chain.w3.eth.get_logs({"address": self.address, "fromBlock": lo, "toBlock": hi})
+            except Exception as exc:  # a node error on a range is one sentence, not a traceback  # noqa: BLE001
+                raise ChainError(f"reading registry events in blocks {lo}-{hi} failed: {str(exc)[:200]}") from None
+            for log in logs:
+                name = self._events.get(bytes(log["topics"][0])) if log["topics"] else None
+                if name is None or (wanted is not None and name not in wanted):
+                    continue
+                decoded = getattr(self.contract.events, name)().process_log(log)
+                args = {k: _plain(v) for k, v in dict(decoded["args"]).items()}
+                out.append(RegistryEvent(name, args, int(log["blockNumber"]), _hex(log["transactionHash"]), int(log["logIndex"])))
+        out.sort(key=lambda e: (e.block_number, e.log_index))
+        return out
+
+    def decode_call(self, tx_hash: str) -> tuple[str, dict] | None:
+        """The registry function and arguments a transaction called, or None if it did not
+        call the registry directly (for instance through a wallet contract)."""
+        tx = self.chain.w3.eth.get_transaction(tx_hash)
+        if tx.get("to") is None or Web3.to_checksum_address(tx["to"]) != self.address:
+            return None
+        try:
+            fn, params = self.contract.decode_function_input(tx["input"])
+        except ValueError:
+            return None
+        return fn.fn_name, dict(params)
+
+
+# ---------------------------------------------------------------- helpers
+
+def _address(value: str) -> str:
+    if not isinstance(value, str) or not Web3.is_address(value):
+        raise InputError(f"{value!r:.60} is not an Ethereum address")
+    return Web3.to_checksum_address(value)
+
+
+def _bytes32(value: str | bytes | None, what: str) -> bytes:
+    if isinstance(value, (bytes, bytearray)) and len(value) == 32:
+        return bytes(value)
+    if isinstance(value, str):
+        text = value.removeprefix("0x")
+        if re.fullmatch(r"[0-9a-fA-F]{64}", text):
+            return bytes.fromhex(text)
+    raise InputError(f"the {what} must be 32 bytes (0x + 64 hex digits)")
+
+
+def _inputs(public: Sequence[int]) -> list[int]:
+    # Values >= r are passed through on purpose: the contract must be the one refusing them.
+    out = []
+    for i, v in enumerate(public):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**256:
+            raise InputError(f"public input {i} must be an integer in [0, 2^256)")
+        out.append(v)
+    return out
+
+
+def _calldata(proof: Proof, public: Sequence[int]) -> tuple[list[int], list[list[int]], list[int], list[int]]:
+    a, b, c = proof_words(proof)
+    return a, b, c, _inputs(public)
+
+
+def _as_registry_error(exc: ChainError, fn_name: str) -> ChainError:
+    match = _CUSTOM_ERROR.search(str(exc))
+    if match is None:
+        return exc
+    name, detail = match[1], match[2]
+    meaning = ERROR_MEANINGS.get(name, "the registry refused it")
+    error = RegistryError(f"{fn_name} was refused by the registry: {meaning} ({name})", name, detail)
+    error.receipt = getattr(exc, "receipt", None)
+    return error
+

@@ -1,0 +1,443 @@
+"""The anchoring commands: deploy a registry, register institutions and circuits, anchor
+datasets and training results, settle optimistic anchors, and audit a registry.
+
+Every command but ``registry-deploy`` takes the DEPLOYMENT record that ``registry-deploy``
+wrote, and talks to the node it names unless ``--rpc`` says otherwise.  ``--account``
+picks the sender among the node's unlocked accounts, by index or address; with
+``ZKANCHOR_PRIVATE_KEY`` set, transactions are signed locally with that key instead
+(account 0 is then the key's address).  A transaction the registry refuses exits 2 with
+one sentence naming the contract's custom error; a proof the verifier rejects exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..fileio import read_json
+from .output import add_json_flag, emit
+
+ENV_RPC = "ZKANCHOR_RPC"
+ENV_PRIVATE_KEY = "ZKANCHOR_PRIVATE_KEY"
+EXIT_OK, EXIT_FALSE = 0, 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's subcommands to the ``zkanchor`` parser."""
+    p = sub.add_parser(
+        "registry-deploy",
+        help="deploy a registry contract and write its deployment record",
+        description="Deploy the ZkAnchorRegistry contract (the sender becomes its admin) and write "
+        "DEPLOYMENT.json: address, ABI, chain id, block, version. Needs a node (--rpc or $ZKANCHOR_RPC): "
+        "a registry on the embedded chain would vanish when the command ends.",
+    )
+    p.add_argument("-o", "--output", metavar="DEPLOYMENT.json", required=True, help="deployment record to write")
+    p.add_argument("--challenge-window", type=int, default=None, metavar="BLOCKS",
+                   help="blocks an institution has to reveal a challenged optimistic anchor's proof (default: 7200)")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_registry_deploy)
+
+    p = sub.add_parser(
+        "register-institution",
+        help="register (or reinstate) an institution; admin only",
+        description="Register an institution's address in the registry so it can anchor datasets and training results.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("institution", metavar="INSTITUTION", help="its address, or the index of one of the node's accounts")
+    p.add_argument("--name", default="", help="a name, recorded in the registration event")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_register_institution)
+
+    p = sub.add_parser(
+        "revoke-institution",
+        help="revoke an institution; admin only",
+        description="Revoke an institution: it can anchor nothing new; what it already anchored stays on record.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("institution", metavar="INSTITUTION", help="its address, or the index of one of the node's accounts")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_revoke_institution)
+
+    p = sub.add_parser(
+        "register-circuit",
+        help="deploy a circuit's verifier and register it; admin only",
+        description="Deploy the Solidity verifier for VK.json (unless --verifier gives one already deployed), "
+        "register it under --circuit-id, and add the circuit and its key to DEPLOYMENT.json.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("vk", metavar="VK.json", help="verification_key.json (snarkjs format)")
+    _add_circuit_id(p)
+    p.add_argument("--description", default="", help="what the circuit proves (model kind, shape, hyper-parameter hash…)")
+    p.add_argument("--training-block-input", type=int, default=0, metavar="INDEX",
+                   help="index of a public input holding the claimed training-start block (default: 0, none)")
+    p.add_argument("--verifier", metavar="ADDRESS", help="an already deployed verifier for VK.json to register instead")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_register_circuit)
+
+    p = sub.add_parser(
+        "anchor-dataset",
+        help="anchor a dataset commitment",
+        description="Anchor a dataset commitment before training on it: the block it lands in is the proof that "
+        "the data was fixed first. Give COMMITMENT.json (an object with a 'commitment' field, or a dataset "
+        "directory holding commitment.json) or --commitment.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("commitment_file", metavar="COMMITMENT.json", nargs="?", help="the commitment file or dataset directory")
+    p.add_argument("--commitment", metavar="HEX", help="the commitment itself (0x hex or decimal)")
+    meta = p.add_mutually_exclusive_group()
+    meta.add_argument("--metadata", metavar="TEXT", help="metadata text; its keccak256 is anchored with the commitment")
+    meta.add_argument("--metadata-hash", metavar="HEX", help="a 32-byte metadata hash to anchor with the commitment")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_anchor_dataset)
+
+    p = sub.add_parser(
+        "anchor-training",
+        help="anchor a training proof (verified, or --optimistic)",
+        description="Anchor a training statement. Verified (default): the registry runs the verifier and records "
+        "the statement only if the proof checks; exit 1 if it does not. --optimistic: only the statement and "
+        "the proof's hash are stored; anyone may later reveal the proof with 'resolve'.",
+    )
+    _add_deployment_arg(p)
+    _add_proof_args(p)
+    _add_circuit_id(p)
+    p.add_argument("--optimistic", action="store_true", help="store hashes only; the proof is checked when revealed")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_anchor_training)
+
+    p = sub.add_parser(
+        "challenge",
+        help="challenge a pending optimistic anchor",
+        description="Challenge an optimistic anchor: its committed proof must be revealed (resolve) within the "
+        "registry's challenge window, or anyone may expire it as invalid.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("statement", metavar="STATEMENT_HASH", help="the anchor's statement hash (0x + 64 hex digits)")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_challenge)
+
+    p = sub.add_parser(
+        "resolve",
+        help="reveal an optimistic anchor's proof and have it checked on chain",
+        description="Submit the proof an optimistic anchor committed to; the registry checks it with the verifier "
+        "and marks the anchor valid (exit 0) or invalid (exit 1). Anyone may resolve.",
+    )
+    _add_deployment_arg(p)
+    _add_proof_args(p)
+    _add_circuit_id(p)
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_resolve)
+
+    p = sub.add_parser(
+        "expire",
+        help="mark invalid a challenged anchor whose proof was not revealed in time",
+        description="After a challenged optimistic anchor's deadline passes without its proof, mark it invalid. Anyone may call it.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("statement", metavar="STATEMENT_HASH", help="the anchor's statement hash (0x + 64 hex digits)")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_expire)
+
+    p = sub.add_parser(
+        "audit",
+        help="list everything anchored in a registry and re-check every proof off chain",
+        description="Read all registry events, take each training proof from its transaction's calldata and "
+        "re-check statement and proof in Python. Prints a table (or --json). Exit 0 if every check agrees "
+        "with the registry, 1 if any disagrees.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("--vk", action="append", default=[], metavar="CIRCUIT_ID=VK.json",
+                   help="verification key to check a circuit's proofs with (default: the one in DEPLOYMENT.json); repeatable")
+    p.add_argument("--from-block", type=int, default=None, metavar="N", help="first block to read (default: the deployment block)")
+    p.add_argument("--rpc", metavar="URL", help="JSON-RPC endpoint (default: the deployment's, then $ZKANCHOR_RPC)")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_audit)
+
+
+# ---------------------------------------------------------------- arguments
+
+def _add_deployment_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("deployment", metavar="DEPLOYMENT.json", help="deployment record written by 'zkanchor registry-deploy'")
+
+
+def _add_chain_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rpc", metavar="URL", help="JSON-RPC endpoint (default: the deployment's, then $ZKANCHOR_RPC)")
+    p.add_argument("--account", metavar="ACCOUNT",
+                   help="sender: index or address of an unlocked account (default: 0; with $ZKANCHOR_PRIVATE_KEY set, 0 is that key)")
+    add_json_flag(p)
+
+
+def _add_circuit_id(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--circuit-id", required=True, metavar="ID",
+                   help="circuit id: a name of up to 32 ASCII characters, or 0x + 64 hex digits")
+
+
+def _add_proof_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("proof", metavar="PROOF.json", help="proof.json (snarkjs format)")
+    p.add_argument("public", metavar="PUBLIC.json", help="public.json (snarkjs format)")
+
+
+# ---------------------------------------------------------------- shared steps
+
+def _connect(rpc: str | None, expected_chain_id: int | None = None):
+    from ..chain import connect
+
+    key = os.environ.get(ENV_PRIVATE_KEY, "").strip() or None
+    return connect(rpc, private_key=key, expected_chain_id=expected_chain_id)
+
+
+def _open(args: argparse.Namespace):
+    """(record, chain, registry) for a command working on an existing deployment."""
+    from ..anchor.deployment import load_deployment
+    from ..anchor.registry import Registry
+
+    record = load_deployment(args.deployment)
+    rpc = args.rpc or record.rpc or os.environ.get(ENV_RPC, "").strip() or None
+    if rpc is None:
+        raise InputError(f"{args.deployment} names no RPC URL; pass --rpc URL")
+    chain = _connect(rpc, expected_chain_id=record.chain_id)
+    return record, chain, Registry.attach(chain, record)
+
+
+def _account(chain, text: str | None, what: str = "--account", unlocked: bool = True) -> str:
+    """An address from an account index or an address (which must be unlocked when sending)."""
+    from web3 import Web3
+
+    if text is None:
+        if chain.default_account is None:
+            raise InputError("the node has no unlocked account; set ZKANCHOR_PRIVATE_KEY")
+        return chain.default_account
+    text = text.strip()
+    if text.isdigit():
+        index = int(text)
+        if index >= len(chain.accounts):
+            raise InputError(f"{what} {index} is out of range: the node has {len(chain.accounts)} account(s)")
+        return chain.accounts[index]
+    if not Web3.is_address(text):
+        raise InputError(f"{what} {text!r} is neither an account index nor an Ethereum address")
+    address = Web3.to_checksum_address(text)
+    if unlocked and address not in chain.accounts:
+        raise InputError(f"{what} {address} is not an unlocked account of the node")
+    return address
+
+
+def _load_proof(args: argparse.Namespace):
+    from ..groth16.snarkjs_json import load_proof, load_public
+
+    return load_proof(args.proof), load_public(args.public)
+
+
+def _check_inputs_fit(record, circuit_id: str, public: list[int]) -> None:
+    # Refuse locally what the registry would refuse anyway: saves a transaction's gas.
+    circuit = record.find_circuit(circuit_id)
+    if circuit is not None and circuit.n_public != len(public):
+        raise InputError(f"circuit {circuit.name} takes {circuit.n_public} public inputs but the public file has {len(public)}")
+
+
+def _tx_json(result) -> dict[str, Any]:
+    return {"tx": result.tx_hash, "block": result.block_number, "gas_used": result.gas_used}
+
+
+def _read_commitment(args: argparse.Namespace) -> int:
+    from ..anchor.registry import parse_commitment
+
+    if (args.commitment is None) == (args.commitment_file is None):
+        raise InputError("give the dataset commitment either as COMMITMENT.json or with --commitment, not both or neither")
+    if args.commitment is not None:
+        return parse_commitment(args.commitment)
+    path = Path(args.commitment_file)
+    if path.is_dir():
+        path = path / "commitment.json"
+    obj = read_json(path, "commitment")
+    value = obj.get("commitment") if isinstance(obj, dict) else obj
+    if value is None:
+        raise InputError(f"the commitment file {str(path)!r} has no 'commitment' field")
+    return parse_commitment(value, f"the commitment in {str(path)!r}")
+
+
+def _metadata_hash(args: argparse.Namespace) -> bytes:
+    from eth_utils import keccak
+
+    if args.metadata is not None:
+        return keccak(args.metadata.encode("utf-8"))
+    if args.metadata_hash is not None:
+        text = args.metadata_hash.removeprefix("0x")
+        if len(text) != 64 or any(ch not in "0123456789abcdefABCDEF" for ch in text):
+            raise InputError("--metadata-hash must be 0x + 64 hex digits")
+        return bytes.fromhex(text)
+    return bytes(32)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_registry_deploy(args: argparse.Namespace) -> int:
+    """Deploy a registry and write its deployment record."""
+    from ..anchor.deployment import record_for, save_deployment
+    from ..anchor.registry import DEFAULT_CHALLENGE_WINDOW, compile_registry, deploy_registry
+
+    rpc = args.rpc or os.environ.get(ENV_RPC, "").strip() or None
+    if rpc is None:
+        raise InputError("registry-deploy needs a node (--rpc URL or $ZKANCHOR_RPC): a registry on the embedded chain would vanish when the command ends")
+    window = DEFAULT_CHALLENGE_WINDOW if args.challenge_window is None else args.challenge_window
+    chain = _connect(rpc)
+    sender = _account(chain, args.account)
+    registry = deploy_registry(chain, sender=sender, challenge_window=window)
+    record = record_for(registry, rpc, compile_registry().source_hash)
+    save_deployment(record, args.output)
+    result = {"registry": record.registry, "chain_id": record.chain_id, "block": record.block, "admin": sender,
+              "deployment": args.output, "gas_used": registry.deploy_gas, "challenge_window": window,
+              "version": record.registry_version}
+    emit(args, result, f"registry {record.registry} deployed on chain {record.chain_id} at block {record.block} "
+         f"(admin {sender}); record written to {args.output}")
+    return EXIT_OK
+
+
+def cmd_register_institution(args: argparse.Namespace) -> int:
+    """Register an institution."""
+    _, chain, registry = _open(args)
+    who = _account(chain, args.institution, "INSTITUTION", unlocked=False)
+    tx = registry.register_institution(who, args.name, sender=_account(chain, args.account))
+    emit(args, {"institution": who, "name": args.name, **_tx_json(tx)},
+         f"institution {who}{' (' + args.name + ')' if args.name else ''} registered in block {tx.block_number}")
+    return EXIT_OK
+
+
+def cmd_revoke_institution(args: argparse.Namespace) -> int:
+    """Revoke an institution."""
+    _, chain, registry = _open(args)
+    who = _account(chain, args.institution, "INSTITUTION", unlocked=False)
+    tx = registry.revoke_institution(who, sender=_account(chain, args.account))
+    emit(args, {"institution": who, **_tx_json(tx)}, f"institution {who} revoked in block {tx.block_number}")
+    return EXIT_OK
+
+
+def cmd_register_circuit(args: argparse.Namespace) -> int:
+    """Deploy (or reuse) a verifier, register it, and add the circuit to the deployment record."""
+    from ..anchor.deployment import CircuitRecord, save_deployment
+    from ..anchor.registry import circuit_id_bytes
+    from ..groth16.snarkjs_json import load_verification_key, vk_to_json
+    from ..solidity.verifier import compile_verifier
+
+    record, chain, registry = _open(args)
+    cid = circuit_id_bytes(args.circuit_id)
+    vk = load_verification_key(args.vk)
+    sender = _account(chain, args.account)
+    deploy_gas = 0
+    if args.verifier:
+        verifier = _account(chain, args.verifier, "--verifier", unlocked=False)
+    else:
+        deployed = chain.deploy(compile_verifier(vk), sender=sender)
+        verifier, deploy_gas = deployed.address, deployed.gas_used
+    tx = registry.register_circuit(cid, verifier, vk.n_public, args.description, args.training_block_input, sender=sender)
+    circuit = CircuitRecord("0x" + cid.hex(), verifier, vk.n_public, args.training_block_input, args.description,
+                            tx.block_number, vk_to_json(vk))
+    save_deployment(record.with_circuit(circuit), args.deployment)
+    emit(args, {"circuit_id": circuit.name, "circuit_id_hex": circuit.circuit_id, "verifier": verifier,
+                "n_public": vk.n_public, "verifier_deploy_gas": deploy_gas, **_tx_json(tx)},
+         f"circuit {circuit.name} registered with verifier {verifier} ({vk.n_public} public inputs) in block {tx.block_number}")
+    return EXIT_OK
+
+
+def cmd_anchor_dataset(args: argparse.Namespace) -> int:
+    """Anchor a dataset commitment."""
+    from ..anchor.registry import hex32
+
+    commitment = _read_commitment(args)
+    metadata = _metadata_hash(args)
+    _, chain, registry = _open(args)
+    sender = _account(chain, args.account)
+    tx = registry.anchor_dataset(commitment, metadata, sender=sender)
+    emit(args, {"commitment": hex32(commitment), "institution": sender, "metadata_hash": hex32(metadata), **_tx_json(tx)},
+         f"dataset {hex32(commitment)} anchored by {sender} in block {tx.block_number}")
+    return EXIT_OK
+
+
+def cmd_anchor_training(args: argparse.Namespace) -> int:
+    """Anchor a training statement, verified or optimistic."""
+    from ..anchor.registry import MIN_PUBLIC_INPUTS, RegistryError, circuit_id_bytes, circuit_id_text, hex32, proof_hash
+
+    proof, public = _load_proof(args)
+    cid = circuit_id_bytes(args.circuit_id)
+    if len(public) < MIN_PUBLIC_INPUTS:
+        raise InputError(f"{args.public} has {len(public)} public inputs; a training statement has at least {MIN_PUBLIC_INPUTS}")
+    record, chain, registry = _open(args)
+    _check_inputs_fit(record, args.circuit_id, public)
+    sender = _account(chain, args.account)
+    try:
+        if args.optimistic:
+            tx = registry.anchor_optimistic(cid, public, proof=proof, sender=sender)
+        else:
+            tx = registry.anchor_training(cid, proof, public, sender=sender)
+    except RegistryError as exc:
+        if exc.error != "ProofRejected":
+            raise
+        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+        return EXIT_FALSE
+    kind = "optimistic" if args.optimistic else "verified"
+    result = {"anchored": True, "kind": kind, "statement_hash": tx.value, "institution": sender,
+              "circuit_id": circuit_id_text(cid), "dataset": hex32(public[1]), **_tx_json(tx)}
+    if args.optimistic:
+        result["proof_hash"] = "0x" + proof_hash(proof).hex()
+    emit(args, result, f"{kind} anchor {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas)")
+    return EXIT_OK
+
+
+def cmd_challenge(args: argparse.Namespace) -> int:
+    """Challenge an optimistic anchor."""
+    _, chain, registry = _open(args)
+    tx = registry.challenge(args.statement, sender=_account(chain, args.account))
+    emit(args, {"statement_hash": args.statement, "deadline": tx.value, **_tx_json(tx)},
+         f"anchor {args.statement} challenged: its proof is due by block {tx.value}")
+    return EXIT_OK
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    """Reveal an optimistic anchor's proof."""
+    from ..anchor.registry import statement_hash
+
+    proof, public = _load_proof(args)
+    record, chain, registry = _open(args)
+    _check_inputs_fit(record, args.circuit_id, public)
+    tx = registry.resolve(args.circuit_id, proof, public, sender=_account(chain, args.account))
+    statement = "0x" + statement_hash(args.circuit_id, public).hex()
+    verdict = "valid" if tx.value else "invalid"
+    emit(args, {"statement_hash": statement, "valid": tx.value, "status": verdict, **_tx_json(tx)},
+         f"{'OK' if tx.value else 'INVALID'}: anchor {statement} is now {verdict} (block {tx.block_number})")
+    return EXIT_OK if tx.value else EXIT_FALSE
+
+
+def cmd_expire(args: argparse.Namespace) -> int:
+    """Expire a challenged anchor whose proof never came."""
+    _, chain, registry = _open(args)
+    tx = registry.expire(args.statement, sender=_account(chain, args.account))
+    emit(args, {"statement_hash": args.statement, "status": "invalid", **_tx_json(tx)},
+         f"anchor {args.statement} expired: marked invalid in block {tx.block_number}")
+    return EXIT_OK
+
+
+def _vk_overrides(specs: list[str]) -> dict:
+    from ..anchor.registry import circuit_id_bytes
+    from ..groth16.snarkjs_json import load_verification_key
+
+    out = {}
+    for spec in specs:
+        cid, sep, path = spec.partition("=")
+        if not sep or not cid or not path:
+            raise InputError(f"--vk {spec!r} is not CIRCUIT_ID=VK.json")
+        out[circuit_id_bytes(cid)] = load_verification_key(path)
+    return out
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Audit a registry."""
+    from ..anchor.audit import MISMATCH, audit, format_table
+
+    vks = _vk_overrides(args.vk)
+    record, chain, _ = _open(args)
+    rows = audit(chain, record, vks, from_block=args.from_block)
+    mismatches = sum(r.verdict == MISMATCH for r in rows)
+    emit(args, {"registry": record.registry, "chain_id": record.chain_id, "rows": [r.to_json() for r in rows],
+                "mismatches": mismatches}, format_table(rows))
+    return EXIT_FALSE if mismatches else EXIT_OK
