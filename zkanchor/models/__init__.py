@@ -9,9 +9,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..errors import InputError
-from . import linreg, logreg
+from . import linreg, logreg, mlp
 
-MODELS: dict[str, ModuleType] = {linreg.KIND: linreg, logreg.KIND: logreg}
+MODELS: dict[str, ModuleType] = {linreg.KIND: linreg, logreg.KIND: logreg, mlp.KIND: mlp}
 
 
 def model_module(kind: str) -> ModuleType:
