@@ -276,3 +276,47 @@ def test_prove_and_verify_training_of_a_tiny_mlp():
     claimed = weights_commitment(bumped, opening.final_salt)
     wrong = dataclasses.replace(result.statement, final_weights_commitment=claimed)
     assert not verify_training(result.vk, result.proof, wrong)
+
+
+def test_evaluation_clause_scores_the_mlp_itself():
+    """The accuracy clause must count the MLP's own predictions, not a linear reading of its weights."""
+    import dataclasses as _dc
+
+    from zkanchor.commit.commitment import commit_dataset as _commit
+    from zkanchor.commit.dataset import Dataset as _Dataset
+    from zkanchor.models import mlp as _mlp
+    from zkanchor.models.spec import make_spec as _make_spec
+    from zkanchor.training.api import train_model as _train
+    from zkanchor.training.circuit import EvalSet, build_training_circuit, evaluate_int
+    from zkanchor.r1cs import check as _check
+
+    f = 8
+    pts = [(-1, -1, 0), (-1, 1, 1), (1, -1, 1), (1, 1, 0)] * 2
+    x = np.array([[a << f, b << f] for a, b, _ in pts], dtype=np.int64)
+    y = np.array([c << f for _, _, c in pts], dtype=np.int64)
+    ds = _Dataset(x, y, f, 24, ("a", "b"), "y")
+    spec = _make_spec("mlp", ds.n, 2, epochs=1, learning_rate=0.5, hidden=2)
+    opening = _train(spec, ds)
+    _, salt = _commit(ds)
+    probe = EvalSet(ds, salt, "accuracy", 0)
+    measured = evaluate_int(spec, probe, opening.final)
+    expected = sum(int(z >= 0) == int(t) >> f for z, t in zip(_mlp.scores_int(spec, x.tolist(), list(opening.final)), y))
+    assert measured == expected
+    cs, _ = build_training_circuit(spec, ds, salt, opening, 0xAA, _dc.replace(probe, threshold=measured))
+    _check(cs.build(), cs.witness())
+
+
+def test_optimality_clause_is_refused_for_the_mlp():
+    from zkanchor.commit.commitment import commit_dataset as _commit
+    from zkanchor.commit.dataset import Dataset as _Dataset
+    from zkanchor.errors import InputError as _InputError
+    from zkanchor.models.spec import make_spec as _make_spec
+    from zkanchor.training.api import train_model as _train
+    from zkanchor.training.circuit import build_training_circuit
+    from zkanchor.training.statement import Optimality
+
+    ds = _Dataset(np.array([[256, -256], [-256, 256]]), np.array([256, 0]), 8, 24, ("a", "b"), "y")
+    spec = _make_spec("mlp", 2, 2, epochs=1, learning_rate=0.5, hidden=2)
+    _, salt = _commit(ds)
+    with pytest.raises(_InputError, match="convex models"):
+        build_training_circuit(spec, ds, salt, _train(spec, ds), 0xAA, optimality=Optimality(0, 10**6))

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "circuit proves). MODELDIR gets model.json (public) and weights.json (private).",
     )
     p.add_argument("dataset", metavar="DATASETDIR", help="directory written by 'zkanchor commit'")
-    p.add_argument("--model", choices=("linreg", "logreg"), required=True, help="model kind")
+    p.add_argument("--model", choices=("linreg", "logreg", "mlp"), required=True, help="model kind")
+    p.add_argument("--hidden", type=int, default=0, help="hidden ReLU units of an mlp (default: 4 for mlp)")
     p.add_argument("--epochs", type=int, required=True, help="epochs of full-batch gradient descent")
     p.add_argument("--lr", type=float, default=0.5, help="learning rate on the mean loss (default: %(default)s)")
     p.add_argument("--weight-bits", type=int, default=24, help="signed bits of each weight update (default: %(default)s)")
@@ -107,7 +108,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     dataset, _salt, commitment = load_dataset_dir(args.dataset)
     spec = make_spec(args.model, dataset.n, dataset.d, args.epochs, args.lr, frac_bits=dataset.frac_bits,
-                     value_bits=dataset.value_bits, weight_bits=args.weight_bits, lr_shift=args.lr_shift)
+                     value_bits=dataset.value_bits, weight_bits=args.weight_bits, lr_shift=args.lr_shift,
+                     hidden=args.hidden or (4 if args.model == "mlp" else 0))
     started = time.perf_counter()
     opening = train_model(spec, dataset)
     out = save_model_dir(args.output, spec, opening, commitment.commitment)

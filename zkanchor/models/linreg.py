@@ -21,6 +21,7 @@ from .linear import (
 from .spec import TrainingSpec
 
 KIND = "linreg"
+CONVEX = True  # the optimality clause applies
 
 
 def error_scale(spec: TrainingSpec) -> int:

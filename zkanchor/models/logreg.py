@@ -25,6 +25,7 @@ from .linear import (
 from .spec import TrainingSpec
 
 KIND = "logreg"
+CONVEX = True  # the optimality clause applies
 
 
 def _logit_bits(spec: TrainingSpec) -> int:

@@ -24,9 +24,7 @@ from ..gadgets.bits import range_check, signed_range_check
 from ..gadgets.counting import count_correct, predict_bit
 from ..gadgets.field import to_field
 from ..models import model_module
-from ..models.linear import (
-    gradient_bits, regularised_gradient_circuit, regularised_gradient_int, score_bits, scores_circuit, scores_int,
-)
+from ..models.linear import gradient_bits, regularised_gradient_circuit, regularised_gradient_int
 from ..models.spec import MAX_EPOCHS, TrainingSpec
 from ..models.weights import weights_commitment, weights_commitment_gadget
 from ..r1cs.builder import ConstraintSystem, linear_sum
@@ -69,7 +67,7 @@ def check_shapes(spec: TrainingSpec, dataset: Dataset, model: ModelOpening) -> N
 def evaluate_int(spec: TrainingSpec, test: EvalSet, weights: Sequence[int]) -> int:
     """The measured value the evaluation clause bounds: correct predictions, or the SSE at 2^4f."""
     rows, targets = test.dataset.features.tolist(), [int(t) for t in test.dataset.targets]
-    scores = scores_int(spec, rows, weights)
+    scores = model_module(spec.model).scores_int(spec, rows, weights)
     if test.metric == "accuracy":
         return sum(int(z >= 0) == int(t) >> spec.frac_bits for z, t in zip(scores, targets))
     return sum((z - (t << spec.frac_bits)) ** 2 for z, t in zip(scores, targets))
@@ -78,6 +76,8 @@ def evaluate_int(spec: TrainingSpec, test: EvalSet, weights: Sequence[int]) -> i
 def optimality_gradient_int(spec: TrainingSpec, dataset: Dataset, weights: Sequence[int], l2: int) -> list[int]:
     """The regularised gradient components the optimality clause bounds (see :class:`Optimality`)."""
     kind = model_module(spec.model)
+    if not getattr(kind, "CONVEX", False):
+        raise InputError(f"the optimality clause is for convex models (linreg, logreg), not {spec.model}")
     rows, targets = dataset.features.tolist(), [int(t) for t in dataset.targets]
     errors = kind.errors_int(spec, rows, targets, list(weights))
     return regularised_gradient_int(spec, rows, errors, weights, kind.error_scale(spec), l2)
@@ -156,11 +156,11 @@ def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int,
         t_rows, t_targets = _data_wires(cs, test.dataset, "test")
         c_t = commitment_gadget(cs, t_rows, t_targets, cs.private("test.salt", test.salt), spec.value_bits, "test.commit")
         cs.assert_equal(c_t, pub["C_T"], "C_T")
-        scores = scores_circuit(cs, spec, t_rows, final)
+        scores = kind.scores_circuit(cs, spec, t_rows, final)
         n_t = test.dataset.n
         margin_bits = max(1, math.ceil(math.log2(n_t + 1)) + 1)
         if test.metric == "accuracy":
-            preds = [predict_bit(cs, z, score_bits(spec)) for z in scores]
+            preds = [predict_bit(cs, z, kind.score_bits(spec)) for z in scores]
             labels = []
             for i, y in enumerate(t_targets):
                 bit = cs.internal(f"test.label{i}", None if cs.value(y) is None else int(cs.value(y) >> spec.frac_bits))
@@ -171,7 +171,7 @@ def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int,
         else:
             errors = [z - y * (1 << spec.frac_bits) for z, y in zip(scores, t_targets)]
             sse = linear_sum([cs.mul(e, e) for e in errors])
-            range_check(cs, pub["threshold"] - sse, 2 * score_bits(spec) + margin_bits, "sse <= threshold")
+            range_check(cs, pub["threshold"] - sse, 2 * kind.score_bits(spec) + margin_bits, "sse <= threshold")
     if optimality is not None:
         # l2 is public but bounded in the proof too, so l2 * w_j can never wrap around R.
         range_check(cs, pub["l2"], L2_BITS, "optimality.l2")
@@ -179,7 +179,7 @@ def build_training_circuit(spec: TrainingSpec, dataset: Dataset, data_salt: int,
         gradient = regularised_gradient_circuit(cs, spec, rows, errors, final, kind.error_scale(spec), pub["l2"])
         # Widths from the largest epoch count a spec allows, so the clause costs the same
         # whatever the epochs (the trace's own widths grow with log2(epochs)).
-        bits = gradient_bits(spec, score_bits(dataclasses.replace(spec, epochs=MAX_EPOCHS)) + 1) + 1
+        bits = gradient_bits(spec, kind.score_bits(dataclasses.replace(spec, epochs=MAX_EPOCHS)) + 1) + 1
         for j, g in enumerate(gradient):
             # -bound <= g <= bound, as two non-negativity range checks.
             range_check(cs, g + pub["bound"], bits, f"optimality.{j}.low")
