@@ -1,13 +1,13 @@
 """Benchmark: zkanchor's Groth16 against snarkjs, side by side in one run.
 
-For each circuit and size it writes one .r1cs and .wtns, sets both tools up on it, and
-times ``zkanchor prove`` against ``snarkjs groth16 prove`` on the same witness (whole
-commands, process start included, best of --repeat, runs interleaved so machine noise
-hits both).  Then, for several public-input counts, it deploys our verifier and
+For each circuit and size it writes one .r1cs and .wtns, sets every tool up on it, and
+times ``zkanchor prove`` (native kernel and pure-Python backends) against ``snarkjs
+groth16 prove`` on the same witness (whole commands, process start included, best of
+--repeat, runs interleaved so machine noise hits all; peak RSS per command).  Then, for several public-input counts, it deploys our verifier and
 snarkjs's for the same key and prints the gas of a verifyProof transaction next to the
 precompile floor 181,000 + 6,150·l.  Ratios are what to read: this machine is shared.
 
-    .venv/bin/python scripts/bench_groth16.py --sizes 1024,4096 --gas-inputs 1,2,5,9
+    .venv/bin/python scripts/bench_groth16.py --sizes 16381,65533 --gas-inputs 1,2,5,9
 """
 
 from __future__ import annotations
@@ -34,13 +34,24 @@ SNARKJS = ROOT / "node_modules" / ".bin" / "snarkjs"
 ENTROPY = "zkanchor benchmark"
 
 
-def run(args, **kw) -> float:
-    """Run a command, fail loudly, return its wall time in seconds."""
+def measure(args, env=None) -> tuple[float, float]:
+    """Run a command, fail loudly; return (wall seconds, peak RSS in MB) of that one child."""
     t = time.perf_counter()
-    proc = subprocess.run([str(a) for a in args], capture_output=True, text=True, **kw)
+    proc = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, **(env or {})})
+    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix all children).
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, args))} failed:\n{proc.stdout}\n{proc.stderr}")
-    return time.perf_counter() - t
+        raise SystemExit(f"{' '.join(map(str, args))} failed:\n{out}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run(args, env=None) -> float:
+    """Run a command, fail loudly, return its wall time in seconds."""
+    return measure(args, env)[0]
 
 
 def ptau(power: int) -> Path:
@@ -62,8 +73,11 @@ def zk(*args) -> list:
     return [sys.executable, "-m", "zkanchor", *args]
 
 
-def prepare(name: str, size: int, work: Path):
-    """Write the circuit and witness; set up both tools; return paths and setup times."""
+BACKENDS = ("native", "python")
+
+
+def prepare(name: str, size: int, work: Path, backends):
+    """Write the circuit and witness; set both tools up; return paths and setup measurements."""
     r1cs, witness = CIRCUITS[name](size)
     d = work / f"{name}-{size}"
     d.mkdir(parents=True, exist_ok=True)
@@ -71,37 +85,38 @@ def prepare(name: str, size: int, work: Path):
     write_wtns(witness, d / "witness.wtns")
     rows = len(r1cs.constraints) + r1cs.n_public + 1
     power = max(8, math.ceil(math.log2(rows)))
-    ours_setup = run(zk("setup", d / "circuit.r1cs", "-o", d / "keys"))
+    setups = {b: measure(zk("setup", d / "circuit.r1cs", "-o", d / f"keys-{b}"), {"ZKANCHOR_BACKEND": b})
+              for b in backends}
     pot = ptau(power)
-    theirs_setup = run([SNARKJS, "groth16", "setup", d / "circuit.r1cs", pot, d / "circuit.zkey"])
-    return d, r1cs, ours_setup, theirs_setup
+    setups["snarkjs"] = measure([SNARKJS, "groth16", "setup", d / "circuit.r1cs", pot, d / "circuit.zkey"])
+    return d, r1cs, setups
 
 
-def bench_prove(names, sizes, repeat: int, work: Path) -> list[dict]:
+def bench_prove(names, sizes, repeat: int, work: Path, backends) -> list[dict]:
     rows = []
     for name in names:
         for size in sizes:
-            d, r1cs, ours_setup, theirs_setup = prepare(name, size, work)
-            ours, theirs = [], []
-            for _ in range(repeat):
-                ours.append(run(zk("prove", d / "keys", d / "witness.wtns", "-o", d / "ours")))
-                theirs.append(run([SNARKJS, "groth16", "prove", d / "circuit.zkey", d / "witness.wtns",
-                                   d / "theirs_proof.json", d / "theirs_public.json"]))
-            # cross-check: snarkjs accepts our proof
-            run([SNARKJS, "groth16", "verify", d / "keys" / "verification_key.json", d / "ours" / "public.json",
-                 d / "ours" / "proof.json"])
-            row = {
-                "circuit": name, "constraints": len(r1cs.constraints),
-                "zkanchor_prove_s": min(ours), "snarkjs_prove_s": min(theirs),
-                "prove_ratio": min(ours) / min(theirs),
-                "zkanchor_setup_s": ours_setup, "snarkjs_setup_s": theirs_setup,
-                "setup_ratio": ours_setup / theirs_setup,
-                "backend": os.environ.get("ZKANCHOR_BACKEND", "default"),
-            }
+            d, r1cs, setups = prepare(name, size, work, backends)
+            runs: dict[str, list[tuple[float, float]]] = {b: [] for b in (*backends, "snarkjs")}
+            for _ in range(repeat):  # interleaved, so machine noise hits every tool alike
+                for b in backends:
+                    runs[b].append(measure(zk("prove", d / f"keys-{b}", d / "witness.wtns", "-o", d / f"out-{b}"),
+                                           {"ZKANCHOR_BACKEND": b}))
+                runs["snarkjs"].append(measure([SNARKJS, "groth16", "prove", d / "circuit.zkey", d / "witness.wtns",
+                                                d / "theirs_proof.json", d / "theirs_public.json"]))
+            for b in backends:  # cross-check: snarkjs accepts every proof we made
+                run([SNARKJS, "groth16", "verify", d / f"keys-{b}" / "verification_key.json",
+                     d / f"out-{b}" / "public.json", d / f"out-{b}" / "proof.json"])
+            best = {tool: min(t for t, _ in r) for tool, r in runs.items()}
+            peak = {tool: max(m for _, m in r) for tool, r in runs.items()}
+            row = {"circuit": name, "constraints": len(r1cs.constraints), "prove_s": best, "prove_peak_mb": peak,
+                   "setup_s": {k: v[0] for k, v in setups.items()}, "setup_peak_mb": {k: v[1] for k, v in setups.items()}}
             rows.append(row)
-            print(f"  {name:10} {row['constraints']:>7,} constraints: prove {row['zkanchor_prove_s']:.2f} s vs "
-                  f"snarkjs {row['snarkjs_prove_s']:.2f} s = {row['prove_ratio']:.2f}x; setup {ours_setup:.2f} s vs "
-                  f"{theirs_setup:.2f} s = {row['setup_ratio']:.2f}x", flush=True)
+            parts = [f"{b} {best[b]:.2f} s ({best[b] / best['snarkjs']:.2f}x, {peak[b]:.0f} MB)" for b in backends]
+            setup_parts = [f"{b} {setups[b][0]:.1f} s ({setups[b][0] / setups['snarkjs'][0]:.2f}x)" for b in backends]
+            print(f"  {name:9} {row['constraints']:>7,} constraints | prove: {', '.join(parts)}, snarkjs "
+                  f"{best['snarkjs']:.2f} s ({peak['snarkjs']:.0f} MB) | setup: {', '.join(setup_parts)}, snarkjs "
+                  f"{setups['snarkjs'][0]:.1f} s", flush=True)
     return rows
 
 
@@ -149,8 +164,9 @@ def bench_gas(counts, work: Path) -> list[dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1024,4096", help="constraint counts (comma-separated)")
-    parser.add_argument("--circuits", default="squarings,bits", help=f"of {', '.join(CIRCUITS)}")
+    parser.add_argument("--sizes", default="16381,65533", help="constraint counts (comma-separated)")
+    parser.add_argument("--circuits", default="linreg,squarings", help=f"of {', '.join(CIRCUITS)}")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="zkanchor backends to time")
     parser.add_argument("--repeat", type=int, default=3, help="prove runs per tool (best is kept)")
     parser.add_argument("--gas-inputs", default="1,2,5,9", help="public-input counts for the gas table ('' to skip)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -163,7 +179,8 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if sizes:
         print("prove time, zkanchor vs snarkjs (same .r1cs and .wtns; whole commands):")
-        results["prove"] = bench_prove(args.circuits.split(","), sizes, args.repeat, work)
+        results["prove"] = bench_prove(args.circuits.split(","), sizes, args.repeat, work,
+                                       [b for b in args.backends.split(",") if b])
     counts = [int(s) for s in args.gas_inputs.split(",") if s]
     if counts:
         print("verifier gas per verifyProof transaction, same key and proof:")
