@@ -84,6 +84,24 @@ def gradient_step_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, errors
     return new
 
 
+def descend_int(spec: TrainingSpec, rows, targets, weights: Sequence[int], errors_int, error_scale_bits: int) -> list[int]:
+    """``spec.epochs`` full-batch steps from ``weights``, with the model's ``errors_int``."""
+    w = [int(v) for v in weights]
+    for _ in range(spec.epochs):
+        w = gradient_step_int(spec, rows, errors_int(spec, rows, targets, w), w, error_scale_bits)
+    return w
+
+
+def descend_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, targets, weights: Sequence[Term],
+                    errors_circuit, error_scale_bits: int) -> list:
+    """The same steps in constraints; ``errors_circuit`` gets a per-epoch name tag."""
+    w = list(weights)
+    for epoch in range(spec.epochs):
+        errors = errors_circuit(cs, spec, rows, targets, w, f"e{epoch}.")
+        w = gradient_step_circuit(cs, spec, rows, errors, w, error_scale_bits)
+    return w
+
+
 def regularised_gradient_int(spec: TrainingSpec, rows, errors: Sequence[int], weights: Sequence[int],
                              error_scale_bits: int, l2: int) -> list[int]:
     """n times the L2-regularised loss gradient, at scale 2^(error_scale + f), as integers.

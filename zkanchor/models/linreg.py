@@ -15,9 +15,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..r1cs.builder import ConstraintSystem, Term
-from .linear import (
-    check_update_headroom, gradient_step_circuit, gradient_step_int, score_bits, scores_circuit, scores_int,
-)
+from .linear import check_update_headroom, descend_circuit, descend_int, score_bits, scores_circuit, scores_int
 from .spec import TrainingSpec
 
 KIND = "linreg"
@@ -34,8 +32,8 @@ def errors_int(spec: TrainingSpec, rows, targets, weights) -> list[int]:
     return [z - (int(y) << spec.frac_bits) for z, y in zip(scores_int(spec, rows, weights), targets)]
 
 
-def errors_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, targets, weights) -> list:
-    """The same errors in constraints (d multiplications per row)."""
+def errors_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows, targets, weights, tag: str = "") -> list:
+    """The same errors in constraints (d multiplications per row; nothing to name, so ``tag`` is unused)."""
     return [z - y * (1 << spec.frac_bits) for z, y in zip(scores_circuit(cs, spec, rows, weights), targets)]
 
 
@@ -53,22 +51,11 @@ def train(spec: TrainingSpec, rows: Sequence[Sequence[int]], targets: Sequence[i
           weights: Sequence[int]) -> list[int]:
     """Run ``spec.epochs`` epochs from ``weights``; returns the final [w..., b] exactly."""
     check_spec(spec)
-    w = [int(v) for v in weights]
-    for _ in range(spec.epochs):
-        w = gradient_step_int(spec, rows, errors_int(spec, rows, targets, w), w, error_scale(spec))
-    return w
+    return descend_int(spec, rows, targets, weights, errors_int, error_scale(spec))
 
 
 def circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Term]],
             targets: Sequence[Term], weights: Sequence[Term]) -> list:
     """The same training in constraints; returns the final weights as linear combinations."""
     check_spec(spec)
-    w = list(weights)
-    for _ in range(spec.epochs):
-        w = gradient_step_circuit(cs, spec, rows, errors_circuit(cs, spec, rows, targets, w), w, error_scale(spec))
-    return w
-
-
-def squared_error_int(spec: TrainingSpec, rows, targets, weights) -> int:
-    """sum_i (z_i - y_i 2^f)^2 at scale 2^4f: what the MSE clause bounds."""
-    return sum((z - (int(y) << spec.frac_bits)) ** 2 for z, y in zip(scores_int(spec, rows, weights), targets))
+    return descend_circuit(cs, spec, rows, targets, weights, errors_circuit, error_scale(spec))

@@ -19,9 +19,7 @@ from typing import Sequence
 from ..gadgets.activations import sigmoid, sigmoid_int
 from ..gadgets.fixed_point import truncate, truncate_int
 from ..r1cs.builder import ConstraintSystem, Term
-from .linear import (
-    check_update_headroom, gradient_step_circuit, gradient_step_int, score_bits, scores_circuit, scores_int,
-)
+from .linear import check_update_headroom, descend_circuit, descend_int, score_bits, scores_circuit, scores_int
 from .spec import TrainingSpec
 
 KIND = "logreg"
@@ -72,18 +70,11 @@ def train(spec: TrainingSpec, rows: Sequence[Sequence[int]], targets: Sequence[i
           weights: Sequence[int]) -> list[int]:
     """Run ``spec.epochs`` epochs from ``weights``; returns the final [w..., b] exactly."""
     check_spec(spec)
-    w = [int(v) for v in weights]
-    for _ in range(spec.epochs):
-        w = gradient_step_int(spec, rows, errors_int(spec, rows, targets, w), w, error_scale(spec))
-    return w
+    return descend_int(spec, rows, targets, weights, errors_int, error_scale(spec))
 
 
 def circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Term]],
             targets: Sequence[Term], weights: Sequence[Term]) -> list:
     """The same training in constraints; returns the final weights as linear combinations."""
     check_spec(spec)
-    w = list(weights)
-    for epoch in range(spec.epochs):
-        errors = errors_circuit(cs, spec, rows, targets, w, f"e{epoch}.")
-        w = gradient_step_circuit(cs, spec, rows, errors, w, error_scale(spec))
-    return w
+    return descend_circuit(cs, spec, rows, targets, weights, errors_circuit, error_scale(spec))
