@@ -13,21 +13,18 @@
 
 from .audit import AuditRow, audit, format_table
 from .deployment import CircuitRecord, DeploymentRecord, load_deployment, record_for, save_deployment
+from .encoding import circuit_id_bytes, circuit_id_text, proof_hash, statement_hash
+from .errors import RegistryError
 from .registry import (
     AnchorInfo,
     CircuitInfo,
     DatasetInfo,
     InstitutionInfo,
     Registry,
-    RegistryError,
     RegistryEvent,
     TxResult,
-    circuit_id_bytes,
-    circuit_id_text,
     compile_registry,
     deploy_registry,
-    proof_hash,
-    statement_hash,
 )
 
 __all__ = [

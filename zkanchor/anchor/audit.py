@@ -29,16 +29,8 @@ from ..chain import Chain
 from ..errors import InputError
 from ..groth16.keys import VerificationKey
 from .deployment import DeploymentRecord
-from .registry import (
-    Registry,
-    RegistryEvent,
-    circuit_id_bytes,
-    circuit_id_text,
-    hex32,
-    proof_from_words,
-    proof_hash,
-    statement_hash,
-)
+from .encoding import circuit_id_bytes, circuit_id_text, hex32, proof_from_words, proof_hash, statement_hash
+from .registry import Registry, RegistryEvent
 
 OK, MISMATCH, UNCHECKED = "ok", "mismatch", "unchecked"
 

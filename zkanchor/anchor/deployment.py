@@ -27,7 +27,8 @@ from web3 import Web3
 
 from ..errors import FormatError
 from ..fileio import read_json, write_json
-from .registry import Registry, circuit_id_bytes, circuit_id_text
+from .encoding import circuit_id_bytes, circuit_id_text
+from .registry import Registry
 
 FORMAT = "zkanchor-registry-deployment"
 FORMAT_VERSION = 1

@@ -6,15 +6,9 @@
     registry.anchor_dataset(commitment, sender=hospital)    # a block before the training anchor
     registry.anchor_training("linreg-v1", proof, public, sender=hospital)
 
-The rules the contract enforces (and why) are in the contract's header comment.  Two
-hashes identify things on chain and are computed here exactly as the contract does:
-
-- the **statement hash** ``keccak256(abi.encode(bytes32 circuitId, uint256[] inputs))`` —
-  the anchor's id; never the proof, which is malleable;
-- the **proof hash** of an optimistic anchor, ``keccak256(abi.encode(a, b, c))`` over the
-  words ``verifyProof`` takes (``b`` imaginary part first, see ``solidity.calldata``).
-
-A refused transaction raises :class:`RegistryError`, naming the contract's custom error
+The rules the contract enforces (and why) are in the contract's header comment; how it
+names things (statement and proof hashes) is in :mod:`.encoding`.  A refused transaction
+raises :class:`~zkanchor.anchor.errors.RegistryError`, naming the contract's custom error
 and saying in words what it means.
 """
 
@@ -24,22 +18,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from eth_abi import encode as abi_encode
-from eth_utils import event_abi_to_log_topic, keccak
+from eth_utils import event_abi_to_log_topic
 from web3 import Web3
 
-from ..bn254.constants import R
 from ..chain import Chain
-# Chain.call only reads "latest"; the dry run needs "pending" (see Registry._dry_run).
-from ..errors import ChainError, FieldError, InputError
+from ..errors import ChainError, InputError
 from ..groth16.keys import Proof
-from ..solidity.calldata import proof_calldata
 from ..solidity.compiler import CompiledContract
+from .encoding import circuit_id_bytes, circuit_id_text, parse_commitment, proof_hash, proof_words
+from .encoding import MIN_PUBLIC_INPUTS, hex32, proof_from_words, statement_hash  # noqa: F401  (re-exported)
+from .errors import ERROR_MEANINGS, RegistryError, as_registry_error  # noqa: F401  (re-exported)
 
 CONTRACT_NAME = "ZkAnchorRegistry"
 SOURCE_FILE = "ZkAnchorRegistry.sol"
 DEFAULT_CHALLENGE_WINDOW = 7_200  # blocks: about a day at 12 s a block
-MIN_PUBLIC_INPUTS = 5  # address, C_D, C_W0, C_W, hyper-parameter digest
 
 # Explicit gas limits (chain.py never estimates).  The registry refuses to call a verifier
 # with less than its allowance (200k + 7k per input) left, so anchoring limits sit well above.
@@ -56,142 +48,6 @@ LOG_CHUNK_BLOCKS = 5_000  # many providers cap eth_getLogs ranges
 INSTITUTION_STATUS = ("none", "active", "revoked")
 ANCHOR_KIND = ("none", "verified", "optimistic")
 ANCHOR_STATUS = ("none", "valid", "pending", "challenged", "invalid")
-
-# What each custom error means, for the one sentence a user reads.
-ERROR_MEANINGS = {
-    "NotAdmin": "only the registry admin may do this",
-    "NotPendingAdmin": "only the pending admin may accept the admin role",
-    "ZeroAddress": "the zero address cannot be registered",
-    "InvalidChallengeWindow": "the challenge window must be at least one block",
-    "InstitutionAlreadyRegistered": "the institution is already registered",
-    "UnregisteredInstitution": "the sender is not a registered institution",
-    "RevokedInstitution": "the institution's registration was revoked",
-    "InvalidCircuitId": "the circuit id must not be zero",
-    "CircuitAlreadyRegistered": "a circuit is already registered under this id (ids are never re-pointed)",
-    "UnknownCircuit": "no circuit is registered under this id",
-    "VerifierHasNoCode": "there is no contract at the verifier address",
-    "VerifierInterfaceMismatch": "the verifier does not answer verifyProof for that many public inputs",
-    "TooFewPublicInputs": f"a training statement has at least {MIN_PUBLIC_INPUTS} public inputs",
-    "InvalidTrainingBlockInput": f"the training-block input index must be 0 (none) or between {MIN_PUBLIC_INPUTS} and the last input",
-    "InvalidCommitment": "a dataset commitment must be a non-zero field element below r",
-    "DatasetAlreadyAnchored": "this dataset commitment is already anchored",
-    "WrongInputCount": "the number of public inputs does not match the circuit",
-    "InputNotInField": "a public input is not below the BN254 scalar field modulus r",
-    "InstitutionInputMismatch": "public input 0 is not the sender's address, so the proof names another institution",
-    "DatasetNotAnchored": "the dataset commitment (public input 1) was never anchored",
-    "DatasetAnchoredByOther": "the dataset commitment was anchored by another institution",
-    "DatasetNotAnchoredEarlier": "the dataset was anchored in this same block; it must be anchored in an earlier block than the training",
-    "TrainingBlockOutOfRange": "the claimed training-start block must be after the dataset's anchor block and not in the future",
-    "StatementAlreadyAnchored": "this statement (circuit id and public inputs) is already anchored; a re-randomised proof is the same statement",
-    "InsufficientGasForVerifier": "the transaction's gas limit leaves too little gas for the verifier",
-    "VerifierCallFailed": "the call to the verifier contract failed",
-    "ProofRejected": "the verifier rejected the proof",
-    "ZeroProofHash": "the proof hash must not be zero",
-    "AnchorNotFound": "no anchor exists for this statement",
-    "NotOptimistic": "the anchor is a verified one, not optimistic",
-    "AnchorSettled": "the optimistic anchor is already settled",
-    "AlreadyChallenged": "the optimistic anchor is already challenged",
-    "NotChallenged": "the optimistic anchor was never challenged",
-    "ChallengeWindowOpen": "the challenge window is still open",
-    "ChallengeWindowClosed": "the challenge window has closed; the anchor can only expire now",
-    "ProofHashMismatch": "the proof is not the one the optimistic anchor committed to",
-}
-_CUSTOM_ERROR = re.compile(r"reverted with (\w+)\((.*)\)\s*$")
-
-
-class RegistryError(ChainError):
-    """The registry refused a transaction; ``error`` is its custom error's name."""
-
-    def __init__(self, message: str, error: str, detail: str = ""):
-        super().__init__(message)
-        self.error = error
-        self.detail = detail
-
-
-# ---------------------------------------------------------------- identifiers and hashes
-
-def circuit_id_bytes(value: str | bytes) -> bytes:
-    """A circuit id as 32 bytes: ``0x`` + 64 hex digits as is, or a short ASCII name
-    (1-32 printable characters) left-aligned and zero-padded like Solidity's ``bytes32("name")``."""
-    if isinstance(value, (bytes, bytearray)):
-        if len(value) != 32:
-            raise InputError("a circuit id given as bytes must be exactly 32 bytes")
-        raw = bytes(value)
-    elif isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{64}", value):
-        raw = bytes.fromhex(value[2:])
-    elif isinstance(value, str) and 1 <= len(value) <= 32 and all(32 < ord(ch) < 127 for ch in value):
-        raw = value.encode("ascii").ljust(32, b"\0")
-    else:
-        raise InputError(
-            f"circuit id {value!r:.80} is neither 0x + 64 hex digits nor a name of 1-32 printable ASCII characters"
-        )
-    if raw == bytes(32):
-        raise InputError("the circuit id must not be zero")
-    return raw
-
-
-def circuit_id_text(raw: bytes) -> str:
-    """The readable form of a circuit id: its name if it is one, else ``0x`` + hex."""
-    name = bytes(raw).rstrip(b"\0")
-    if name and all(32 < b < 127 for b in name):
-        return name.decode("ascii")
-    return "0x" + bytes(raw).hex()
-
-
-def statement_hash(circuit_id: str | bytes, inputs: Sequence[int]) -> bytes:
-    """``keccak256(abi.encode(circuitId, inputs))``: the id of a training anchor."""
-    return keccak(abi_encode(["bytes32", "uint256[]"], [circuit_id_bytes(circuit_id), [int(v) for v in inputs]]))
-
-
-def proof_words(proof: Proof) -> tuple[list[int], list[list[int]], list[int]]:
-    """``(a, b, c)`` as ``verifyProof`` takes them (``b`` imaginary part first)."""
-    a, b, c, _ = proof_calldata(proof, [])
-    return a, b, c
-
-
-def proof_hash(proof: Proof) -> bytes:
-    """``keccak256(abi.encode(a, b, c))``: what an optimistic anchor commits to.
-
-    It commits to these exact words: a re-randomised copy of the same proof has another hash.
-    """
-    a, b, c = proof_words(proof)
-    return keccak(abi_encode(["uint256[2]", "uint256[2][2]", "uint256[2]"], [a, b, c]))
-
-
-def proof_from_words(a: Sequence[int], b: Sequence[Sequence[int]], c: Sequence[int]) -> Proof:
-    """The inverse of :func:`proof_words`: calldata words back to a Proof ((0, 0) is infinity)."""
-    (x1, x0), (y1, y0) = b
-    point_b = None if (x0, x1, y0, y1) == (0, 0, 0, 0) else ((int(x0), int(x1)), (int(y0), int(y1)))
-    return Proof(
-        a=None if tuple(a) == (0, 0) else (int(a[0]), int(a[1])),
-        b=point_b,
-        c=None if tuple(c) == (0, 0) else (int(c[0]), int(c[1])),
-    )
-
-
-def parse_commitment(value: Any, what: str = "dataset commitment") -> int:
-    """A field element given as an int, a decimal string or ``0x`` hex; must be in (0, r)."""
-    if isinstance(value, bool):
-        raise InputError(f"{what} must be a number, not a boolean")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{1,64}", value.strip()):
-        number = int(value.strip(), 16)
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        raise InputError(f"{what} {value!r:.80} is not a decimal or 0x-hex number")
-    if not 0 < number < R:
-        raise FieldError(f"{what} must be a non-zero field element below r")
-    return number
-
-
-def hex32(value: int | bytes) -> str:
-    """``0x`` + 64 hex digits, for commitments and hashes in output."""
-    if isinstance(value, (bytes, bytearray)):
-        return "0x" + bytes(value).hex().rjust(64, "0")
-    return f"0x{value:064x}"
-
 
 def training_gas(n_public: int) -> int:
     """The gas limit zkanchor gives anchorTraining and resolve."""
@@ -373,7 +229,7 @@ class Registry:
         try:
             return self.chain.transact(fn_call, sender=sender, gas=gas)
         except ChainError as exc:
-            raise _as_registry_error(exc, fn_call.fn_name) from None
+            raise as_registry_error(exc, fn_call.fn_name) from None
 
     def _dry_run(self, fn_call: Any, sender: str | None, gas: int) -> None:
         # Run the transaction as a call on the *pending* block first, so that a doomed one
@@ -384,7 +240,7 @@ class Registry:
         try:
             self.chain.call(fn_call, sender=sender, gas=gas, block="pending", abi=self.abi)
         except ChainError as exc:
-            raise _as_registry_error(exc, fn_call.fn_name) from None
+            raise as_registry_error(exc, fn_call.fn_name) from None
 
     def _result(self, receipt: Any, value: Any = None) -> TxResult:
         return TxResult(_hex(receipt["transactionHash"]), int(receipt["blockNumber"]), int(receipt["gasUsed"]), value)
@@ -623,15 +479,3 @@ def _inputs(public: Sequence[int]) -> list[int]:
 def _calldata(proof: Proof, public: Sequence[int]) -> tuple[list[int], list[list[int]], list[int], list[int]]:
     a, b, c = proof_words(proof)
     return a, b, c, _inputs(public)
-
-
-def _as_registry_error(exc: ChainError, fn_name: str) -> ChainError:
-    match = _CUSTOM_ERROR.search(str(exc))
-    if match is None:
-        return exc
-    name, detail = match[1], match[2]
-    meaning = ERROR_MEANINGS.get(name, "the registry refused it")
-    error = RegistryError(f"{fn_name} was refused by the registry: {meaning} ({name})", name, detail)
-    error.receipt = getattr(exc, "receipt", None)
-    return error
-

@@ -241,7 +241,7 @@ def _tx_json(result) -> dict[str, Any]:
 
 
 def _read_commitment(args: argparse.Namespace) -> int:
-    from ..anchor.registry import parse_commitment
+    from ..anchor.encoding import parse_commitment
 
     if (args.commitment is None) == (args.commitment_file is None):
         raise InputError("give the dataset commitment either as COMMITMENT.json or with --commitment, not both or neither")
@@ -316,7 +316,7 @@ def cmd_revoke_institution(args: argparse.Namespace) -> int:
 def cmd_register_circuit(args: argparse.Namespace) -> int:
     """Deploy (or reuse) a verifier, register it, and add the circuit to the deployment record."""
     from ..anchor.deployment import CircuitRecord, save_deployment
-    from ..anchor.registry import circuit_id_bytes
+    from ..anchor.encoding import circuit_id_bytes
     from ..groth16.snarkjs_json import load_verification_key, vk_to_json
     from ..solidity.verifier import compile_verifier
 
@@ -342,7 +342,7 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
 
 def cmd_anchor_dataset(args: argparse.Namespace) -> int:
     """Anchor a dataset commitment."""
-    from ..anchor.registry import hex32
+    from ..anchor.encoding import hex32
 
     commitment = _read_commitment(args)
     metadata = _metadata_hash(args)
@@ -356,7 +356,8 @@ def cmd_anchor_dataset(args: argparse.Namespace) -> int:
 
 def cmd_anchor_training(args: argparse.Namespace) -> int:
     """Anchor a training statement, verified or optimistic."""
-    from ..anchor.registry import MIN_PUBLIC_INPUTS, RegistryError, circuit_id_bytes, circuit_id_text, hex32, proof_hash
+    from ..anchor.encoding import MIN_PUBLIC_INPUTS, circuit_id_bytes, circuit_id_text, hex32, proof_hash
+    from ..anchor.errors import RegistryError
 
     proof, public = _load_proof(args)
     cid = circuit_id_bytes(args.circuit_id)
@@ -395,7 +396,7 @@ def cmd_challenge(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     """Reveal an optimistic anchor's proof."""
-    from ..anchor.registry import statement_hash
+    from ..anchor.encoding import statement_hash
 
     proof, public = _load_proof(args)
     record, chain, registry = _open(args)
@@ -418,7 +419,7 @@ def cmd_expire(args: argparse.Namespace) -> int:
 
 
 def _vk_overrides(specs: list[str]) -> dict:
-    from ..anchor.registry import circuit_id_bytes
+    from ..anchor.encoding import circuit_id_bytes
     from ..groth16.snarkjs_json import load_verification_key
 
     out = {}

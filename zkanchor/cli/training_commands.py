@@ -122,7 +122,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _test_set(args, spec, opening):
     from ..commit import load_dataset_dir
-    from ..training.circuit import EvalSet, evaluate_int
+    from ..training.circuit import EvalSet
 
     if args.test is None:
         if args.min_accuracy is not None or args.max_mse is not None:
