@@ -1,0 +1,442 @@
+"""Scenario files: the TOML schema as dataclasses, validated with one sentence per error.
+
+A scenario names institutions, their data, the shared model, rounds, optional roles
+(regulator, watcher, federated aggregator) and events (adversaries)::
+
+    [scenario]
+    name = "hospitals"              # required
+    description = "..."             # optional
+    seed = 7                        # default seed (the CLI's --seed overrides it)
+    rounds = 1                      # checkpoint rounds, or federated rounds with [federated]
+    challenge_window = 8            # blocks an optimistic anchor can be challenged for
+    workers = 2                     # local prover processes (default: the CPUs available)
+
+    [model]                         # shared by every institution
+    kind = "logreg"                 # logreg or linreg
+    epochs = 2
+    learning_rate = 0.5
+    frac_bits = 8                   # optional fixed-point settings (defaults shown)
+    value_bits = 16
+    weight_bits = 24
+    lr_shift = 24
+
+    [[institution]]
+    name = "St. Mary"               # required, unique
+    kind = "hospital"               # a label for the report
+    account = 1                     # optional index into the chain's accounts
+    anchor = "verified"             # verified or optimistic
+    honest = true                   # false: the institution only acts in events
+    registered = true               # false: never registered with the registry (an intruder)
+    data = { source = "sklearn", name = "breast_cancer", rows = 16, features = 4 }
+
+    [regulator]                     # optional: audits the registry after the last round
+    name = "Health authority"
+    [watcher]                       # optional: checks optimistic anchors, challenges bad ones
+    name = "Watchdog"
+    [federated]                     # optional: federated averaging across the honest institutions
+    aggregator = "Hub"              # a name of its own (registered like an institution)
+
+    [[event]]                       # adversaries; see simulator.attacks.ATTACKS
+    kind = "forged_proof"
+    actor = "Mallory"
+    round = 1
+
+Data sources (``data`` table): ``synthetic`` (``generator`` logistic or linear, ``rows``,
+``features``, ``noise``, ``positive_rate``, ``shift``), ``sklearn`` (``name``, ``rows``,
+``features``, ``positive_class``; rows are split disjointly across the institutions
+using the same set) and ``csv`` (``path`` relative to the scenario file, ``target``,
+``rows``, ``features``, ``start``).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from zkanchor.errors import InputError
+
+MODEL_KINDS = ("logreg", "linreg")
+ANCHOR_KINDS = ("verified", "optimistic")
+SOURCES = ("synthetic", "sklearn", "csv")
+GENERATORS = ("logistic", "linear")
+SKLEARN_NAMES = ("breast_cancer", "diabetes", "iris", "wine", "digits")
+EVENT_KINDS = (
+    "forged_proof", "replayed_proof", "wrong_data", "model_swap", "unregistered",
+    "late_dataset", "optimistic_bad_proof", "bad_aggregate",
+)
+MAX_ROWS = 4096
+MAX_FEATURES = 64
+_REQUIRED = object()
+
+
+class ScenarioError(InputError):
+    """A scenario file that cannot be run; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where one institution's training data comes from."""
+
+    source: str
+    rows: int
+    features: Optional[int] = None  # csv: None = every feature column
+    generator: str = "logistic"
+    noise: float = 0.0
+    positive_rate: float = 0.5
+    shift: float = 0.0
+    name: str = ""  # sklearn set
+    positive_class: Optional[int] = None
+    path: Optional[Path] = None  # csv, resolved against the scenario's directory
+    target: str = ""
+    start: int = 0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The model and training procedure every institution declares."""
+
+    kind: str
+    epochs: int
+    learning_rate: float
+    frac_bits: int = 8
+    value_bits: int = 16
+    weight_bits: int = 24
+    lr_shift: int = 24
+
+
+@dataclass(frozen=True)
+class Institution:
+    """A party with an account: it commits, trains, proves and anchors (if honest)."""
+
+    name: str
+    data: DataSpec
+    kind: str = "institution"
+    account: Optional[int] = None
+    anchor: str = "verified"
+    honest: bool = True
+    registered: bool = True
+
+
+@dataclass(frozen=True)
+class Role:
+    """A named account with a job (regulator, watcher, aggregator)."""
+
+    name: str
+    account: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """An adversary's attempt, injected in a round."""
+
+    kind: str
+    actor: str
+    round: int = 1
+    victim: str = ""  # replayed_proof
+    reveal: bool = True  # optimistic_bad_proof: does the cheater reveal its committed proof?
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole validated scenario file."""
+
+    path: Path
+    name: str
+    model: ModelSpec
+    institutions: tuple[Institution, ...]
+    description: str = ""
+    seed: int = 0
+    rounds: int = 1
+    challenge_window: int = 8
+    workers: Optional[int] = None
+    regulator: Optional[Role] = None
+    watcher: Optional[Role] = None
+    aggregator: Optional[Role] = None  # set: a federated scenario
+    events: tuple[Event, ...] = field(default=())
+
+    @property
+    def federated(self) -> bool:
+        """True when the honest institutions average their models every round."""
+        return self.aggregator is not None
+
+    def institution(self, name: str) -> Institution:
+        """The institution called ``name`` (validated to exist when referenced)."""
+        return next(i for i in self.institutions if i.name == name)
+
+    @property
+    def honest(self) -> tuple[Institution, ...]:
+        """Institutions that run the honest pipeline every round, in file order."""
+        return tuple(i for i in self.institutions if i.honest)
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _Table:
+    """A TOML table being read: typed lookups, then a check that no key is left unknown."""
+
+    def __init__(self, raw: Any, where: str, path: Path):
+        self.path, self.where = path, where
+        if not isinstance(raw, dict):
+            self.fail(f"{where} must be a table")
+        self.raw, self.seen = raw, set()
+
+    def fail(self, message: str) -> None:
+        """Raise the one-sentence ScenarioError for ``message`` (which names the key)."""
+        raise ScenarioError(f"scenario {str(self.path)!r}: {message}")
+
+    def key(self, key: str) -> str:
+        """The dotted name of ``key`` in this table, as errors show it."""
+        return f"{self.where}.{key}" if self.where else key
+
+    def get(self, key: str, kind: type, default: Any = _REQUIRED, choices: tuple = (),
+            minimum: float | None = None, maximum: float | None = None) -> Any:
+        """The value of ``key``, type- and range-checked (``default`` when absent; required if none)."""
+        self.seen.add(key)
+        if key not in self.raw:
+            if default is _REQUIRED:
+                self.fail(f"{self.key(key)} is required")
+            return default
+        value = self.raw[key]
+        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            self.fail(f"{self.key(key)} must be {_kind_name(kind)}, not {_shown(value)}")
+        if kind is float and not math.isfinite(value):
+            self.fail(f"{self.key(key)} must be a finite number, not {value!r}")
+        if choices and value not in choices:
+            self.fail(f"{self.key(key)} must be one of {', '.join(map(str, choices))}, not {value!r}")
+        if minimum is not None and value < minimum:
+            self.fail(f"{self.key(key)} must be at least {minimum}, not {value!r}")
+        if maximum is not None and value > maximum:
+            self.fail(f"{self.key(key)} must be at most {maximum}, not {value!r}")
+        return value
+
+    def table(self, key: str, required: bool = False) -> Optional["_Table"]:
+        """A sub-table, or None when it is absent and not required."""
+        self.seen.add(key)
+        if key not in self.raw:
+            if required:
+                self.fail(f"{self.key(key)} is required")
+            return None
+        return _Table(self.raw[key], self.key(key), self.path)
+
+    def tables(self, key: str) -> list["_Table"]:
+        """An array of tables (``[[key]]``), possibly empty."""
+        self.seen.add(key)
+        raw = self.raw.get(key, [])
+        if not isinstance(raw, list):
+            self.fail(f"{self.key(key)} must be an array of tables ([[{key}]])")
+        return [_Table(item, f"{self.key(key)}[{i}]", self.path) for i, item in enumerate(raw)]
+
+    def done(self) -> None:
+        """Refuse any key nobody asked for: a typo must not be silently ignored."""
+        unknown = sorted(set(self.raw) - self.seen)
+        if unknown:
+            self.fail(f"{self.key(unknown[0])} is not a known key")
+
+
+def _kind_name(kind: type) -> str:
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[kind]
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _data(t: _Table, model_kind: str, base: Path) -> DataSpec:
+    source = t.get("source", str, choices=SOURCES)
+    rows = t.get("rows", int, minimum=1, maximum=MAX_ROWS)
+    if source == "csv":
+        features = t.get("features", int, None, minimum=1, maximum=MAX_FEATURES)
+        raw_path = t.get("path", str)
+        path = (base / raw_path).resolve()
+        if not path.is_file():
+            t.fail(f"{t.key('path')} names {raw_path!r}, which is not a file (paths are relative to the scenario file)")
+        spec = DataSpec(source, rows, features, path=path, target=t.get("target", str), start=t.get("start", int, 0, minimum=0))
+    elif source == "sklearn":
+        name = t.get("name", str, choices=SKLEARN_NAMES)
+        features = t.get("features", int, minimum=1, maximum=MAX_FEATURES)
+        positive = t.get("positive_class", int, None, minimum=0)
+        if model_kind == "logreg" and name == "diabetes":
+            t.fail(f"{t.key('name')} 'diabetes' is a regression set; a logreg scenario needs a classification set")
+        if model_kind == "linreg" and name != "diabetes":
+            t.fail(f"{t.key('name')} {name!r} is a classification set; a linreg scenario needs 'diabetes'")
+        spec = DataSpec(source, rows, features, name=name, positive_class=positive)
+    else:
+        default = "logistic" if model_kind == "logreg" else "linear"
+        generator = t.get("generator", str, default, choices=GENERATORS)
+        if generator != default:
+            t.fail(f"{t.key('generator')} {generator!r} does not fit a {model_kind} model; use {default!r}")
+        spec = DataSpec(
+            source, rows, t.get("features", int, minimum=1, maximum=MAX_FEATURES), generator=generator,
+            noise=t.get("noise", float, 0.0, minimum=0.0, maximum=0.5 if generator == "logistic" else 10.0),
+            positive_rate=t.get("positive_rate", float, 0.5, minimum=0.01, maximum=0.99),
+            shift=t.get("shift", float, 0.0, minimum=-2.0, maximum=2.0),
+        )
+    t.done()
+    return spec
+
+
+def _role(t: Optional[_Table]) -> Optional[Role]:
+    if t is None:
+        return None
+    role = Role(t.get("name", str), t.get("account", int, None, minimum=0))
+    t.done()
+    return role
+
+
+def _model(t: _Table) -> ModelSpec:
+    m = ModelSpec(
+        kind=t.get("kind", str, choices=MODEL_KINDS),
+        epochs=t.get("epochs", int, minimum=1, maximum=64),
+        learning_rate=t.get("learning_rate", float, minimum=1e-9),
+        frac_bits=t.get("frac_bits", int, 8, minimum=1, maximum=16),
+        value_bits=t.get("value_bits", int, 16, minimum=4, maximum=32),
+        weight_bits=t.get("weight_bits", int, 24, minimum=4, maximum=48),
+        lr_shift=t.get("lr_shift", int, 24, minimum=1, maximum=48),
+    )
+    if m.value_bits <= m.frac_bits + 2:
+        t.fail(f"{t.key('value_bits')} must exceed frac_bits + 2 so standardised data (|x| <= 4) fits")
+    t.done()
+    return m
+
+
+def _event(t: _Table, rounds: int) -> Event:
+    kind = t.get("kind", str, choices=EVENT_KINDS)
+    event = Event(
+        kind=kind,
+        actor=t.get("actor", str),
+        round=t.get("round", int, 1, minimum=1, maximum=rounds),
+        victim=t.get("victim", str, "") if kind == "replayed_proof" else "",
+        reveal=t.get("reveal", bool, True) if kind == "optimistic_bad_proof" else True,
+    )
+    if kind == "replayed_proof" and not event.victim:
+        t.fail(f"{t.key('victim')} is required for a replayed_proof (whose proof is replayed)")
+    t.done()
+    return event
+
+
+def _check_references(s: Scenario, top: _Table) -> None:
+    names = [i.name for i in s.institutions]
+    roles = [r.name for r in (s.regulator, s.watcher, s.aggregator) if r is not None]
+    everyone = names + roles
+    duplicate = next((n for n in everyone if everyone.count(n) > 1), None)
+    if duplicate is not None:
+        top.fail(f"the name {duplicate!r} is used twice; institutions and roles need distinct names")
+    accounts = [a.account for a in (*s.institutions, s.regulator, s.watcher, s.aggregator)
+                if a is not None and a.account is not None]
+    clash = next((a for a in accounts if accounts.count(a) > 1), None)
+    if clash is not None or 0 in accounts:
+        top.fail(f"account {clash if clash is not None else 0} is given twice or is the admin's (account 0)")
+    if s.federated:
+        members = s.honest
+        if len(members) < 2:
+            top.fail("federated.aggregator needs at least two honest institutions to average")
+        if any(not i.registered for i in members):
+            top.fail("every honest institution of a federated scenario must be registered")
+    for k, e in enumerate(s.events):
+        where = f"event[{k}]"
+        if e.kind == "bad_aggregate":
+            if not s.federated:
+                top.fail(f"{where}.kind 'bad_aggregate' needs a [federated] table")
+            if e.actor != s.aggregator.name:
+                top.fail(f"{where}.actor must be the aggregator {s.aggregator.name!r}")
+            continue
+        if e.actor not in names:
+            top.fail(f"{where}.actor {e.actor!r} is not an institution of this scenario")
+        actor = s.institution(e.actor)
+        if e.kind == "unregistered" and actor.registered:
+            top.fail(f"{where}.actor {e.actor!r} must have registered = false for an 'unregistered' event")
+        if e.kind != "unregistered" and not actor.registered:
+            top.fail(f"{where}.actor {e.actor!r} is not registered; only an 'unregistered' event can use it")
+        if e.kind == "model_swap":
+            if not actor.honest or actor.anchor != "verified":
+                top.fail(f"{where}.actor {e.actor!r} must be honest with verified anchors: it swaps a model it proved")
+            if s.regulator is None:
+                top.fail(f"{where} (model_swap) needs a [regulator], who is served the model")
+        if e.kind == "optimistic_bad_proof" and s.watcher is None:
+            top.fail(f"{where} (optimistic_bad_proof) needs a [watcher] to challenge it")
+        if e.kind == "replayed_proof":
+            if e.victim not in names or e.victim == e.actor:
+                top.fail(f"{where}.victim {e.victim!r} must be another institution of this scenario")
+            victim = s.institution(e.victim)
+            if not victim.honest or victim.anchor != "verified":
+                top.fail(f"{where}.victim {e.victim!r} must anchor verified proofs (its proof is taken from the chain)")
+
+
+def parse_scenario(raw: dict, path: Path) -> Scenario:
+    """Validate a parsed TOML document (``path`` names it in errors and anchors relative paths)."""
+    top = _Table(raw, "", path)
+    head = top.table("scenario", required=True)
+    model = _model(top.table("model", required=True))
+    rounds = head.get("rounds", int, 1, minimum=1, maximum=16)
+    institutions = []
+    for t in top.tables("institution"):
+        data_table = t.table("data", required=True)
+        inst = Institution(
+            name=t.get("name", str),
+            kind=t.get("kind", str, "institution"),
+            account=t.get("account", int, None, minimum=0),
+            anchor=t.get("anchor", str, "verified", choices=ANCHOR_KINDS),
+            honest=t.get("honest", bool, True),
+            registered=t.get("registered", bool, True),
+            data=_data(data_table, model.kind, path.parent),
+        )
+        if inst.honest and not inst.registered:
+            t.fail(f"{t.key('registered')} is false for an honest institution; an intruder needs honest = false")
+        t.done()
+        institutions.append(inst)
+    if not institutions:
+        top.fail("there is no [[institution]]")
+    if not any(i.honest for i in institutions):
+        top.fail("no institution is honest; a scenario needs at least one")
+    federated = top.table("federated")
+    aggregator = None
+    if federated is not None:
+        aggregator = Role(federated.get("aggregator", str), federated.get("account", int, None, minimum=0))
+        federated.done()
+    scenario = Scenario(
+        path=path,
+        name=head.get("name", str),
+        description=head.get("description", str, ""),
+        seed=head.get("seed", int, 0, minimum=0, maximum=2**63 - 1),
+        rounds=rounds,
+        challenge_window=head.get("challenge_window", int, 8, minimum=1, maximum=10_000),
+        workers=head.get("workers", int, None, minimum=1, maximum=256),
+        model=model,
+        institutions=tuple(institutions),
+        regulator=_role(top.table("regulator")),
+        watcher=_role(top.table("watcher")),
+        aggregator=aggregator,
+        events=tuple(_event(t, rounds) for t in top.tables("event")),
+    )
+    head.done()
+    top.done()
+    _check_references(scenario, top)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; ScenarioError (one sentence) on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"scenario path {str(path)!r} is a directory, not a TOML file") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"scenario file {str(path)!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario file {str(path)!r}: {exc.strerror}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"scenario file {str(path)!r} is not valid TOML ({exc})") from None
+    return parse_scenario(raw, path)

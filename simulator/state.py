@@ -1,0 +1,67 @@
+"""The registry's final state as canonical JSON, and its hash.
+
+What the hash covers: the registry's address; every registered institution (status,
+since block, dataset count); every circuit (verifier address, input count, description
+hash, registration block); every anchored dataset (owner, block, metadata hash, anchor
+count); every training anchor (owner, kind, status, block, proof hash, challenge
+deadline); and every registry event (name, arguments, block, log index, transaction
+hash) — all read back from the chain.
+
+What it leaves out: block timestamps (the contract stores them, but an embedded chain or
+anvil stamps blocks with the wall clock) and block hashes (which hash the timestamps).
+So two runs with one seed on fresh chains of the same kind give the same hash, and a
+replay against the node a run used recomputes it exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from zkanchor.anchor.registry import Registry
+
+
+def chain_state(registry: Registry) -> dict:
+    """Everything the registry holds and emitted, minus wall-clock stamps (see the module docstring)."""
+    events = registry.events()
+    institutions = {}
+    for address in registry.institutions():
+        info = registry.institution(address)
+        institutions[address] = {"status": info.status, "since": info.since_block, "datasets": info.dataset_count}
+    circuits = {}
+    for cid in registry.circuit_ids():
+        c = registry.circuit(cid)
+        circuits[cid] = {"verifier": c.verifier, "n_public": c.n_public, "description_hash": c.description_hash,
+                         "registered_at": c.registered_at}
+    datasets = {}
+    for address in institutions:
+        for commitment in registry.datasets_of(address):
+            d = registry.dataset(commitment)
+            datasets[hex(commitment)] = {"owner": d.owner, "block": d.block_number, "metadata": d.metadata_hash,
+                                         "anchors": d.anchor_count}
+    anchors = {}
+    for e in events:
+        if e.name in ("TrainingAnchored", "OptimisticAnchored"):
+            a = registry.anchor(e.args["statementHash"])
+            anchors[a.statement_hash] = {"owner": a.institution, "kind": a.kind, "status": a.status,
+                                         "block": a.block_number, "proof_hash": a.proof_hash,
+                                         "challenge_deadline": a.challenge_deadline}
+    return {
+        "registry": registry.address,
+        "institutions": institutions,
+        "circuits": circuits,
+        "datasets": datasets,
+        "anchors": anchors,
+        "events": [{"name": e.name, "args": e.args, "block": e.block_number, "log_index": e.log_index, "tx": e.tx_hash}
+                   for e in events],
+    }
+
+
+def canonical(obj: object) -> str:
+    """Canonical JSON (sorted keys, no spaces; big ints as decimal strings would be the same ints)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def state_hash(snapshot: dict) -> str:
+    """SHA-256 of the canonical snapshot, as 0x + hex."""
+    return "0x" + hashlib.sha256(canonical(snapshot).encode("utf-8")).hexdigest()
