@@ -43,8 +43,13 @@ class KeyDir:
     circuit_hash: str
 
 
-def save_keydir(path: str | os.PathLike, r1cs_bytes: bytes, r1cs: R1CS, pk: ProvingKey) -> Path:
-    """Write a complete key directory for the circuit whose binary form is ``r1cs_bytes``."""
+def save_keydir(path: str | os.PathLike, r1cs_bytes: bytes, r1cs: R1CS, pk: ProvingKey,
+                provenance: dict | None = None) -> Path:
+    """Write a complete key directory for the circuit whose binary form is ``r1cs_bytes``.
+
+    ``provenance`` describes where the keys came from (written into setup.json); by
+    default they are from a single-party setup, and setup.json carries that warning.
+    """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(r1cs_bytes).digest()
@@ -64,8 +69,7 @@ def save_keydir(path: str | os.PathLike, r1cs_bytes: bytes, r1cs: R1CS, pk: Prov
             "wires": r1cs.n_wires,
             "public_inputs": r1cs.n_public,
             "domain_size": pk.domain_size,
-            "trusted_setup": "single-party",
-            "warning": TOXIC_WASTE_WARNING,
+            **(provenance or {"trusted_setup": "single-party", "warning": TOXIC_WASTE_WARNING}),
         },
     )
     return path
