@@ -120,7 +120,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _test_set(args, spec, opening):
+def _test_set(args, spec):
     from ..commit import load_dataset_dir
     from ..training.circuit import EvalSet
 
@@ -168,7 +168,7 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
     if str(commitment.commitment) != str(public_model.get("dataset_commitment")):
         raise InputError("the model in MODELDIR was not trained on this dataset (its dataset_commitment differs)")
     institution = parse_address(args.institution)
-    test = _test_set(args, spec, opening)
+    test = _test_set(args, spec)
     optimality = _optimality(args, spec)
     started = time.perf_counter()
     with step_bar("prove-training", 7, enabled=not args.json) as tick:
