@@ -24,7 +24,7 @@ fi
 py_stamp=$(stamp pyproject.toml setup.py zkanchor/native/*.c zkanchor/native/*.h)
 if [ "$(cat .cache/pip.stamp 2>/dev/null)" != "$py_stamp" ] || ! .venv/bin/python -c 'import zkanchor' 2>/dev/null; then
   say "installing zkanchor and its Python dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip "setuptools>=77"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test,fast]"
   echo "$py_stamp" > .cache/pip.stamp
 fi

@@ -1,8 +1,8 @@
-"""Native BN254 kernel: MSM, fixed-base batch multiplication and Fr NTT in C.
+"""Native BN254 kernel: MSM, fixed-base and elementwise multiplication, Fr NTT in C.
 
 The compiled extension ``zkanchor.native._kernel`` is optional.  When it loaded,
 ``AVAILABLE`` is True and the wrappers below have exactly the semantics of the
-pure-Python API (``zkanchor.bn254.msm``, ``.fixed_base``, ``.ntt``): field
+pure-Python API (``zkanchor.bn254.msm``, ``.fixed_base``, ``.ntt``, ``g1.mul`` / ``g2.mul``): field
 elements are ints, G1 points ``(x, y)``, G2 points ``((x0, x1), (y0, y1))``,
 infinity ``None``; scalars are taken modulo r.  When it did not load, ``LOAD_ERROR``
 says why and every wrapper raises RuntimeError, so callers dispatch on
@@ -33,6 +33,7 @@ __all__ = [
     "AVAILABLE", "LOAD_ERROR", "threads",
     "msm_g1", "msm_g2", "msm_g1_packed", "msm_g2_packed",
     "batch_mul_g1", "batch_mul_g2",
+    "mul_g1", "mul_g2", "mul_g1_packed", "mul_g2_packed",
     "ntt", "intt", "coset_ntt", "coset_intt", "ntt_packed",
     "pack_scalars", "pack_g1", "pack_g2", "unpack_g1", "unpack_g2", "unpack_ints",
 ]
@@ -141,6 +142,42 @@ def batch_mul_g2(base, scalars) -> list:
     """[s * base for s in scalars] in G2 (affine, None for infinity), via a windowed table."""
     data = _kernel_or_raise().batch_mul_g2(pack_g2([base]), pack_scalars(scalars), threads())
     return unpack_g2(data)
+
+
+# ---- elementwise: many bases, one scalar each ------------------------------------
+
+def _check_pairs(points, scalars):
+    if len(points) != len(scalars):
+        raise ValueError(f"elementwise mul: {len(points)} points but {len(scalars)} scalars")
+
+
+def mul_g1_packed(points, scalars) -> bytes:
+    """[s_i * P_i] in G1 for points packed by pack_g1, returned packed (unpack_g1 reads it).
+
+    scalars: ints, or bytes in pack_scalars' layout.  Lets a caller chain products
+    without building tuples in between."""
+    return _kernel_or_raise().mul_g1(points, _scalar_bytes(scalars), threads())
+
+
+def mul_g2_packed(points, scalars) -> bytes:
+    """[s_i * Q_i] in G2 for points packed by pack_g2, returned packed (see mul_g1_packed)."""
+    return _kernel_or_raise().mul_g2(points, _scalar_bytes(scalars), threads())
+
+
+def mul_g1(points, scalars) -> list:
+    """[scalars[i] * points[i]] in G1 (affine, None for infinity), elementwise.
+
+    Each product is a windowed double-and-add of its own; results share one field
+    inversion per block.  Raises ValueError for unequal lengths or a coordinate
+    outside [0, p)."""
+    _check_pairs(points, scalars)
+    return unpack_g1(mul_g1_packed(pack_g1(points), scalars))
+
+
+def mul_g2(points, scalars) -> list:
+    """[scalars[i] * points[i]] in G2 (affine, None for infinity), elementwise (see mul_g1)."""
+    _check_pairs(points, scalars)
+    return unpack_g2(mul_g2_packed(pack_g2(points), scalars))
 
 
 # ---- NTT over Fr ---------------------------------------------------------------

@@ -20,11 +20,13 @@ typedef struct {
     msm_fn msm_g1, msm_g2, batch_g1, batch_g2;
     ntt_fn ntt;
     prep_fn ntt_prepare;
+    msm_fn mul_g1, mul_g2;
 } backend;
 
-static const backend PORTABLE = {g1_msm, g2_msm, g1_batch_mul, g2_batch_mul, fr_ntt, fr_ntt_prepare};
+static const backend PORTABLE = {g1_msm, g2_msm, g1_batch_mul, g2_batch_mul, fr_ntt, fr_ntt_prepare,
+                                 g1_mul, g2_mul};
 static const backend WITH_ADX = {g1_msm_adx, g2_msm_adx, g1_batch_mul_adx, g2_batch_mul_adx, fr_ntt_adx,
-                                 fr_ntt_prepare_adx};
+                                 fr_ntt_prepare_adx, g1_mul_adx, g2_mul_adx};
 static const backend *active = &PORTABLE;
 
 static int cpu_has_adx(void) {
@@ -89,10 +91,35 @@ out:
     return res;
 }
 
+static PyObject *run_elementwise(PyObject *args, msm_fn fn, Py_ssize_t pt_bytes) {
+    Py_buffer pts, sc;
+    int threads = 1;
+    if (!PyArg_ParseTuple(args, "y*y*|i", &pts, &sc, &threads)) return NULL;
+    PyObject *res = NULL;
+    Py_ssize_t n = sc.len / 32;
+    if (sc.len % 32 || pts.len != n * pt_bytes) {
+        PyErr_Format(PyExc_ValueError, "expected %zd-byte points and 32-byte scalars of equal count", pt_bytes);
+        goto out;
+    }
+    res = PyBytes_FromStringAndSize(NULL, n * pt_bytes);
+    if (!res) goto out;
+    int status;
+    Py_BEGIN_ALLOW_THREADS
+    status = fn(pts.buf, sc.buf, (size_t)n, threads, (unsigned char *)PyBytes_AS_STRING(res));
+    Py_END_ALLOW_THREADS
+    if (status) { Py_CLEAR(res); raise_status(status); }
+out:
+    PyBuffer_Release(&pts);
+    PyBuffer_Release(&sc);
+    return res;
+}
+
 static PyObject *py_msm_g1(PyObject *self, PyObject *args) { return run_msm(args, active->msm_g1, 64); }
 static PyObject *py_msm_g2(PyObject *self, PyObject *args) { return run_msm(args, active->msm_g2, 128); }
 static PyObject *py_batch_mul_g1(PyObject *self, PyObject *args) { return run_batch_mul(args, active->batch_g1, 64); }
 static PyObject *py_batch_mul_g2(PyObject *self, PyObject *args) { return run_batch_mul(args, active->batch_g2, 128); }
+static PyObject *py_mul_g1(PyObject *self, PyObject *args) { return run_elementwise(args, active->mul_g1, 64); }
+static PyObject *py_mul_g2(PyObject *self, PyObject *args) { return run_elementwise(args, active->mul_g2, 128); }
 
 static PyObject *py_ntt(PyObject *self, PyObject *args) {
     Py_buffer in;
@@ -155,6 +182,8 @@ static PyMethodDef methods[] = {
     {"msm_g2", py_msm_g2, METH_VARARGS, "msm_g2(points128, scalars32, threads=1) -> 128-byte affine point"},
     {"batch_mul_g1", py_batch_mul_g1, METH_VARARGS, "batch_mul_g1(base64, scalars32, threads=1) -> n*64 bytes"},
     {"batch_mul_g2", py_batch_mul_g2, METH_VARARGS, "batch_mul_g2(base128, scalars32, threads=1) -> n*128 bytes"},
+    {"mul_g1", py_mul_g1, METH_VARARGS, "mul_g1(points64, scalars32, threads=1) -> n*64 bytes, s_i * P_i"},
+    {"mul_g2", py_mul_g2, METH_VARARGS, "mul_g2(points128, scalars32, threads=1) -> n*128 bytes, s_i * Q_i"},
     {"ntt", py_ntt, METH_VARARGS, "ntt(values32, inverse=False, coset=False, threads=1) -> bytes"},
     {NULL, NULL, 0, NULL},
 };

@@ -11,6 +11,9 @@ int g1_msm(const unsigned char *pts, const unsigned char *scalars, size_t n, int
 int g2_msm(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 int g1_batch_mul(const unsigned char *base, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 int g2_batch_mul(const unsigned char *base, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
+/* out[i] = scalars[i] * pts[i] for i < n (elementwise.h); out holds n points. */
+int g1_mul(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
+int g2_mul(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 
 /* Fr NTT of 2^log_n values from in to out (may not alias); values must be < r (else 1).
  * 3 means fr_ntt_prepare(log_n) was not called first. */
@@ -24,6 +27,8 @@ int g1_msm_adx(const unsigned char *pts, const unsigned char *scalars, size_t n,
 int g2_msm_adx(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 int g1_batch_mul_adx(const unsigned char *base, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 int g2_batch_mul_adx(const unsigned char *base, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
+int g1_mul_adx(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
+int g2_mul_adx(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 int fr_ntt_adx(const unsigned char *in, unsigned char *out, unsigned log_n, int inverse, int coset, int threads);
 int fr_ntt_prepare_adx(unsigned log_n);
 
