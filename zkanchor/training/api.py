@@ -17,8 +17,9 @@ from typing import Callable, Optional
 
 from ..commit.dataset import Dataset
 from ..groth16.generator import setup
-from ..groth16.keydir import KeyDir, load_keydir, save_keydir
-from ..groth16.keys import Proof, VerificationKey
+from ..groth16.keydir import PROVING_KEY, SETUP_INFO, save_keydir
+from ..groth16.keyfile import load_proving_key
+from ..groth16.keys import Proof, ProvingKey, VerificationKey
 from ..groth16.prover import prove
 from ..groth16.verifier import verify
 from ..models import model_module
@@ -50,15 +51,21 @@ def train_model(spec: TrainingSpec, dataset: Dataset, initial: Optional[list[int
     return ModelOpening(tuple(w0), tuple(final), new_salt(), new_salt())
 
 
-def keys_for(r1cs, r1cs_bytes: bytes, tick: Callable[[str], None] = lambda _s: None) -> tuple[KeyDir, bool]:
-    """The key directory for this circuit from the cache, set up (and cached) when missing."""
-    digest = hashlib.sha256(r1cs_bytes).hexdigest()
-    path = cache_dir("training-keys", digest[:32])
-    if (path / "setup.json").is_file():
-        return load_keydir(path), True
+def keys_for(r1cs, r1cs_bytes: bytes, tick: Callable[[str], None] = lambda _s: None) -> tuple[ProvingKey, str, bool]:
+    """The proving key for this circuit (with its hash) from the cache; set up and cached when missing.
+
+    The circuit is in memory already, so a cache hit reads only the proving key, and
+    checks that it is bound to this circuit's hash.
+    """
+    digest = hashlib.sha256(r1cs_bytes).digest()
+    path = cache_dir("training-keys", digest.hex()[:32])
+    if (path / SETUP_INFO).is_file():
+        pk, bound = load_proving_key(path / PROVING_KEY)
+        if bound == digest:
+            return pk, digest.hex(), True
     pk = setup(r1cs, progress=tick)  # warns (TrustedSetupWarning): the keys are single-party
     save_keydir(path, r1cs_bytes, r1cs, pk)
-    return load_keydir(path), False
+    return pk, digest.hex(), False
 
 
 def prove_training(spec: TrainingSpec, dataset: Dataset, salt: int, opening: ModelOpening, institution: int,
@@ -69,11 +76,11 @@ def prove_training(spec: TrainingSpec, dataset: Dataset, salt: int, opening: Mod
     cs, statement = build_training_circuit(spec, dataset, salt, opening, institution, test, optimality)
     r1cs, witness = cs.build(), cs.witness()
     r1cs_bytes = encode_r1cs(r1cs)
-    keys, cached = keys_for(r1cs, r1cs_bytes, progress)
-    proof, public = prove(keys.pk, r1cs, witness, progress=progress)
+    pk, circuit_hash, cached = keys_for(r1cs, r1cs_bytes, progress)
+    proof, public = prove(pk, r1cs, witness, progress=progress)
     if public != statement.public_inputs():
         raise AssertionError("the circuit's public inputs differ from the statement's")
-    return TrainingProof(statement, proof, keys.vk, keys.circuit_hash, len(r1cs.constraints), cached)
+    return TrainingProof(statement, proof, pk.vk, circuit_hash, len(r1cs.constraints), cached)
 
 
 def verify_training(vk: VerificationKey, proof: Proof, statement: TrainingStatement) -> bool:
