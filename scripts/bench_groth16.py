@@ -18,6 +18,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -31,22 +32,26 @@ from zkanchor.paths import cache_dir  # noqa: E402
 from zkanchor.r1cs import write_r1cs, write_wtns  # noqa: E402
 
 SNARKJS = ROOT / "node_modules" / ".bin" / "snarkjs"
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None  # GNU time reports peak RSS
 ENTROPY = "zkanchor benchmark"
 
 
 def measure(args, env=None) -> tuple[float, float]:
-    """Run a command, fail loudly; return (wall seconds, peak RSS in MB) of that one child."""
-    t = time.perf_counter()
-    proc = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, **(env or {})})
-    # wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix all children).
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, args))} failed:\n{out}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024
+    """Run a command, fail loudly; return (wall seconds, its peak RSS in MB).
+
+    The peak comes from GNU time, not from wait4: a forked child keeps the parent's RSS
+    high-water mark across exec, which would report this script's own size instead.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".rss") as rss:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", rss.name, *map(str, args)] if GNU_TIME else [str(a) for a in args]
+        t = time.perf_counter()
+        proc = subprocess.run(wrapped, capture_output=True, text=True, env={**os.environ, **(env or {})})
+        elapsed = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(map(str, args))} failed:\n{proc.stdout}\n{proc.stderr}")
+        text = Path(rss.name).read_text().strip().splitlines()
+    peak = int(text[-1]) / 1024 if GNU_TIME and text and text[-1].isdigit() else float("nan")
+    return elapsed, peak
 
 
 def run(args, env=None) -> float:
