@@ -13,6 +13,8 @@ when refused, ``stopped_by`` — the check that refused it:
                               verifier, which marked it Invalid;
 - ``contract:expire``         a challenged optimistic anchor's proof was never revealed,
                               and it expired Invalid.
+- ``ceremony:<check>``       the trusted-setup ceremony's verification refused a
+                              contribution (see :mod:`simulator.ceremony`).
 
 The kinds:
 
@@ -28,6 +30,9 @@ The kinds:
                          (``reveal = false``: the proof is never revealed, the anchor expires)
 ``bad_aggregate``        the aggregator's global model is not the average of the local models
 =======================  ================================================================
+
+``malformed_contribution`` (a ceremony contribution tampered with) is run by
+:mod:`simulator.ceremony` before the rounds, not here.
 
 An attempt that gets through is logged ``not stopped`` and fails the run.
 """

@@ -11,6 +11,9 @@ registry entry the first time they are needed.  Attack events of the round follo
 the local models, proves it, and anchors the new global model, which the next round
 starts from.  Without [federated], round r+1 continues each institution's own model
 (checkpoint chaining).  A watcher checks optimistic anchors; a regulator audits.
+With ``[setup] ceremony = true`` the institutions first run phase 1 of a trusted-setup
+ceremony, and each circuit's keys come from its own phase 2 (:mod:`simulator.ceremony`)
+instead of the seeded setup.
 
 Determinism: every salt, blinding factor and key comes from the seed
 (:mod:`simulator.seeds`, :mod:`simulator.proving`), results are used in scenario order
@@ -35,18 +38,19 @@ from zkanchor.models import model_module
 from zkanchor.models.linear import scores_int
 from zkanchor.models.spec import TrainingSpec, make_spec
 from zkanchor.models.weights import weights_commitment
+from zkanchor.r1cs.circom_r1cs import decode_r1cs
 from zkanchor.solidity.onchain import deploy_verifier
 from zkanchor.training.circuit import ModelOpening
 
-from . import attacks, seeds
+from . import attacks, ceremony, seeds
 from .data import InstitutionData, all_data, model_settings
 from .executor import make_executor
 from .federated import AggregationOpening, federated_average, make_statement
 from .log import DONE, FAILED, LANDED, PASSED, EventLog
 from .oversight import audit_run, deployment_record, watch
-from .proving import KeyResult, ProveJob, ProveResult, prove_job, setup_job
+from .proving import CircuitInfo, KeyResult, ProveJob, ProveResult, circuit_job, prove_job, setup_job
 from .report import Report, write_report
-from .scenario import Institution, Scenario, load_scenario
+from .scenario import CEREMONY_EVENTS, Institution, Scenario, load_scenario
 from .state import chain_state, state_hash
 
 
@@ -121,6 +125,7 @@ class World:
     rpc: Optional[str] = None
     state_hash: str = ""
     snapshot: dict = field(default_factory=dict)
+    ceremony: Optional["ceremony.Ceremony"] = None  # set: circuits get ceremony keys where they fit
 
     # -- shared steps, used by the honest pipeline and by attacks ------------------
 
@@ -133,29 +138,71 @@ class World:
         fresh = [job for job in jobs if job.label not in self.job_circuit]
         if not fresh:
             return
+        if self.ceremony is not None:
+            self._ceremony_circuits(fresh, describe)
+            return
         start = self.log.now()
         results = self.executor.map(setup_job, fresh)
         for job, keys in zip(fresh, results):
             self.job_circuit[job.label] = keys.circuit_hash
             if keys.circuit_hash in self.circuits:
                 continue
-            prefix, description = describe(job)
-            circuit_id = f"{prefix}-{keys.circuit_hash[:8]}"
+            circuit_id = self._circuit_id(job, keys.circuit_hash, describe)
             self.log.add("admin", "setup_keys", DONE, timing=self.log.since(start), circuit=circuit_id,
                          constraints=keys.constraints, n_public=keys.n_public,
                          note=f"{keys.constraints:,} constraints, seeded keys",
                          info="from the key cache" if keys.cached else "new keys")
+            self._register_circuit(job, keys, circuit_id, describe)
             start = self.log.now()
-            deployed = deploy_verifier(self.chain, keys.vk)
-            self.log.add("admin", "deploy_verifier", LANDED, timing=self.log.since(start), circuit=circuit_id,
-                         gas=int(deployed.gas_used), block=int(deployed.receipt["blockNumber"]), address=deployed.address)
+
+    def _circuit_id(self, job: ProveJob, circuit_hash: str, describe: Callable[[ProveJob], tuple[str, str]]) -> str:
+        """The registry id of a job's circuit: its describe() prefix and the start of its hash."""
+        return f"{describe(job)[0]}-{circuit_hash[:8]}"
+
+    def _ceremony_circuits(self, fresh: list[ProveJob], describe: Callable[[ProveJob], tuple[str, str]]) -> None:
+        """Ceremony keys (phase 2 among the institutions) for each new circuit whose domain fits phase 1."""
+        infos: list[CircuitInfo] = self.executor.map(circuit_job, fresh)
+        for job, info in zip(fresh, infos):
+            self.job_circuit[job.label] = info.circuit_hash
+            if info.circuit_hash in self.circuits:
+                continue
+            circuit_id = self._circuit_id(job, info.circuit_hash, describe)
+            log_size = info.domain_size.bit_length() - 1
+            if log_size > self.ceremony.power:
+                # Too big for this phase 1: the circuit keeps the seeded setup, and the log says so.
+                start = self.log.now()
+                keys = setup_job(job)
+                self.log.add("admin", "setup_keys", DONE, timing=self.log.since(start), circuit=circuit_id,
+                             constraints=keys.constraints, n_public=keys.n_public,
+                             note=f"{keys.constraints:,} constraints, seeded keys: its 2^{log_size} rows exceed "
+                                  f"the ceremony's 2^{self.ceremony.power}")
+                self._register_circuit(job, keys, circuit_id, describe)
+                continue
             start = self.log.now()
-            tx = self.registry.register_circuit(circuit_id, deployed.address, keys.n_public, description=description,
-                                                sender=self.admin)
-            self.log.add("admin", "register_circuit", LANDED, timing=self.log.since(start), circuit=circuit_id,
-                         gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash)
-            self.circuits[keys.circuit_hash] = Circuit(circuit_id, keys, deployed.address, description, tx.block_number)
-            start = self.log.now()
+            r1cs = decode_r1cs(info.r1cs_bytes, circuit_id)
+            pk = ceremony.circuit_keys(self, circuit_id, r1cs, info.r1cs_bytes, log_size)
+            keys = KeyResult(info.circuit_hash, pk.vk, info.constraints, info.n_public, False,
+                             self.log.now() - start)
+            self.log.add("admin", "setup_keys", DONE, timing=self.log.since(start), circuit=circuit_id,
+                         constraints=info.constraints, n_public=info.n_public,
+                         note=f"{info.constraints:,} constraints, ceremony keys "
+                              f"({len(self.ceremony.contributors)} institutions and a beacon)")
+            self._register_circuit(job, keys, circuit_id, describe)
+
+    def _register_circuit(self, job: ProveJob, keys: KeyResult, circuit_id: str,
+                          describe: Callable[[ProveJob], tuple[str, str]]) -> None:
+        """Deploy the circuit's verifier and register it with the registry."""
+        description = describe(job)[1]
+        start = self.log.now()
+        deployed = deploy_verifier(self.chain, keys.vk)
+        self.log.add("admin", "deploy_verifier", LANDED, timing=self.log.since(start), circuit=circuit_id,
+                     gas=int(deployed.gas_used), block=int(deployed.receipt["blockNumber"]), address=deployed.address)
+        start = self.log.now()
+        tx = self.registry.register_circuit(circuit_id, deployed.address, keys.n_public, description=description,
+                                            sender=self.admin)
+        self.log.add("admin", "register_circuit", LANDED, timing=self.log.since(start), circuit=circuit_id,
+                     gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash)
+        self.circuits[keys.circuit_hash] = Circuit(circuit_id, keys, deployed.address, description, tx.block_number)
 
     def circuit_of(self, label: str) -> Circuit:
         """The registered circuit a job's proof belongs to."""
@@ -163,6 +210,9 @@ class World:
 
     def prove(self, jobs: list[ProveJob]) -> dict[str, ProveResult]:
         """Prove every job through the executor; results by label."""
+        if self.ceremony is not None:
+            # Ceremony keys exist only here: each job carries its circuit's (seeded ones are derived in the worker).
+            jobs = [replace(j, pk=self.ceremony.keys.get(self.job_circuit.get(j.label, ""))) for j in jobs]
         results = self.executor.map(prove_job, jobs)
         return {r.label: r for r in results}
 
@@ -200,6 +250,32 @@ def _assign_accounts(scenario: Scenario, chain: Chain) -> tuple[str, dict[str, s
     if need > len(chain.accounts):
         raise InputError(f"the scenario needs {need} unlocked accounts but the chain offers {len(chain.accounts)}")
     return chain.accounts[0], {name: chain.accounts[k] for name, k in indices.items()}
+
+
+def _ceremony_power(world: World) -> int:
+    """Phase 1's power: the scenario's, or the smallest fitting every honest institution's training circuit.
+
+    The circuits' shapes are built from a model trained on each institution's own data
+    (seed labels of their own, so no other salt shifts); InputError if a given power is too small.
+    """
+    shapes = {}
+    for party in (world.parties[i.name] for i in world.scenario.honest):
+        if party.spec.digest() in shapes:
+            continue
+        initial = (tuple(model_module(party.spec.model).initial_weights(party.spec)), 0)
+        opening = world.train(party, party.data.dataset, initial, seeds.salt(world.seed, "ceremony-shape", party.name))
+        job = world.training_job(party, f"{party.name}/ceremony-shape", party.data.dataset, 0, opening)
+        shapes[party.spec.digest()] = (party.name, job)
+    infos = world.executor.map(circuit_job, [job for _name, job in shapes.values()])
+    needed = ceremony.needed_power([info.domain_size for info in infos])
+    given = world.scenario.ceremony.power
+    if given is None:
+        return needed
+    if given < needed:
+        widest = max(zip(shapes.values(), infos), key=lambda pair: pair[1].domain_size)[0][0]
+        raise InputError(f"setup.power {given} is too small: {widest}'s training circuit needs 2^{needed} rows; "
+                         f"use power = {needed} or more")
+    return given
 
 
 def _initial_global(world: World, spec: TrainingSpec) -> tuple[tuple[int, ...], int]:
@@ -336,7 +412,8 @@ def _round(world: World, round_: int) -> None:
     scenario = world.scenario
     _anchor_datasets(world, round_)
     honest_jobs = _train_round(world, round_)
-    events = [e for e in scenario.events if e.round == round_ and e.kind != "bad_aggregate"]
+    events = [e for e in scenario.events
+              if e.round == round_ and e.kind != "bad_aggregate" and e.kind not in CEREMONY_EVENTS]
     prepared = [attacks.prepare(world, e, k) for k, e in enumerate(events)]
     attack_jobs = [job for p in prepared for job in p.jobs]
     jobs = honest_jobs + attack_jobs
@@ -408,6 +485,8 @@ def _run(scenario: Scenario, seed: int, chain: Chain, admin: str, roles: dict, d
         tx = registry.register_institution(roles[name], name, sender=admin)
         log.add("admin", "register_institution", LANDED, None, log.since(start), gas=tx.gas_used,
                 block=tx.block_number, tx=tx.tx_hash, institution=name, address=roles[name], note=kind)
+    if scenario.ceremony is not None:
+        world.ceremony = ceremony.run_phase1(world, _ceremony_power(world))
     if scenario.federated:
         world.global_model = _initial_global(world, next(iter(parties.values())).spec)
         world.initial_global = weights_commitment(*world.global_model)

@@ -9,6 +9,8 @@ the circuit's hash.  Every run, process and machine therefore gets the same keys
 same circuit (so the same verifier contract, the same proofs and the same chain state),
 and a worker that lacks a key regenerates exactly the one the main process has.  The
 price: the trapdoor is public, so these keys prove nothing outside a simulation.
+A scenario with ``[setup] ceremony = true`` instead makes its keys in a multi-party
+ceremony (:mod:`simulator.ceremony`); its jobs then carry the proving key (``pk``).
 Keys are cached on disk by circuit hash (``<cache>/simulator-keys``) and in memory per
 process.
 """
@@ -20,12 +22,12 @@ import os
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from zkanchor.errors import UnsatisfiedConstraint
 from zkanchor.groth16.generator import ToxicWaste, TrustedSetupWarning, setup
 from zkanchor.groth16.keydir import KeyDir, load_keydir, save_keydir
-from zkanchor.groth16.keys import Proof, VerificationKey
+from zkanchor.groth16.keys import Proof, ProvingKey, VerificationKey
 from zkanchor.groth16.prover import prove
 from zkanchor.paths import cache_dir
 from zkanchor.r1cs import check
@@ -61,6 +63,7 @@ class ProveJob:
     builder: str
     args: tuple
     seed: int  # with ``label``, fixes the blinding factors r, s
+    pk: Optional[ProvingKey] = None  # ceremony keys: shipped with the job (workers cannot derive them)
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,17 @@ class KeyResult:
     n_public: int
     cached: bool
     seconds: float
+
+
+@dataclass(frozen=True)
+class CircuitInfo:
+    """A job's circuit without keys (for a ceremony): its hash, encoding and domain size."""
+
+    circuit_hash: str
+    r1cs_bytes: bytes
+    constraints: int
+    n_public: int
+    domain_size: int
 
 
 def _build(builder: str, args: tuple):
@@ -125,16 +139,30 @@ def setup_job(job: ProveJob) -> KeyResult:
                      time.perf_counter() - started)
 
 
+def circuit_job(job: ProveJob) -> CircuitInfo:
+    """The job's circuit, encoded, with no setup (the ceremony makes its keys in the main process)."""
+    from zkanchor.groth16.qap import domain_for
+
+    _cs, r1cs, _public = _build(job.builder, job.args)
+    r1cs_bytes = encode_r1cs(r1cs)
+    return CircuitInfo(hashlib.sha256(r1cs_bytes).hexdigest(), r1cs_bytes, len(r1cs.constraints), r1cs.n_public,
+                       domain_for(r1cs).size)
+
+
 def prove_job(job: ProveJob) -> ProveResult:
-    """Build the job's circuit and witness, fetch its keys, prove with seeded blinding factors."""
+    """Build the job's circuit and witness, fetch its keys (or take the job's), prove with seeded blinding factors."""
     started, wall = time.perf_counter(), time.time()
     cs, r1cs, public = _build(job.builder, job.args)
-    keys, _cached = seeded_keys(r1cs)
+    if job.pk is not None:
+        pk, circuit_hash = job.pk, hashlib.sha256(encode_r1cs(r1cs)).hexdigest()
+    else:
+        keys, _cached = seeded_keys(r1cs)
+        pk, circuit_hash = keys.pk, keys.circuit_hash
     key_seconds = time.perf_counter() - started
-    proof, proven_public = prove(keys.pk, r1cs, cs.witness(), randbelow=seeds.randbelow(job.seed, "proof", job.label))
+    proof, proven_public = prove(pk, r1cs, cs.witness(), randbelow=seeds.randbelow(job.seed, "proof", job.label))
     if proven_public != public:
         raise AssertionError(f"{job.label}: the circuit's public inputs differ from its statement's")
-    return ProveResult(job.label, proof, public, keys.circuit_hash, len(r1cs.constraints),
+    return ProveResult(job.label, proof, public, circuit_hash, len(r1cs.constraints),
                        time.perf_counter() - started, key_seconds, f"{os.uname().nodename}:{os.getpid()}", wall)
 
 

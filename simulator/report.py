@@ -97,6 +97,13 @@ def write_report(world: "World", record, out: Path, charts: bool = True) -> Repo
         "registry": world.registry.address, "registry_block": world.registry.deploy_block,
     })
     report.files = [EVENTS_FILE, TIMINGS_FILE, RUN_FILE, DEPLOYMENT_FILE, SUMMARY_FILE]
+    if world.ceremony is not None:
+        # One ceremony.json per circuit (zkanchor.ceremony.transcript's format): who contributed, hash-chained.
+        for circuit_id, transcript in sorted(world.ceremony.transcripts.items()):
+            name = f"ceremony/{circuit_id}.json"
+            (out / "ceremony").mkdir(exist_ok=True)
+            write_json(out / name, transcript)
+            report.files.append(name)
     if charts:
         report.files += write_charts(report, out)
     atomic_write_text(out / SUMMARY_FILE, summary_markdown(report, world, charts))
@@ -158,7 +165,9 @@ def summary_markdown(report: Report, world: "World", charts: bool) -> str:
         parts += ["`contract:<Error>` is the registry's custom error; `python-verifier` is zkanchor's Groth16 "
                   "verifier; `prover:<constraint>` means no proof exists (the witness breaks that constraint); "
                   "`regulator:model-opening` means the served weights do not open the anchored C_W; "
-                  "`contract:resolve` / `contract:expire` mean the optimistic anchor was settled Invalid.", ""]
+                  "`contract:resolve` / `contract:expire` mean the optimistic anchor was settled Invalid; "
+                  "`ceremony:<check>` means the ceremony's verification refused the contribution (the record's "
+                  "`check` holds the verifier's sentence) and it was discarded.", ""]
     else:
         parts += ["No attacks in this scenario.", ""]
     if report.problems:

@@ -35,6 +35,12 @@ A scenario names institutions, their data, the shared model, rounds, optional ro
     name = "Watchdog"
     [federated]                     # optional: federated averaging across the honest institutions
     aggregator = "Hub"              # a name of its own (registered like an institution)
+    [setup]                         # optional: how circuits get their Groth16 keys
+    ceremony = true                 # a multi-party ceremony among the registered institutions
+                                    # (default false: seeded single-party keys)
+    power = 12                      # phase-1 size 2^power (default: the smallest that fits
+                                    # every honest institution's training circuit)
+    beacon = "0x5eed..."            # the public beacon (hex; default derived from the seed)
 
     [[event]]                       # adversaries; see simulator.attacks.ATTACKS
     kind = "forged_proof"
@@ -46,6 +52,15 @@ Data sources (``data`` table): ``synthetic`` (``generator`` logistic or linear, 
 ``features``, ``positive_class``; rows are split disjointly across the institutions
 using the same set) and ``csv`` (``path`` relative to the scenario file, ``target``,
 ``rows``, ``features``, ``start``).
+
+With ``[setup] ceremony = true`` the run starts with a trusted-setup ceremony (see
+:mod:`simulator.ceremony`): every registered institution contributes to phase 1 in file
+order, a beacon closes it, and every circuit the run needs (the training circuits, and
+the federated aggregator's circuit too, from the same phase 1 prepared for its own
+domain size) gets a phase 2 with every registered institution contributing.  A circuit
+whose domain exceeds 2^power keeps the seeded setup, and the log says so.  A
+``malformed_contribution`` event (``actor``, optional ``phase = 1 | 2``, default 1; no
+``round``: the ceremony precedes the rounds) needs the ceremony on.
 """
 
 from __future__ import annotations
@@ -65,8 +80,10 @@ GENERATORS = ("logistic", "linear")
 SKLEARN_NAMES = ("breast_cancer", "diabetes", "iris", "wine", "digits")
 EVENT_KINDS = (
     "forged_proof", "replayed_proof", "wrong_data", "model_swap", "unregistered",
-    "late_dataset", "optimistic_bad_proof", "bad_aggregate",
+    "late_dataset", "optimistic_bad_proof", "bad_aggregate", "malformed_contribution",
 )
+CEREMONY_EVENTS = ("malformed_contribution",)  # run during the ceremony, not in a round
+MAX_CEREMONY_POWER = 16  # a simulation's ceremony runs in Python: 2^16 already takes minutes
 MAX_ROWS = 4096
 MAX_FEATURES = 64
 _REQUIRED = object()
@@ -137,6 +154,15 @@ class Event:
     round: int = 1
     victim: str = ""  # replayed_proof
     reveal: bool = True  # optimistic_bad_proof: does the cheater reveal its committed proof?
+    phase: int = 1  # malformed_contribution: the ceremony phase (1 or 2) it tampers with
+
+
+@dataclass(frozen=True)
+class CeremonySpec:
+    """``[setup] ceremony = true``: the institutions make the keys in a multi-party ceremony."""
+
+    power: Optional[int] = None  # None: the smallest power fitting the training circuits
+    beacon: str = ""  # hex; "" = derived from the run's seed
 
 
 @dataclass(frozen=True)
@@ -156,6 +182,7 @@ class Scenario:
     watcher: Optional[Role] = None
     aggregator: Optional[Role] = None  # set: a federated scenario
     events: tuple[Event, ...] = field(default=())
+    ceremony: Optional[CeremonySpec] = None  # set: keys from a ceremony, not a seeded setup
 
     @property
     def federated(self) -> bool:
@@ -309,17 +336,42 @@ def _model(t: _Table) -> ModelSpec:
 
 def _event(t: _Table, rounds: int) -> Event:
     kind = t.get("kind", str, choices=EVENT_KINDS)
+    in_ceremony = kind in CEREMONY_EVENTS  # before the rounds: a round key would mean nothing
     event = Event(
         kind=kind,
         actor=t.get("actor", str),
-        round=t.get("round", int, 1, minimum=1, maximum=rounds),
+        round=1 if in_ceremony else t.get("round", int, 1, minimum=1, maximum=rounds),
         victim=t.get("victim", str, "") if kind == "replayed_proof" else "",
         reveal=t.get("reveal", bool, True) if kind == "optimistic_bad_proof" else True,
+        phase=t.get("phase", int, 1, choices=(1, 2)) if in_ceremony else 1,
     )
     if kind == "replayed_proof" and not event.victim:
         t.fail(f"{t.key('victim')} is required for a replayed_proof (whose proof is replayed)")
     t.done()
     return event
+
+
+def _setup(t: Optional[_Table]) -> Optional[CeremonySpec]:
+    """The [setup] table: None (seeded keys) unless ceremony = true."""
+    if t is None:
+        return None
+    on = t.get("ceremony", bool, False)
+    power = t.get("power", int, None, minimum=1, maximum=MAX_CEREMONY_POWER)
+    beacon = t.get("beacon", str, "")
+    t.done()
+    if not on:
+        if power is not None or beacon:
+            t.fail(f"{t.key('power' if power is not None else 'beacon')} only applies with {t.key('ceremony')} = true")
+        return None
+    if beacon:
+        text = beacon[2:] if beacon.lower().startswith("0x") else beacon
+        try:
+            ok = bool(bytes.fromhex(text))
+        except ValueError:
+            ok = False
+        if not ok:
+            t.fail(f"{t.key('beacon')} must be a non-empty hexadecimal string, not {_shown(beacon)}")
+    return CeremonySpec(power, beacon)
 
 
 def _check_references(s: Scenario, top: _Table) -> None:
@@ -342,6 +394,12 @@ def _check_references(s: Scenario, top: _Table) -> None:
             top.fail("every honest institution of a federated scenario must be registered")
     for k, e in enumerate(s.events):
         where = f"event[{k}]"
+        if e.kind in CEREMONY_EVENTS:
+            if s.ceremony is None:
+                top.fail(f"{where}.kind {e.kind!r} needs [setup] ceremony = true")
+            earlier = [(x.actor, x.phase) for x in s.events[:k] if x.kind == e.kind]
+            if (e.actor, e.phase) in earlier:
+                top.fail(f"{where} repeats {e.actor!r}'s malformed contribution to phase {e.phase}; it has one turn")
         if e.kind == "bad_aggregate":
             if not s.federated:
                 top.fail(f"{where}.kind 'bad_aggregate' needs a [federated] table")
@@ -415,6 +473,7 @@ def parse_scenario(raw: dict, path: Path) -> Scenario:
         watcher=_role(top.table("watcher")),
         aggregator=aggregator,
         events=tuple(_event(t, rounds) for t in top.tables("event")),
+        ceremony=_setup(top.table("setup")),
     )
     head.done()
     top.done()
