@@ -45,17 +45,26 @@ static PyObject *raise_status(int status) {
     return NULL;
 }
 
-static PyObject *run_msm(PyObject *args, msm_fn fn, Py_ssize_t pt_bytes) {
+/* The three point kernels take (points-or-base, scalars[, threads]) and differ only in shape:
+ * MSM sums n points into one, BATCH multiplies one base by n scalars, EACH multiplies n points
+ * by n scalars elementwise. */
+enum shape { MSM, BATCH, EACH };
+
+static PyObject *run_points(PyObject *args, msm_fn fn, Py_ssize_t pt_bytes, enum shape shape) {
     Py_buffer pts, sc;
     int threads = 1;
     if (!PyArg_ParseTuple(args, "y*y*|i", &pts, &sc, &threads)) return NULL;
     PyObject *res = NULL;
     Py_ssize_t n = sc.len / 32;
-    if (sc.len % 32 || pts.len != n * pt_bytes) {
-        PyErr_Format(PyExc_ValueError, "expected %zd-byte points and 32-byte scalars of equal count", pt_bytes);
+    Py_ssize_t want_in = shape == BATCH ? pt_bytes : n * pt_bytes;
+    if (sc.len % 32 || pts.len != want_in) {
+        if (shape == BATCH)
+            PyErr_Format(PyExc_ValueError, "expected one %zd-byte base and 32-byte scalars", pt_bytes);
+        else
+            PyErr_Format(PyExc_ValueError, "expected %zd-byte points and 32-byte scalars of equal count", pt_bytes);
         goto out;
     }
-    res = PyBytes_FromStringAndSize(NULL, pt_bytes);
+    res = PyBytes_FromStringAndSize(NULL, shape == MSM ? pt_bytes : n * pt_bytes);
     if (!res) goto out;
     int status;
     Py_BEGIN_ALLOW_THREADS
@@ -68,58 +77,12 @@ out:
     return res;
 }
 
-static PyObject *run_batch_mul(PyObject *args, msm_fn fn, Py_ssize_t pt_bytes) {
-    Py_buffer base, sc;
-    int threads = 1;
-    if (!PyArg_ParseTuple(args, "y*y*|i", &base, &sc, &threads)) return NULL;
-    PyObject *res = NULL;
-    Py_ssize_t n = sc.len / 32;
-    if (sc.len % 32 || base.len != pt_bytes) {
-        PyErr_Format(PyExc_ValueError, "expected one %zd-byte base and 32-byte scalars", pt_bytes);
-        goto out;
-    }
-    res = PyBytes_FromStringAndSize(NULL, n * pt_bytes);
-    if (!res) goto out;
-    int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = fn(base.buf, sc.buf, (size_t)n, threads, (unsigned char *)PyBytes_AS_STRING(res));
-    Py_END_ALLOW_THREADS
-    if (status) { Py_CLEAR(res); raise_status(status); }
-out:
-    PyBuffer_Release(&base);
-    PyBuffer_Release(&sc);
-    return res;
-}
-
-static PyObject *run_elementwise(PyObject *args, msm_fn fn, Py_ssize_t pt_bytes) {
-    Py_buffer pts, sc;
-    int threads = 1;
-    if (!PyArg_ParseTuple(args, "y*y*|i", &pts, &sc, &threads)) return NULL;
-    PyObject *res = NULL;
-    Py_ssize_t n = sc.len / 32;
-    if (sc.len % 32 || pts.len != n * pt_bytes) {
-        PyErr_Format(PyExc_ValueError, "expected %zd-byte points and 32-byte scalars of equal count", pt_bytes);
-        goto out;
-    }
-    res = PyBytes_FromStringAndSize(NULL, n * pt_bytes);
-    if (!res) goto out;
-    int status;
-    Py_BEGIN_ALLOW_THREADS
-    status = fn(pts.buf, sc.buf, (size_t)n, threads, (unsigned char *)PyBytes_AS_STRING(res));
-    Py_END_ALLOW_THREADS
-    if (status) { Py_CLEAR(res); raise_status(status); }
-out:
-    PyBuffer_Release(&pts);
-    PyBuffer_Release(&sc);
-    return res;
-}
-
-static PyObject *py_msm_g1(PyObject *self, PyObject *args) { return run_msm(args, active->msm_g1, 64); }
-static PyObject *py_msm_g2(PyObject *self, PyObject *args) { return run_msm(args, active->msm_g2, 128); }
-static PyObject *py_batch_mul_g1(PyObject *self, PyObject *args) { return run_batch_mul(args, active->batch_g1, 64); }
-static PyObject *py_batch_mul_g2(PyObject *self, PyObject *args) { return run_batch_mul(args, active->batch_g2, 128); }
-static PyObject *py_mul_g1(PyObject *self, PyObject *args) { return run_elementwise(args, active->mul_g1, 64); }
-static PyObject *py_mul_g2(PyObject *self, PyObject *args) { return run_elementwise(args, active->mul_g2, 128); }
+static PyObject *py_msm_g1(PyObject *self, PyObject *args) { return run_points(args, active->msm_g1, 64, MSM); }
+static PyObject *py_msm_g2(PyObject *self, PyObject *args) { return run_points(args, active->msm_g2, 128, MSM); }
+static PyObject *py_batch_mul_g1(PyObject *self, PyObject *args) { return run_points(args, active->batch_g1, 64, BATCH); }
+static PyObject *py_batch_mul_g2(PyObject *self, PyObject *args) { return run_points(args, active->batch_g2, 128, BATCH); }
+static PyObject *py_mul_g1(PyObject *self, PyObject *args) { return run_points(args, active->mul_g1, 64, EACH); }
+static PyObject *py_mul_g2(PyObject *self, PyObject *args) { return run_points(args, active->mul_g2, 128, EACH); }
 
 static PyObject *py_ntt(PyObject *self, PyObject *args) {
     Py_buffer in;
