@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from zkanchor.anchor.registry import deploy_registry, proof_words  # noqa: E402
+from zkanchor.anchor.encoding import proof_words  # noqa: E402
+from zkanchor.anchor.registry import deploy_registry  # noqa: E402
 from zkanchor.bn254 import g1  # noqa: E402
 from zkanchor.chain import connect  # noqa: E402
 from zkanchor.groth16 import prove, setup  # noqa: E402

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from zkanchor.anchor.registry import statement_hash
+from zkanchor.anchor.encoding import statement_hash
 from zkanchor.chain import connect
 from zkanchor.cli import anchor_commands, main as cli_main
 from zkanchor.groth16.snarkjs_json import save_proof, save_public, save_verification_key

@@ -17,9 +17,7 @@ from zkanchor.anchor.deployment import (
     record_for,
     save_deployment,
 )
-from zkanchor.anchor.registry import (
-    ERROR_MEANINGS,
-    Registry,
+from zkanchor.anchor.encoding import (
     circuit_id_bytes,
     circuit_id_text,
     hex32,
@@ -29,6 +27,8 @@ from zkanchor.anchor.registry import (
     proof_words,
     statement_hash,
 )
+from zkanchor.anchor.errors import ERROR_MEANINGS
+from zkanchor.anchor.registry import Registry
 from zkanchor.bn254.constants import R
 from zkanchor.errors import ChainError, FieldError, FormatError, InputError
 from zkanchor.groth16.snarkjs_json import vk_to_json

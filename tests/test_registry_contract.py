@@ -15,15 +15,9 @@ from dataclasses import dataclass
 import pytest
 from web3 import Web3
 
-from zkanchor.anchor.registry import (
-    Registry,
-    RegistryError,
-    circuit_id_bytes,
-    deploy_registry,
-    proof_hash,
-    proof_words,
-    statement_hash,
-)
+from zkanchor.anchor.encoding import circuit_id_bytes, proof_hash, proof_words, statement_hash
+from zkanchor.anchor.errors import RegistryError
+from zkanchor.anchor.registry import Registry, deploy_registry
 from zkanchor.bn254 import g1, g2
 from zkanchor.bn254.constants import R
 from zkanchor.chain import Chain, connect

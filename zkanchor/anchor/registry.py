@@ -26,8 +26,7 @@ from ..errors import ChainError, InputError
 from ..groth16.keys import Proof
 from ..solidity.compiler import CompiledContract
 from .encoding import circuit_id_bytes, circuit_id_text, parse_commitment, proof_hash, proof_words
-from .encoding import MIN_PUBLIC_INPUTS, hex32, proof_from_words, statement_hash  # noqa: F401  (re-exported)
-from .errors import ERROR_MEANINGS, RegistryError, as_registry_error  # noqa: F401  (re-exported)
+from .errors import as_registry_error
 
 CONTRACT_NAME = "ZkAnchorRegistry"
 SOURCE_FILE = "ZkAnchorRegistry.sol"
