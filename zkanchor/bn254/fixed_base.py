@@ -16,6 +16,7 @@ from operator import index
 from types import SimpleNamespace
 
 from . import g1, g2
+from .curve_ops import G1_OPS, G2_OPS
 from .constants import R
 
 _HALF_R = R >> 1
@@ -23,20 +24,7 @@ _MAX_BITS = _HALF_R.bit_length()
 _MAX_WINDOW = 16
 
 
-def _curve(mod) -> SimpleNamespace:
-    return SimpleNamespace(
-        to_fast=mod._to_fast,
-        to_int=mod._to_int,
-        neg=mod._neg,
-        batch_add=mod._batch_add,
-        jac_double=mod._jac_double,
-        batch_to_affine=mod._batch_to_affine,
-        to_jacobian=mod.to_jacobian,
-    )
-
-
-_G1 = _curve(g1)
-_G2 = _curve(g2)
+_G1, _G2 = G1_OPS, G2_OPS
 
 
 def batch_mul_g1(base: g1.G1Point, scalars: Sequence[int]) -> list[g1.G1Point]:

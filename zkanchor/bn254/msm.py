@@ -21,6 +21,7 @@ from operator import index
 from types import SimpleNamespace
 
 from . import g1, g2
+from .curve_ops import G1_OPS, G2_OPS
 from .constants import R
 
 _HALF_R = R >> 1
@@ -36,22 +37,7 @@ _COST_DOUBLE = 1.3  # one Jacobian doubling (window combination, direct multipli
 _COST_GROUP = 40.0  # fixed overhead of running one Pippenger group
 
 
-def _curve(mod) -> SimpleNamespace:
-    return SimpleNamespace(
-        to_fast=mod._to_fast,
-        neg=mod._neg,
-        batch_add=mod._batch_add,
-        jac_double=mod._jac_double,
-        jac_madd=mod._jac_madd,
-        jac_add=mod._jac_add,
-        jac_mul=mod._jac_mul,
-        from_jacobian=mod.from_jacobian,
-        inf=mod.JAC_INF,
-    )
-
-
-_G1 = _curve(g1)
-_G2 = _curve(g2)
+_G1, _G2 = G1_OPS, G2_OPS
 
 
 def msm_g1(points: Sequence[g1.G1Point], scalars: Sequence[int]) -> g1.G1Point:

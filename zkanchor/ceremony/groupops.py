@@ -25,6 +25,7 @@ from typing import Sequence
 from .. import native
 from ..bn254 import g1, g2
 from ..bn254.constants import R
+from ..bn254.curve_ops import curve_ops
 
 # Set ZKANCHOR_CEREMONY_PURE=1 to force pure Python (tests compare the backends).
 _PURE = bool(os.environ.get("ZKANCHOR_CEREMONY_PURE"))
@@ -35,15 +36,8 @@ def _native_ok() -> bool:
 
 
 def _curve(mod, name: str, size: int) -> SimpleNamespace:
-    return SimpleNamespace(
-        mod=mod,
-        name=name,
-        size=size,
-        to_fast=mod._to_fast,
-        to_int=mod._to_int,
-        neg=mod._neg,
-        batch_add=mod._batch_add,
-    )
+    # The shared fast-path operations plus what this module needs to reach the kernel.
+    return SimpleNamespace(**vars(curve_ops(mod)), mod=mod, name=name, size=size)
 
 
 G1 = _curve(g1, "g1", 64)
