@@ -24,8 +24,7 @@ kernel = Extension(
     "zkanchor.native._kernel",
     sources=[
         os.path.join(NATIVE_DIR, name)
-        for name in ("kernel.c", "marshal.c", "g1.c", "g2.c", "ntt.c", "g1_adx.c", "g2_adx.c", "ntt_adx.c",
-                     "elementwise.c", "elementwise_adx.c")
+        for name in ("kernel.c", "marshal.c", "g1.c", "g2.c", "ntt.c", "g1_adx.c", "g2_adx.c", "ntt_adx.c")
     ],
     depends=[
         os.path.join(NATIVE_DIR, name)

@@ -30,5 +30,10 @@ ZKA_INLINE int CF_load(fe *r, const unsigned char *b) {
 
 ZKA_INLINE void CF_store(unsigned char *b, const fe *a) { mf_to_bytes(b, a, &FP_MOD); }
 
+/* the cube root of unity whose map (x, y) -> (beta x, y) is lambda on G1 (GLV, elementwise.h) */
+static const uint64_t EW_BETA[4] = {0x5763473177fffffeULL, 0xd4f263f1acdb5c4fULL, 0x59e26bcea0d48bacULL, 0};
+#define CF_mul_fp fp_mul
+
 #include "curve_impl.h"
 #include "msm_impl.h"
+#include "elementwise.h"

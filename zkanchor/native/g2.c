@@ -34,5 +34,15 @@ ZKA_INLINE void CF_store(unsigned char *b, const fe2 *a) {
     mf_to_bytes(b + 32, &a->c1, &FP_MOD);
 }
 
+ZKA_INLINE void fp2_mul_fp(fe2 *r, const fe2 *a, const fe *b) {
+    fp_mul(&r->c0, &a->c0, b);
+    fp_mul(&r->c1, &a->c1, b);
+}
+#define CF_mul_fp fp2_mul_fp
+/* on the twist the same lambda needs the other cube root (beta_G1^2) */
+static const uint64_t EW_BETA[4] = {0xe4bd44e5607cfd48ULL, 0xc28f069fbb966e3dULL, 0x5e6dd9e7e0acccb0ULL,
+                                    0x30644e72e131a029ULL};
+
 #include "curve_impl.h"
 #include "msm_impl.h"
+#include "elementwise.h"
