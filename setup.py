@@ -24,12 +24,13 @@ kernel = Extension(
     "zkanchor.native._kernel",
     sources=[
         os.path.join(NATIVE_DIR, name)
-        for name in ("kernel.c", "marshal.c", "g1.c", "g2.c", "ntt.c", "g1_adx.c", "g2_adx.c", "ntt_adx.c")
+        for name in ("kernel.c", "marshal.c", "g1.c", "g2.c", "ntt.c", "g1_adx.c", "g2_adx.c", "ntt_adx.c",
+                     "r1cs.c", "r1cs_adx.c", "r1cs_py.c")
     ],
     depends=[
         os.path.join(NATIVE_DIR, name)
         for name in ("kernel.h", "marshal.h", "field.h", "mont_adx.h", "fp2.h", "scalar.h",
-                     "curve_impl.h", "msm_impl.h", "elementwise.h")
+                     "curve_impl.h", "msm_impl.h", "elementwise.h", "r1cs.h", "r1cs_py.h")
     ],
     extra_compile_args=["-O3", "-g0", "-std=gnu11", "-pthread", "-fno-strict-aliasing"],
     extra_link_args=["-pthread"],

@@ -15,6 +15,7 @@ from . import native
 from .bn254 import fixed_base as _fixed_base
 from .bn254 import msm as _msm
 from .bn254.ntt import Domain
+from .bn254.constants import R
 from .errors import InputError, ZkAnchorError
 
 
@@ -75,3 +76,12 @@ def coset_ntt(domain: Domain, values: Sequence[int]) -> list[int]:
 def coset_intt(domain: Domain, values: Sequence[int]) -> list[int]:
     """Evaluations on the coset g * domain -> coefficients."""
     return native.coset_intt(_padded(domain, values)) if _native() else domain.coset_intt(values)
+
+
+def first_unsatisfied(r1cs, witness) -> int | None:
+    """Index of the first constraint of ``r1cs`` that ``witness`` (object array, wire order) breaks, or None."""
+    import numpy as np
+
+    a, b, c = r1cs.evaluate(witness)
+    bad = np.nonzero((a * b - c) % R != 0)[0]
+    return int(bad[0]) if len(bad) else None

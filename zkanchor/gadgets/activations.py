@@ -12,9 +12,12 @@ Error bound (tested on a dense grid): for every integer X,
 
 the sigma(-2) part being the real clamp's error at x = +-2 and 2^-f the floor's.
 
-Costs (constraints): ``relu(x, n)`` n + 1; ``sigmoid(x, f, n)`` n + 4.  The sigmoid
-reads the clamp condition off the bits of the sign decomposition (no second
-comparison), and floor(X / 4) off its two lowest bits.
+The gadget takes its input at any finer scale: with ``extra`` bits, X = floor(Z / 2^extra)
+is folded into the same decomposition, so a score at scale 2^(2f) (``extra = f``) needs
+no truncation of its own.
+
+Costs (constraints per element): ``relu(x, n)`` n + 1; ``sigmoid(x, f, n)`` n + 3 (n for
+the signed decomposition of the input, 2 for the saturation test, 1 for the clamp).
 """
 
 from __future__ import annotations
@@ -27,8 +30,16 @@ from zkanchor.bn254.constants import R
 from zkanchor.errors import InputError
 from zkanchor.gadgets.bits import decompose
 from zkanchor.gadgets.compare import is_nonnegative, is_zero
-from zkanchor.gadgets.field import MAX_BITS, check_width, name_of, require_signed, signed_value, to_field
-from zkanchor.r1cs.builder import ConstraintSystem, LinearCombination, Term, Var, as_lc
+from zkanchor.gadgets.field import (
+    MAX_BITS,
+    check_width,
+    name_of,
+    require_signed,
+    require_signed_array,
+    signed_values,
+)
+from zkanchor.r1cs.builder import ConstraintSystem
+from zkanchor.r1cs.lc import LC, Term, as_lc
 
 SIGMOID_CLAMP_ERROR = 1.0 / (1.0 + math.exp(2.0))
 """sigma(-2) = 1 - sigma(2): the real hard sigmoid's largest distance from the logistic function."""
@@ -86,36 +97,56 @@ def sigmoid_np(x: object, frac_bits: int) -> np.ndarray:
 # -- gadgets -----------------------------------------------------------------------
 
 
-def relu(cs: ConstraintSystem, x: Term, n: int, name: str | None = None) -> Var:
-    """Return max(x, 0), proving x is a signed n-bit value; n + 1 constraints."""
+def relu(cs: ConstraintSystem, x: Term, n: int, name: str | None = None) -> LC:
+    """max(x, 0) elementwise, proving x is a signed n-bit value; n + 1 constraints each."""
     nonneg = is_nonnegative(cs, x, n, name)
     return cs.mul(nonneg, x, name_of(name, "relu"))
 
 
-def sigmoid(cs: ConstraintSystem, x: Term, frac_bits: int, n: int, name: str | None = None) -> Var:
-    """Return ``sigmoid_int(x, frac_bits)``, proving x is a signed n-bit value; n + 4 constraints.
+def sigmoid(cs: ConstraintSystem, x: Term, frac_bits: int, n: int, name: str | None = None,
+            extra: int = 0) -> LC:
+    """``sigmoid_int(floor(x / 2^extra), frac_bits)`` elementwise, proving x is signed n-bit.
 
-    Needs frac_bits >= 2 and n >= frac_bits + 2.  The output lies in [0, 2^frac_bits].
+    n + 3 constraints each.  Needs frac_bits >= 2 and n >= frac_bits + extra + 2.  The
+    output lies in [0, 2^frac_bits].
     """
-    f, n = _check_sigmoid_widths(frac_bits, n)
-    xv = signed_value(cs, x)
-    require_signed(xv, n, name or "a sigmoid input")
-    t = cs.internal(name_of(name, "nonneg"), None if xv is None else int(xv >= 0))
-    cs.assert_bool(t, name_of(name, "nonneg"))
-    # u = x if x >= 0 else x + 2^(n-1); proving u in [0, 2^(n-1)) proves x's range and sign.
-    bits = decompose(cs, as_lc(x) + (1 - t.lc()) * (1 << (n - 1)), n - 1, name_of(name, "u"))
-    # |x| >= 2 (in fixed point: 2^(f+1)) shows in u's bits f+1 .. n-2: for x >= 0 one of
-    # them is set, for x < 0 not all of them are.  g counts the bits that say "inside".
-    high = LinearCombination({})
-    for b in bits[f + 1 :]:
-        high = high + b
-    m = len(bits) - (f + 1)
-    hv, tv = cs.value(high), cs.value(t)
-    g = cs.internal(name_of(name, "g"), None if hv is None or tv is None else (hv if tv else m - hv) % R)
-    cs.constrain(t, 2 * high - m, g - (m - high), name_of(name, "g"))
-    saturated = 1 - is_zero(cs, g, name_of(name, "sat")).lc()
-    # floor(x / 4) = (x - (x mod 4)) / 4, and u's two low bits are x mod 4 in both cases.
-    linear = (as_lc(x) - bits[0] - 2 * bits[1]) * pow(4, -1, R) + (1 << (f - 1))
-    out = cs.internal(name_of(name, "sigmoid"), None if xv is None else to_field(sigmoid_int(xv, f)))
-    cs.constrain(saturated, t * (1 << f) - linear, out - linear, name_of(name, "clamp"))
+    f = check_width(frac_bits, "frac_bits", 2, MAX_BITS - 2)
+    extra = check_width(extra, "extra", 0, MAX_BITS - f - 2)
+    n = check_width(n, "the sigmoid input width", f + extra + 2, MAX_BITS)
+    x = as_lc(x)
+    what = name or "a sigmoid input"
+    shift = extra + 2  # floor(X / 4) = floor(x / 2^(extra + 2))
+
+    def check(v):
+        require_signed_array(signed_values(v), n, what)
+        return np.zeros(np.shape(v) + (0,), dtype=object)
+
+    cs.hint(check, [x], x.shape + (0,), name)
+    # u = x + 2^(n-1) in [0, 2^n): its top bit is [x >= 0], and floor(x / 2^shift) is
+    # read off bits shift.. with the offset 2^(n-1-shift) removed.
+    bits = decompose(cs, x + (1 << (n - 1)), n, name_of(name, "u"))
+    top = bits[(slice(None),) * x.ndim + (n - 1,)]
+    weights = [0] * shift + [1 << (k - shift) for k in range(shift, n)]
+    mid = bits.dot(weights, axis=-1) - (1 << (n - 1 - shift)) + (1 << (f - 1))
+    # Saturated exactly when |X| >= 2, i.e. x outside [-2^h, 2^h) with h = f + 1 + extra:
+    # then bits h .. n-2 are not all 0 (x >= 0) or not all 1 (x < 0).
+    h = f + 1 + extra
+    m = n - 1 - h
+    if m <= 0:
+        return mid
+    hi = bits.dot([0] * h + [1 << (k - h) for k in range(h, n - 1)] + [0], axis=-1)
+    inside = is_zero(cs, hi - (1 - top) * ((1 << m) - 1), name_of(name, "sat"))
+    target = top * (1 << f)
+
+    def out_hint(v):
+        return sigmoid_np_object(signed_values(v), f, extra)
+
+    out = cs.hint(out_hint, [x], x.shape, name_of(name, "sigmoid"))
+    cs.constrain(1 - inside, target - mid, out - mid, name_of(name, "clamp"))
     return out
+
+
+def sigmoid_np_object(x: np.ndarray, frac_bits: int, extra: int = 0) -> np.ndarray:
+    """``sigmoid_int(floor(x / 2^extra))`` over an object array of Python ints."""
+    v = (np.asarray(x, dtype=object) >> (extra + 2)) + (1 << (frac_bits - 1))
+    return np.minimum(np.maximum(v, 0), 1 << frac_bits)

@@ -1,7 +1,8 @@
 """Signed integers in BN254's scalar field, and the width checks every gadget shares.
 
 A signed integer x lives in the field as x mod R, so a negative x becomes R - |x|.
-Field values above (R - 1) / 2 read back as negative.  Gadget widths are capped at
+Field values above (R - 1) / 2 read back as negative.  The ``*_array`` checks are what
+hints use to refuse a witness value with one sentence naming the element.  Gadget widths are capped at
 ``MAX_BITS`` so that every decomposition the gadgets prove (value = bits, x = q*2^s + r,
 x = q*d + r) has a unique solution modulo R.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
+
 from zkanchor.bn254.constants import R
 from zkanchor.errors import InputError
-from zkanchor.r1cs.builder import ConstraintSystem, Term
+from zkanchor.r1cs.lc import signed
 
 HALF = (R - 1) // 2
 """The largest field value read as a non-negative integer."""
@@ -44,12 +47,6 @@ def from_field(v: object) -> int:
     return u - R if u > HALF else u
 
 
-def signed_value(cs: ConstraintSystem, x: Term) -> int | None:
-    """The signed value of ``x`` under ``cs``'s current assignment, or None when unknown."""
-    v = cs.value(x)
-    return None if v is None else from_field(v)
-
-
 def check_width(n: object, what: str, low: int = 0, high: int = MAX_BITS) -> int:
     """Validate a bit width (an int in [low, high]) and return it as an int."""
     if isinstance(n, bool) or not isinstance(n, Integral) or not low <= int(n) <= high:
@@ -79,3 +76,35 @@ def name_of(name: str | None, suffix: str) -> str | None:
     """The name of a sub-wire or sub-constraint of gadget ``name`` (None stays None)."""
     return None if name is None else f"{name}.{suffix}"
 
+
+
+def _where(index: tuple[int, ...]) -> str:
+    return f" (at [{', '.join(str(int(i)) for i in index)}])" if index else ""
+
+
+def require_signed_array(values: np.ndarray, n: int, what: str) -> None:
+    """InputError naming the first element of ``values`` (signed ints) outside the signed n-bit range."""
+    v = np.asarray(values, dtype=object)
+    if v.size == 0:
+        return
+    low, high = -(1 << (n - 1)) if n else 0, (1 << (n - 1)) if n else 1
+    bad = (v < low) | (v >= high)
+    if bad.any():
+        index = np.unravel_index(int(np.argmax(bad.reshape(-1))), v.shape)
+        raise InputError(f"{what}{_where(index)} does not fit in {n} signed bits")
+
+
+def require_unsigned_array(values: np.ndarray, n: int, what: str) -> None:
+    """InputError naming the first element of ``values`` (signed ints) outside [0, 2^n)."""
+    v = np.asarray(values, dtype=object)
+    if v.size == 0:
+        return
+    bad = (v < 0) | (v >= 1 << n)
+    if bad.any():
+        index = np.unravel_index(int(np.argmax(bad.reshape(-1))), v.shape)
+        raise InputError(f"{what}{_where(index)} is negative or does not fit in {n} unsigned bits")
+
+
+def signed_values(field_values: np.ndarray) -> np.ndarray:
+    """Field values (object array in [0, R)) as signed integers; what hints work on."""
+    return signed(field_values)

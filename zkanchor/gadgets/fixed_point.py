@@ -14,6 +14,10 @@ Costs (constraints):
   out_bits when a or b is a constant).
 - ``divide(x, d, out_bits)``: constant d = 2^k: k + out_bits; other constant d:
   2 * bitlen(d) + out_bits; variable d: 1 + 2 * d_bits + out_bits.
+- ``subtract_floor(w, x, shift, out_bits)``: shift + out_bits — a gradient step
+  w - floor(x / 2^shift) whose *result* is range-checked instead of the quotient.
+
+All gadgets work elementwise on blocks; costs are per element.
 """
 
 from __future__ import annotations
@@ -28,10 +32,12 @@ from zkanchor.gadgets.field import (
     fits_signed,
     name_of,
     require_signed,
-    signed_value,
-    to_field,
+    require_signed_array,
+    require_unsigned_array,
+    signed_values,
 )
-from zkanchor.r1cs.builder import ConstraintSystem, LinearCombination, Term, Var, as_lc
+from zkanchor.r1cs.builder import ConstraintSystem
+from zkanchor.r1cs.lc import LC, Term, as_lc
 
 # -- integer twins -----------------------------------------------------------------
 
@@ -124,58 +130,80 @@ def _widths(shift: int, out_bits: int, what: str) -> tuple[int, int]:
     return shift, out_bits
 
 
-def truncate(cs: ConstraintSystem, x: Term, shift: int, out_bits: int, name: str | None = None) -> Var:
-    """Return q = floor(x / 2^shift) for signed x; shift + out_bits constraints.
+def truncate(cs: ConstraintSystem, x: Term, shift: int, out_bits: int, name: str | None = None) -> LC:
+    """q = floor(x / 2^shift) elementwise for signed x; shift + out_bits constraints each.
 
     Proves x == q * 2^shift + r with 0 <= r < 2^shift and q a signed out_bits-bit value,
     which makes q unique (shift + out_bits <= 252).  ``x`` may be a whole accumulated
     linear combination; r is never a wire of its own.
     """
     shift, out_bits = _widths(shift, out_bits, "shift")
-    xv = signed_value(cs, x)
-    qv = None if xv is None else xv >> shift
-    require_signed(qv, out_bits, name or "a truncated value")
-    q = cs.internal(name_of(name, "q"), None if qv is None else to_field(qv))
-    decompose(cs, as_lc(x) - q * (1 << shift), shift, name_of(name, "r"))
+    x = as_lc(x)
+    what = name or "a truncated value"
+
+    def hint(v):
+        q = signed_values(v) >> shift
+        require_signed_array(q, out_bits, what)
+        return q
+
+    q = cs.hint(hint, [x], x.shape, name_of(name, "q"))
+    decompose(cs, x - q * (1 << shift), shift, name_of(name, "r"))
     signed_range_check(cs, q, out_bits, name_of(name, "q"))
     return q
 
 
-def fixed_mul(
-    cs: ConstraintSystem, a: Term, b: Term, frac_bits: int, out_bits: int, name: str | None = None
-) -> Var:
-    """Return floor(a * b / 2^frac_bits); 1 + frac_bits + out_bits constraints.
+def subtract_floor(cs: ConstraintSystem, w: Term, x: Term, shift: int, out_bits: int,
+                   name: str | None = None) -> LC:
+    """w - floor(x / 2^shift) elementwise, proven a signed out_bits-bit value; shift + out_bits each.
 
-    A constant factor (an int) costs no multiplication constraint.
+    The gradient step of every trainer.  Unlike ``truncate`` it range-checks the new
+    value instead of the quotient, which is sound when ``w`` is itself a signed
+    out_bits-bit value (the caller's guarantee: initial weights are range-checked and
+    every step's output is): then the quotient lies in (-2^out_bits, 2^out_bits), so
+    x = q * 2^shift + r with 0 <= r < 2^shift has one solution (shift + out_bits < 252).
     """
-    if type(a) is int or type(b) is int:
-        product: Term = as_lc(a) * b
-    else:
-        product = cs.mul(a, b, name_of(name, "product"))
+    shift, out_bits = _widths(shift, out_bits + 1, "shift")
+    out_bits -= 1
+    w, x = as_lc(w), as_lc(x)
+    shape = np.broadcast_shapes(w.shape, x.shape)
+    what = name or "an updated weight"
+
+    def hint(vw, vx):
+        new = signed_values(vw) - (signed_values(vx) >> shift)
+        require_signed_array(new, out_bits, what)
+        return new
+
+    new = cs.hint(hint, [w, x], shape, name_of(name, "w"))
+    decompose(cs, x - (w - new) * (1 << shift), shift, name_of(name, "r"))
+    signed_range_check(cs, new, out_bits, name_of(name, "w"))
+    return new
+
+
+def fixed_mul(cs: ConstraintSystem, a: Term, b: Term, frac_bits: int, out_bits: int,
+              name: str | None = None) -> LC:
+    """floor(a * b / 2^frac_bits) elementwise; 1 + frac_bits + out_bits constraints each.
+
+    A constant factor costs no multiplication constraint.
+    """
+    product = cs.mul(a, b, name_of(name, "product"))
     return truncate(cs, product, frac_bits, out_bits, name)
 
 
-def _constant(d: Term) -> int | None:
-    lc = as_lc(d)
-    return lc.terms.get(0, 0) if lc.is_constant() else None
-
-
-def divide(
-    cs: ConstraintSystem,
-    x: Term,
-    d: Term,
-    out_bits: int,
-    d_bits: int | None = None,
-    name: str | None = None,
-) -> Var:
-    """Return q = floor(x / d) for signed x and a positive divisor d.
+def divide(cs: ConstraintSystem, x: Term, d: Term, out_bits: int, d_bits: int | None = None,
+           name: str | None = None) -> LC:
+    """q = floor(x / d) elementwise for signed x and a positive divisor d.
 
     Proves x == q * d + r with 0 <= r < d (both r and d - 1 - r range-checked) and q a
     signed out_bits-bit value.  A constant d needs no ``d_bits``; a variable d must
     satisfy 1 <= d <= 2^d_bits, and the proof itself shows d >= 1.
     """
-    dc = _constant(d)
-    if dc is not None:
+    x, d = as_lc(x), as_lc(d)
+    shape = np.broadcast_shapes(x.shape, d.shape)
+    if d.is_constant():
+        consts = {int(v) for v in np.asarray(d.constant_value()).reshape(-1)}
+        if len(consts) != 1:
+            raise InputError("a constant divisor must be the same for every element")
+        dc = consts.pop()
         if not 1 <= dc <= 1 << MAX_BITS:
             raise InputError("the divisor must be a positive integer")
         if dc & (dc - 1) == 0:
@@ -185,21 +213,28 @@ def divide(
         if d_bits is None:
             raise InputError("a variable divisor needs d_bits, a bound on its bit length")
         k = check_width(d_bits, "d_bits", 1, MAX_BITS - 2)
+        dc = None
     k, out_bits = _widths(k, out_bits, "divisor width")
     if dc is None and k + out_bits > MAX_BITS - 1:
         raise InputError(f"out_bits + d_bits must be at most {MAX_BITS - 1}")
-    xv, dv = signed_value(cs, x), signed_value(cs, d)
-    if dv is not None and not 1 <= dv <= 1 << k:
-        raise InputError(f"the divisor must lie in [1, 2^{k}]")
-    qv = None if xv is None or dv is None else xv // dv
-    require_signed(qv, out_bits, name or "a quotient")
-    q = cs.internal(name_of(name, "q"), None if qv is None else to_field(qv))
+    what = name or "a quotient"
+
+    def quotient(vx, vd):
+        sd = signed_values(vd)
+        if np.any((sd < 1) | (sd > 1 << k)):
+            raise InputError(f"{what}: the divisor must lie in [1, 2^{k}]")
+        q = signed_values(vx) // sd
+        require_signed_array(q, out_bits, what)
+        return q
+
+    q = cs.hint(quotient, [x, d], shape, name_of(name, "q"))
     if dc is not None:
-        r: LinearCombination | Var = as_lc(x) - q * dc
+        r = x - q * dc
     else:
-        r = cs.internal(name_of(name, "r"), None if qv is None else to_field(xv - qv * dv))
-        cs.constrain(q, d, as_lc(x) - r, name_of(name, "qd"))
+        r = cs.hint(lambda vx, vd, vq: signed_values(vx) - signed_values(vq) * signed_values(vd),
+                    [x, d, q], shape, name_of(name, "r"))
+        cs.constrain(q, d, x - r, name_of(name, "qd"))
     decompose(cs, r, k, name_of(name, "r"))
-    decompose(cs, as_lc(d) - 1 - r, k, name_of(name, "d-r"))
+    decompose(cs, d - 1 - r, k, name_of(name, "d-r"))
     signed_range_check(cs, q, out_bits, name_of(name, "q"))
     return q

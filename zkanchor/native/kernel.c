@@ -9,6 +9,7 @@
 #include <Python.h>
 #include "kernel.h"
 #include "marshal.h"
+#include "r1cs_py.h"
 
 typedef int (*msm_fn)(const unsigned char *, const unsigned char *, size_t, int, unsigned char *);
 typedef int (*ntt_fn)(const unsigned char *, unsigned char *, unsigned, int, int, int);
@@ -21,13 +22,16 @@ typedef struct {
     ntt_fn ntt;
     prep_fn ntt_prepare;
     msm_fn mul_g1, mul_g2;
+    const zka_r1cs_ops *r1cs;
 } backend;
 
 static const backend PORTABLE = {g1_msm, g2_msm, g1_batch_mul, g2_batch_mul, fr_ntt, fr_ntt_prepare,
-                                 g1_mul, g2_mul};
+                                 g1_mul, g2_mul, &ZKA_R1CS_PORTABLE};
 static const backend WITH_ADX = {g1_msm_adx, g2_msm_adx, g1_batch_mul_adx, g2_batch_mul_adx, fr_ntt_adx,
-                                 fr_ntt_prepare_adx, g1_mul_adx, g2_mul_adx};
+                                 fr_ntt_prepare_adx, g1_mul_adx, g2_mul_adx, &ZKA_R1CS_ADX};
 static const backend *active = &PORTABLE;
+
+const zka_r1cs_ops *zka_r1cs_active(void) { return active->r1cs; }
 
 static int cpu_has_adx(void) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -159,5 +163,7 @@ PyMODINIT_FUNC PyInit__kernel(void) {
     const char *env = getenv("ZKANCHOR_NATIVE_ARITH");   /* "portable" forces the C multiplication */
     active = (cpu_has_adx() && !(env && strcmp(env, "portable") == 0)) ? &WITH_ADX : &PORTABLE;
     if (zka_marshal_init() < 0) return NULL;
-    return PyModule_Create(&moddef);
+    PyObject *mod = PyModule_Create(&moddef);
+    if (mod && PyModule_AddFunctions(mod, zka_r1cs_methods) < 0) Py_CLEAR(mod);
+    return mod;
 }

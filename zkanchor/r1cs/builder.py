@@ -1,361 +1,405 @@
-"""A small circuit builder: variables, linear combinations, constraints, a witness.
+"""The circuit builder: a circuit is *defined* once, then *solved* for each witness.
 
     cs = ConstraintSystem()
-    y = cs.public("y", 35)
-    a = cs.private("a", 5)
-    b = cs.private("b", 7)
-    cs.assert_equal(cs.mul(a, b), y)
-    r1cs, witness = cs.build(), cs.witness()
+    y = cs.public("y")                        # public inputs first, in their final order
+    x = cs.private("x", shape=(n,))           # a block of private inputs (value= gives a default)
+    x2 = cs.mul(x, x, "x2")                   # n product wires, n constraints
+    cs.assert_equal(x2.sum() + x.sum(), y, "result")
+    r1cs = cs.build()                         # the shape: depends on nothing private
+    w = cs.solve({"x": xs, "y": total})       # the witness, from the inputs alone
 
-Variables get an id in creation order; ``build`` maps ids to circom's wire layout
-(1, public inputs, private inputs, internal wires), so private inputs and internal
-wires may be created in any interleaving.  Public inputs come first in both orders,
-which is why they must be declared before anything else.
+Defining a circuit records two things, as circom splits a circuit into constraints and
+a witness generator, and gnark into ``Define`` and the solver: the constraints (blocks
+of rows over :class:`~zkanchor.r1cs.lc.LC` blocks) and a *witness program* — for every
+internal wire block, the vectorised function ("hint") that computes it from values
+already known.  Gadgets never see private values while the circuit is defined, so the
+same definition serves every dataset of a shape, and :meth:`solve` runs each hint once
+over a whole block with numpy instead of once per constraint in Python.
+
+Values inside the solver are object arrays of Python ints in [0, R) indexed by wire id
+(creation order); hints get the field values of their inputs and may return signed
+integers (reduced mod R on the way in).  A hint that cannot produce its wires (a value
+out of range, a division by zero) raises :class:`~zkanchor.errors.InputError`.
+
+For small circuits and tests, inputs may carry a default value
+(``cs.private("x", value=3)``) and :meth:`witness` solves with the defaults.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
 
 from zkanchor.bn254.constants import R
 from zkanchor.errors import InputError
-from zkanchor.r1cs.system import R1CS
+from zkanchor.r1cs.lc import LC, Term, as_lc, field_array
+from zkanchor.r1cs.system import R1CS, Block, SparseRows
 
-_PUBLIC, _PRIVATE, _INTERNAL, _ONE = "public input", "private input", "internal wire", "one"
+_ONE, _PUBLIC, _PRIVATE, _INTERNAL = 0, 1, 2, 3
+_KIND_NAMES = {_PUBLIC: "public input", _PRIVATE: "private input", _INTERNAL: "internal wire"}
 
-
-def _as_int(x: object, what: str) -> int:
-    if type(x) is not int:
-        raise InputError(f"{what} must be an int, not {type(x).__name__}")
-    return x % R
+Hint = Callable[..., Any]
 
 
 @dataclass(frozen=True)
-class Var:
-    """A variable of a ConstraintSystem; ``id`` is its creation index (0 = the constant 1)."""
-
-    id: int
-    name: str | None = None
-
-    def lc(self) -> LinearCombination:
-        """This variable as a linear combination (coefficient 1)."""
-        return LinearCombination({self.id: 1})
-
-    def value(self, assignment: Sequence[int | None] | Mapping[int, int]) -> int | None:
-        """The variable's value in ``assignment`` (indexed by id), or None if unassigned."""
-        return self.lc().value(assignment)
-
-    def __add__(self, other: Term) -> LinearCombination:
-        return self.lc() + other
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Term) -> LinearCombination:
-        return self.lc() - other
-
-    def __rsub__(self, other: Term) -> LinearCombination:
-        return as_lc(other) - self.lc()
-
-    def __neg__(self) -> LinearCombination:
-        return -self.lc()
-
-    def __mul__(self, other: Term) -> LinearCombination:
-        return self.lc() * other
-
-    __rmul__ = __mul__
-
-    def __str__(self) -> str:
-        return self.name if self.name is not None else f"v{self.id}"
+class _Input:
+    name: str
+    kind: int
+    ids: np.ndarray  # wire ids, shaped as the input
+    default: np.ndarray | None
 
 
-class LinearCombination:
-    """A sparse sum of coefficient * variable (by id) with coefficients in [0, R).
-
-    The constant term is the coefficient of id 0, the constant-1 wire.  Arithmetic
-    returns new objects; zero coefficients are dropped.
-    """
-
-    __slots__ = ("terms",)
-
-    def __init__(self, terms: Mapping[int, int] | None = None):
-        self.terms: dict[int, int] = {}
-        for i, c in (terms or {}).items():
-            if type(c) is not int or type(i) is not int:
-                raise InputError(f"a linear combination needs int ids and coefficients, not {i!r}: {c!r}")
-            c %= R
-            if c:
-                self.terms[i] = c
-
-    @classmethod
-    def constant(cls, c: int) -> LinearCombination:
-        """The constant ``c`` (reduced mod R; negative means R - |c|)."""
-        return cls({0: _as_int(c, "a constant")})
-
-    def is_constant(self) -> bool:
-        """True when only the constant-1 wire appears."""
-        return all(i == 0 for i in self.terms)
-
-    def value(self, assignment: Sequence[int | None] | Mapping[int, int]) -> int | None:
-        """Evaluate with ``assignment`` (values indexed by variable id; id 0 counts as 1).
-
-        Returns None when a variable it uses has no value yet.
-        """
-        s = 0
-        for i, c in self.terms.items():
-            if i == 0:
-                v: int | None = 1
-            else:
-                try:
-                    v = assignment[i]
-                except (IndexError, KeyError):
-                    v = None
-            if v is None:
-                return None
-            s += v * c
-        return s % R
-
-    def _combine(self, other: Term, sign: int) -> LinearCombination:
-        out = dict(self.terms)
-        for i, c in as_lc(other).terms.items():
-            out[i] = (out.get(i, 0) + sign * c) % R
-        return LinearCombination(out)
-
-    def __add__(self, other: Term) -> LinearCombination:
-        return self._combine(other, 1)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Term) -> LinearCombination:
-        return self._combine(other, -1)
-
-    def __rsub__(self, other: Term) -> LinearCombination:
-        return as_lc(other)._combine(self, -1)
-
-    def __neg__(self) -> LinearCombination:
-        return LinearCombination({i: -c for i, c in self.terms.items()})
-
-    def __mul__(self, other: Term) -> LinearCombination:
-        if type(other) is int:
-            k = other % R
-        else:
-            o = as_lc(other)
-            # A product of two combinations is only linear when one side is a constant.
-            if o.is_constant():
-                k = o.terms.get(0, 0)
-            elif self.is_constant():
-                return o * self.terms.get(0, 0)
-            else:
-                raise InputError(
-                    "cannot multiply two non-constant linear combinations; "
-                    "use cs.mul(a, b) to add a multiplication constraint"
-                )
-        return LinearCombination({i: c * k for i, c in self.terms.items()})
-
-    __rmul__ = __mul__
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (LinearCombination, Var, int)) and type(other) is not bool:
-            return self.terms == as_lc(other).terms
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        parts = [f"{c}*v{i}" if i else str(c) for i, c in sorted(self.terms.items())]
-        return "LinearCombination(" + (" + ".join(parts) or "0") + ")"
+@dataclass(frozen=True)
+class _Step:
+    name: str | None
+    ids: np.ndarray  # output wire ids, shaped as the output
+    fn: Hint
+    inputs: tuple[LC, ...]
 
 
-Term = Union[Var, LinearCombination, int]
-
-
-def linear_sum(terms: Iterable[Term], coeffs: Iterable[int] | None = None) -> LinearCombination:
-    """sum(coeff_i * term_i) in one pass (``+`` in a loop copies the dict each time: quadratic)."""
-    acc: dict[int, int] = {}
-    pairs = zip(terms, coeffs) if coeffs is not None else ((t, 1) for t in terms)
-    for term, k in pairs:
-        for i, c in as_lc(term).terms.items():
-            acc[i] = acc.get(i, 0) + c * k
-    return LinearCombination(acc)
-
-
-def as_lc(x: Term) -> LinearCombination:
-    """Convert a Var, an int constant or a LinearCombination to a LinearCombination."""
-    if isinstance(x, LinearCombination):
-        return x
-    if isinstance(x, Var):
-        return x.lc()
-    if type(x) is int:
-        return LinearCombination.constant(x)
-    raise InputError(
-        f"expected a Var, a LinearCombination or an int, not {type(x).__name__}"
-    )
+@dataclass(frozen=True)
+class _ConstraintBlock:
+    a: LC
+    b: LC
+    c: LC
+    name: str | None
+    shape: tuple[int, ...]
 
 
 class ConstraintSystem:
-    """Collects variables, their (optional) values and constraints; builds an R1CS."""
+    """Collects wire blocks, constraint blocks and the witness program; builds an R1CS."""
 
     def __init__(self) -> None:
-        # Indexed by variable id; id 0 is the constant-1 wire.
-        self.values: list[int | None] = [1]
-        self._kinds: list[str] = [_ONE]
-        self._names: list[str | None] = ["one"]
-        self._constraints: list[tuple[dict[int, int], dict[int, int], dict[int, int]]] = []
-        self._constraint_names: list[str | None] = []
-        self.one = Var(0, "one")
-        self._wire_cache: tuple[int, list[int]] = (0, [])
+        self._n_vars = 1  # id 0 is the constant-1 wire
+        self._ranges: list[tuple[int, int, int]] = [(0, 1, _ONE)]  # (first id, count, kind)
+        self._inputs: dict[str, _Input] = {}
+        self._public_order: list[str] = []
+        self._steps: list[_Step] = []
+        self._blocks: list[_ConstraintBlock] = []
+        self._n_constraints = 0
+        self._built: tuple[R1CS, np.ndarray] | None = None
+        self._values: np.ndarray | None = None
+        self.one = LC.wires(np.array(0))
 
-    # -- variables -------------------------------------------------------------------
+    # -- wires -----------------------------------------------------------------------
 
-    def _new(self, kind: str, name: str | None, value: int | None) -> Var:
-        if name is not None and not isinstance(name, str):
-            raise InputError(f"a variable name must be a str, not {type(name).__name__}")
-        vid = len(self.values)
-        self.values.append(None if value is None else _as_int(value, f"the value of {name or 'v%d' % vid}"))
-        self._kinds.append(kind)
-        self._names.append(name)
-        return Var(vid, name)
+    def _allocate(self, kind: int, shape: tuple[int, ...]) -> np.ndarray:
+        if self._built is not None:
+            raise InputError("the circuit was already built; define a new one to change it")
+        shape = tuple(int(s) for s in shape)
+        if any(s < 0 for s in shape):
+            raise InputError(f"a wire block cannot have shape {shape}")
+        count = int(np.prod(shape, dtype=np.int64))
+        first = self._n_vars
+        self._n_vars += count
+        if count:
+            last = self._ranges[-1]
+            if last[2] == kind and last[0] + last[1] == first:
+                self._ranges[-1] = (last[0], last[1] + count, kind)
+            else:
+                self._ranges.append((first, count, kind))
+        return np.arange(first, first + count, dtype=np.int64).reshape(shape)
 
-    def public(self, name: str | None = None, value: int | None = None) -> Var:
-        """Declare a public input (all of them must come before any other variable)."""
-        if any(k != _PUBLIC for k in self._kinds[1:]):
-            label = f"'{name}'" if name else "a public input"
-            raise InputError(
-                f"public input {label} is declared after a private or internal variable; "
-                "declare every public input first"
-            )
-        return self._new(_PUBLIC, name, value)
+    def _input(self, kind: int, name: str, shape: Sequence[int], value: object) -> LC:
+        if not isinstance(name, str) or not name:
+            raise InputError("every input needs a non-empty name")
+        if name in self._inputs:
+            raise InputError(f"the circuit already has an input named {name!r}")
+        ids = self._allocate(kind, tuple(shape))
+        default = None if value is None else field_array(value, ids.shape)
+        self._inputs[name] = _Input(name, kind, ids, default)
+        return LC.wires(ids)
 
-    def private(self, name: str | None = None, value: int | None = None) -> Var:
-        """Declare a private input, with its value now or later through ``assign``."""
-        return self._new(_PRIVATE, name, value)
+    def public(self, name: str, value: object = None, shape: Sequence[int] = ()) -> LC:
+        """Declare a public input (all of them come before any other wire, in their final order)."""
+        if any(kind != _PUBLIC for _first, _count, kind in self._ranges[1:]):
+            raise InputError(f"public input {name!r} is declared after a private or internal wire; "
+                             "declare every public input first")
+        out = self._input(_PUBLIC, name, shape, value)
+        self._public_order.append(name)
+        return out
 
-    def internal(self, name: str | None = None, value: int | None = None) -> Var:
-        """Declare an internal wire (a prover-computed hint), constrained by later calls."""
-        return self._new(_INTERNAL, name, value)
+    def private(self, name: str, value: object = None, shape: Sequence[int] = ()) -> LC:
+        """Declare a block of private inputs, given to :meth:`solve` under ``name``."""
+        return self._input(_PRIVATE, name, shape, value)
 
-    def assign(self, var: Var, value: int) -> None:
-        """Set (or replace) the value of ``var``; reduced mod R."""
-        self._own(var)
-        if var.id == 0:
-            raise InputError("the constant-1 wire cannot be assigned")
-        self.values[var.id] = _as_int(value, f"the value of {self._label(var.id)}")
+    def hint(self, fn: Hint, inputs: Sequence[Term], shape: Sequence[int], name: str | None = None) -> LC:
+        """New internal wires of ``shape``, computed at solve time as ``fn(*input_values)``.
 
-    def value(self, x: Term) -> int | None:
-        """The value of a Var/LinearCombination/int under the current assignment, or None."""
-        return as_lc(x).value(self.values)
-
-    def _own(self, var: Var) -> None:
-        if not isinstance(var, Var) or not 0 <= var.id < len(self.values):
-            raise InputError(f"{var!r} is not a variable of this constraint system")
-
-    def _label(self, vid: int) -> str:
-        name = self._names[vid]
-        return f"{self._kinds[vid]} '{name}'" if name else f"{self._kinds[vid]} v{vid}"
+        The wires are unconstrained until the caller constrains them: a hint is what the
+        honest prover computes, the constraints are what anyone can be held to.
+        """
+        ids = self._allocate(_INTERNAL, tuple(shape))
+        self._steps.append(_Step(name, ids, fn, tuple(as_lc(x) for x in inputs)))
+        return LC.wires(ids)
 
     # -- constraints -----------------------------------------------------------------
 
-    def _terms(self, x: Term) -> dict[int, int]:
-        lc = as_lc(x)
-        for i in lc.terms:
-            if not 0 <= i < len(self.values):
-                raise InputError(f"variable id {i} is not a variable of this constraint system")
-        return dict(lc.terms)
+    def constrain(self, a: Term, b: Term, c: Term, name: str | None = None) -> None:
+        """Add the constraints a * b = c, elementwise over the broadcast shape of a, b and c."""
+        if self._built is not None:
+            raise InputError("the circuit was already built; define a new one to change it")
+        la, lb, lc = as_lc(a), as_lc(b), as_lc(c)
+        shape = np.broadcast_shapes(la.shape, lb.shape, lc.shape)
+        if int(np.prod(shape, dtype=np.int64)) == 0:
+            return
+        for x in (la, lb, lc):
+            if x.ids.size and (int(x.ids.max()) >= self._n_vars or int(x.ids.min()) < 0):
+                raise InputError("a linear combination uses a wire that is not part of this constraint system")
+        size = int(np.prod(shape, dtype=np.int64))
+        if size == 0:
+            return
+        self._blocks.append(_ConstraintBlock(la, lb, lc, name, tuple(shape)))
+        self._n_constraints += size
 
-    def constrain(self, a: Term, b: Term, c: Term, name: str | None = None) -> int:
-        """Add the constraint a * b = c; returns its index."""
-        self._constraints.append((self._terms(a), self._terms(b), self._terms(c)))
-        self._constraint_names.append(name)
-        return len(self._constraints) - 1
-
-    def mul(self, a: Term, b: Term, name: str | None = None) -> Var:
-        """Return a new internal wire equal to a * b (value filled in when both are known)."""
-        ta, tb = self._terms(a), self._terms(b)  # reject foreign ids before adding a wire
-        va, vb = self.value(a), self.value(b)
-        out = self.internal(name, None if va is None or vb is None else va * vb)
-        self._constraints.append((ta, tb, {out.id: 1}))
-        self._constraint_names.append(name)
+    def mul(self, a: Term, b: Term, name: str | None = None) -> LC:
+        """New wires equal to a * b (elementwise, broadcast), one constraint each."""
+        la, lb = as_lc(a), as_lc(b)
+        if la.is_constant() or lb.is_constant():
+            return la * lb
+        shape = np.broadcast_shapes(la.shape, lb.shape)
+        out = self.hint(_product, (la, lb), shape, name)
+        self.constrain(la, lb, out, name)
         return out
 
-    def assert_equal(self, a: Term, b: Term, name: str | None = None) -> int:
-        """Constrain a == b, as (a - b) * 1 = 0."""
-        return self.constrain(as_lc(a) - b, 1, 0, name)
+    def assert_equal(self, a: Term, b: Term, name: str | None = None) -> None:
+        """Constrain a == b elementwise, as (a - b) * 1 = 0."""
+        self.constrain(as_lc(a) - as_lc(b), 1, 0, name)
 
-    def assert_bool(self, v: Term, name: str | None = None) -> int:
-        """Constrain v to be 0 or 1, as v * (v - 1) = 0."""
-        return self.constrain(v, as_lc(v) - 1, 0, name)
+    def assert_bool(self, v: Term, name: str | None = None) -> None:
+        """Constrain every element of v to 0 or 1, as v * (v - 1) = 0."""
+        lv = as_lc(v)
+        self.constrain(lv, lv - 1, 0, name)
+
+    def bits(self, fn: Hint, inputs: Sequence[Term], shape: Sequence[int], name: str | None = None) -> LC:
+        """A hint whose every output is constrained boolean (one constraint each)."""
+        out = self.hint(fn, inputs, shape, name)
+        self.assert_bool(out, name)
+        return out
 
     @property
     def n_constraints(self) -> int:
         """Number of constraints added so far."""
-        return len(self._constraints)
+        return self._n_constraints
 
     @property
     def n_variables(self) -> int:
         """Number of variables including the constant-1 wire."""
-        return len(self.values)
+        return self._n_vars
+
+    def input_names(self, kind: str = "all") -> list[str]:
+        """Names of the inputs: ``"public"`` (in order), ``"private"`` or ``"all"``."""
+        if kind == "public":
+            return list(self._public_order)
+        wanted = {"private": (_PRIVATE,), "all": (_PUBLIC, _PRIVATE)}[kind]
+        return [n for n, i in self._inputs.items() if i.kind in wanted]
+
+    def input_shape(self, name: str) -> tuple[int, ...]:
+        """The shape of input ``name``."""
+        return self._inputs[name].ids.shape
 
     # -- output ----------------------------------------------------------------------
 
-    def _wire_order(self) -> list[int]:
-        # Stable partition of ids into circom's layout; public ids are already first.
-        order = [0]
-        for kind in (_PUBLIC, _PRIVATE, _INTERNAL):
-            order += [i for i, k in enumerate(self._kinds) if k == kind]
-        return order
-
-    def wire_of(self, var: Var) -> int:
-        """The wire index ``var`` gets in the built R1CS (and witness), as things stand now.
-
-        Private inputs come before internal wires, so declaring a private input later
-        shifts the internal wires' indices.
-        """
-        self._own(var)
-        n, wires = self._wire_cache
-        if n != len(self.values):
-            # Variables are only ever appended, so the count identifies the layout.
-            wires = [0] * len(self.values)
-            for w, vid in enumerate(self._wire_order()):
-                wires[vid] = w
-            self._wire_cache = (len(self.values), wires)
-        return wires[var.id]
-
-    def wire_names(self) -> list[str | None]:
-        """Variable names in wire order (index = wire index of the built R1CS); for tests and debugging."""
-        return [self._names[vid] for vid in self._wire_order()]
+    def _layout(self) -> np.ndarray:
+        """position[id] = wire index in circom's layout (public, then private, then internal)."""
+        kinds = np.empty(self._n_vars, dtype=np.int8)
+        for first, count, kind in self._ranges:
+            kinds[first:first + count] = kind
+        order = np.argsort(kinds, kind="stable")
+        position = np.empty(self._n_vars, dtype=np.int64)
+        position[order] = np.arange(self._n_vars, dtype=np.int64)
+        return position
 
     def build(self) -> R1CS:
-        """The R1CS in circom's wire layout; every public variable is a public input."""
-        order = self._wire_order()
-        wire = [0] * len(order)
-        for w, vid in enumerate(order):
-            wire[vid] = w
-        constraints = [
-            tuple({wire[i]: c for i, c in lc.items()} for lc in con)
-            for con in self._constraints
-        ]
-        return R1CS(
-            n_wires=len(order),
-            n_pub_out=0,
-            n_pub_in=self._kinds.count(_PUBLIC),
-            n_prv_in=self._kinds.count(_PRIVATE),
-            constraints=constraints,  # type: ignore[arg-type]
-            n_labels=len(order),
-            wire_to_label=list(range(len(order))),
-            names=list(self._constraint_names),
+        """The R1CS (canonical form) in circom's wire layout; every public input is public."""
+        if self._built is not None:
+            return self._built[0]
+        position = self._layout()
+        interner = _Interner()
+        mats: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = [[], [], []]
+        for block in self._blocks:
+            for m, lc in enumerate((block.a, block.b, block.c)):
+                mats[m].append(_emit(lc.broadcast_to(block.shape), position, interner))
+        used = np.unique(np.concatenate([p[2] for parts in mats for p in parts] or [np.zeros(0, np.int64)]))
+        table, remap = interner.canonical(used)
+        matrices = [_assemble(parts, remap, self._n_constraints) for parts in mats]
+        blocks, first = [], 0
+        for block in self._blocks:
+            size = int(np.prod(block.shape, dtype=np.int64))
+            blocks.append(Block(first, size, block.name, block.shape))
+            first += size
+        counts = {kind: sum(c for _f, c, k in self._ranges if k == kind) for kind in (_PUBLIC, _PRIVATE)}
+        r1cs = R1CS(
+            n_wires=self._n_vars, n_pub_out=0, n_pub_in=counts[_PUBLIC], n_prv_in=counts[_PRIVATE],
+            a=matrices[0], b=matrices[1], c=matrices[2], coeffs=table,
+            n_labels=self._n_vars, wire_to_label=None, blocks=tuple(blocks),
         )
+        self._built = (r1cs, np.argsort(position))
+        return r1cs
 
-    def witness(self) -> list[int]:
-        """The full witness in wire order; InputError names the first variable without a value."""
+    # -- witness ---------------------------------------------------------------------
+
+    def solve(self, inputs: Mapping[str, object] | None = None) -> np.ndarray:
+        """Run the witness program: the full witness in wire order (object array of ints in [0, R)).
+
+        ``inputs`` maps input names to values (ints or int arrays of the input's shape,
+        signed allowed); inputs declared with a default may be omitted.
+        """
+        self.build()
+        assert self._built is not None
+        given = dict(inputs or {})
+        unknown = sorted(set(given) - set(self._inputs))
+        if unknown:
+            raise InputError(f"the circuit has no input named {unknown[0]!r}")
+        values = np.empty(self._n_vars, dtype=object)
+        values[0] = 1
+        for name, spec in self._inputs.items():
+            if name in given:
+                raw = np.asarray(given[name]) if not isinstance(given[name], np.ndarray) else given[name]
+                if raw.shape != spec.ids.shape:
+                    raise InputError(f"input {name!r} must have shape {spec.ids.shape}, not {raw.shape}")
+                vals = field_array(raw)
+            elif spec.default is not None:
+                vals = spec.default
+            else:
+                raise InputError(f"{_KIND_NAMES[spec.kind]} {name!r} has no value; give it to solve()")
+            values[spec.ids.reshape(-1)] = np.asarray(vals).reshape(-1)
+        for step in self._steps:
+            args = [x.value(values) for x in step.inputs]
+            out = step.fn(*args)
+            try:
+                out = field_array(out, step.ids.shape)
+            except ValueError:
+                raise InputError(f"hint {step.name or '(unnamed)'} returned values of shape "
+                                 f"{np.shape(out)}, expected {step.ids.shape}") from None
+            values[step.ids.reshape(-1)] = np.asarray(out).reshape(-1)
+        self._values = values
+        return values[self._built[1]]
+
+    def value(self, x: Term, inputs: Mapping[str, object] | None = None):
+        """The value of ``x`` in the last solution (solving with ``inputs``/defaults if none yet).
+
+        An int for a single combination, else an object array; for tests and debugging.
+        """
+        if self._values is None or inputs is not None:
+            self.solve(inputs)
+        out = as_lc(x).value(self._values)
+        return int(out) if out.shape == () else out
+
+    def witness(self, inputs: Mapping[str, object] | None = None) -> list[int]:
+        """:meth:`solve` as a list of ints (small circuits and tests)."""
+        return self.solve(inputs).tolist()
+
+    def public_values(self, inputs: Mapping[str, object] | None = None) -> list[int]:
+        """The public inputs' values, in order, for ``inputs`` (defaults where omitted)."""
         out = []
-        for vid in self._wire_order():
-            v = self.values[vid]
-            if v is None:
-                raise InputError(f"{self._label(vid)} has no value; assign one before building the witness")
-            out.append(v)
+        given = dict(inputs or {})
+        for name in self._public_order:
+            spec = self._inputs[name]
+            vals = field_array(given[name], spec.ids.shape) if name in given else spec.default
+            if vals is None:
+                raise InputError(f"public input {name!r} has no value")
+            out.extend(int(v) for v in np.asarray(vals).reshape(-1))
         return out
 
-    def public_values(self) -> list[int | None]:
-        """Values of the public inputs in declaration order (None where unassigned)."""
-        return [self.values[i] for i, k in enumerate(self._kinds) if k == _PUBLIC]
+
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a * b
+
+
+class _Interner:
+    """Assigns provisional indices to coefficient values; :meth:`canonical` sorts them."""
+
+    def __init__(self) -> None:
+        self.index: dict[int, int] = {}
+
+    def ids(self, values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=object)  # 0-d object arithmetic hands back plain ints
+        flat = values.reshape(-1)
+        if flat.size <= 64:
+            return np.array([self._one(int(v)) for v in flat], dtype=np.int64).reshape(values.shape)
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        mapped = np.array([self._one(int(v)) for v in uniq], dtype=np.int64)
+        return mapped[inverse].reshape(values.shape)
+
+    def _one(self, v: int) -> int:
+        k = self.index.get(v)
+        if k is None:
+            k = self.index[v] = len(self.index)
+        return k
+
+    def canonical(self, used: np.ndarray) -> tuple[tuple[int, ...], np.ndarray]:
+        """The sorted table of the values ``used`` refers to, and provisional id -> table index."""
+        by_id = {k: v for v, k in self.index.items()}
+        values = sorted(by_id[int(k)] for k in used)
+        where = {v: k for k, v in enumerate(values)}
+        remap = np.full(max(len(self.index), 1), -1, dtype=np.int64)
+        for k in used:
+            remap[int(k)] = where[by_id[int(k)]]
+        return tuple(values), remap
+
+
+def _emit(lc: LC, position: np.ndarray, interner: _Interner) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block of rows as (per-row counts, wire indices, provisional coefficient ids), canonical rows.
+
+    The constant becomes a term on wire 0; each row's entries are sorted by wire, repeated
+    wires merged and zero coefficients dropped.
+    """
+    shape = lc.shape
+    k = int(np.prod(shape, dtype=np.int64))
+    t = lc.n_terms
+    ids = lc.ids.reshape(k, t)
+    # Intern coefficients on their broadcast base, then broadcast the small index array.
+    cbase = np.asarray(lc.coeffs)
+    lead = len(shape) - (cbase.ndim - 1)
+    cbase = cbase.reshape((1,) * lead + cbase.shape)
+    cids = np.broadcast_to(interner.ids(cbase % R), shape + (t,)).reshape(k, t)
+    kbase = np.asarray(lc.const)
+    kbase = kbase.reshape((1,) * (len(shape) - kbase.ndim) + kbase.shape)
+    kids = np.broadcast_to(interner.ids(kbase % R), shape).reshape(k, 1)
+    wires = np.concatenate([position[ids], np.zeros((k, 1), dtype=np.int64)], axis=1)
+    cids = np.concatenate([cids, kids], axis=1)
+    zero = interner._one(0)
+    if t:
+        order = np.argsort(wires, axis=1, kind="stable")
+        wires = np.take_along_axis(wires, order, axis=1)
+        cids = np.take_along_axis(cids, order, axis=1)
+        repeated = (wires[:, 1:] == wires[:, :-1]) & (cids[:, 1:] != zero) & (cids[:, :-1] != zero)
+        if repeated.any():
+            wires, cids = _merge_repeats(wires, cids, interner, zero)
+    keep = cids != zero
+    counts = keep.sum(axis=1)
+    return counts, wires[keep], cids[keep]
+
+
+def _merge_repeats(wires: np.ndarray, cids: np.ndarray, interner: _Interner, zero: int):
+    """Rows where a wire appears twice: add the coefficients (rare; a Python loop is fine)."""
+    values = {v: k for k, v in interner.index.items()}
+    wires, cids = wires.copy(), cids.copy()
+    rows = np.nonzero((wires[:, 1:] == wires[:, :-1]).any(axis=1))[0]
+    for i in rows:
+        acc: dict[int, int] = {}
+        for w, c in zip(wires[i].tolist(), cids[i].tolist()):
+            if c != zero:
+                acc[w] = (acc.get(w, 0) + values[c]) % R
+        items = sorted(acc.items())
+        wires[i, :] = 0
+        cids[i, :] = zero
+        for j, (w, v) in enumerate(items):
+            wires[i, j] = w
+            cids[i, j] = interner._one(v)
+        # keep zeros at the end of the row: sorted wires first, padding after
+    return wires, cids
+
+
+def _assemble(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], remap: np.ndarray, n_rows: int) -> SparseRows:
+    if not parts:
+        return SparseRows.empty(n_rows)
+    counts = np.concatenate([p[0] for p in parts])
+    row_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(counts, out=row_ptr[1:])
+    cols = np.concatenate([p[1] for p in parts]).astype(np.uint32)
+    cidx = remap[np.concatenate([p[2] for p in parts])].astype(np.uint32)
+    return SparseRows(row_ptr, cols, cidx)

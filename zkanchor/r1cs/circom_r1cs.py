@@ -23,10 +23,12 @@ from __future__ import annotations
 import os
 import struct
 
+import numpy as np
+
 from zkanchor.bn254.constants import R
 from zkanchor.errors import FormatError, InputError
 from zkanchor.fileio import atomic_write_bytes, read_bytes
-from zkanchor.r1cs.system import R1CS, find_problem
+from zkanchor.r1cs.system import R1CS, SparseRows, coefficient_bytes, find_problem
 
 N8 = 32  # bytes per BN254 scalar-field element
 _U32 = struct.Struct("<I")
@@ -141,54 +143,71 @@ def read_field_header(
 # -- .r1cs ----------------------------------------------------------------------------
 
 
-def _parse_constraints(
-    data: bytes, start: int, size: int, n_wires: int, m: int, source: str
-) -> list[tuple[dict[int, int], dict[int, int], dict[int, int]]]:
-    # Hot loop for large circuits: locals only, one bounds check per linear combination.
+def _parse_constraints(data: bytes, start: int, size: int, n_wires: int, m: int, source: str):
+    """The constraints section as three SparseRows plus the coefficient table (canonical form)."""
     unpack = _U32.unpack_from
-    from_bytes = int.from_bytes
     end = start + size
     pos = start
     step = 4 + N8
-    constraints = []
-    for k in range(m):
-        lcs = []
-        for part in "ABC":
-            if pos + 4 > end:
-                raise FormatError(
-                    f"{source}: truncated constraints section (2): constraint {k} of {m} is cut off"
-                )
-            (n_terms,) = unpack(data, pos)
-            pos += 4
-            if n_terms * step > end - pos:
-                raise FormatError(
-                    f"{source}: truncated constraints section (2): constraint {k} of {m} is cut off"
-                )
-            lc: dict[int, int] = {}
-            for _ in range(n_terms):
-                (wire,) = unpack(data, pos)
-                coeff = from_bytes(data[pos + 4 : pos + step], "little")
-                pos += step
-                if wire >= n_wires:
-                    raise FormatError(
-                        f"{source}: constraint {k} ({part}) uses wire index {wire}, "
-                        f"out of range for {n_wires} wires"
-                    )
-                if coeff >= R:
-                    raise FormatError(
-                        f"{source}: constraint {k} ({part}) has a coefficient for wire {wire} "
-                        "that is not below the prime"
-                    )
-                if wire in lc:
-                    raise FormatError(f"{source}: constraint {k} ({part}) lists wire {wire} twice")
-                lc[wire] = coeff
-            lcs.append(lc)
-        constraints.append((lcs[0], lcs[1], lcs[2]))
+    counts = np.empty(3 * m, dtype=np.int64)
+    heads = np.empty(3 * m, dtype=np.int64)
+    # One pass over the term counts only; the terms themselves are read with numpy below.
+    for k in range(3 * m):
+        if pos + 4 > end:
+            raise FormatError(f"{source}: truncated constraints section (2): constraint {k // 3} of {m} is cut off")
+        (n_terms,) = unpack(data, pos)
+        if n_terms * step > end - pos - 4:
+            raise FormatError(f"{source}: truncated constraints section (2): constraint {k // 3} of {m} is cut off")
+        counts[k] = n_terms
+        heads[k] = pos + 4
+        pos += 4 + n_terms * step
     if pos != end:
-        raise FormatError(
-            f"{source}: the constraints section (2) has {end - pos} bytes left over after {m} constraints"
-        )
-    return constraints
+        raise FormatError(f"{source}: the constraints section (2) has {end - pos} bytes left over after {m} constraints")
+    raw = np.frombuffer(data, dtype=np.uint8)
+    nnz = int(counts.sum())
+    lc_of = np.repeat(np.arange(3 * m, dtype=np.int64), counts)
+    first = np.zeros(3 * m + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    within = np.arange(nnz, dtype=np.int64) - first[lc_of]
+    term_pos = heads[lc_of] + within * step
+    wires = raw[term_pos[:, None] + np.arange(4)].copy().view("<u4").reshape(-1).astype(np.int64)
+    coeff_raw = np.ascontiguousarray(raw[term_pos[:, None] + np.arange(4, step)])
+    if nnz and int(wires.max()) >= n_wires:
+        k = int(lc_of[np.argmax(wires >= n_wires)])
+        raise FormatError(f"{source}: constraint {k // 3} ({'ABC'[k % 3]}) uses wire index "
+                          f"{int(wires[np.argmax(wires >= n_wires)])}, out of range for {n_wires} wires")
+    uniq, inverse = np.unique(coeff_raw.view(f"V{N8}").reshape(-1), return_inverse=True)
+    values = [int.from_bytes(u.tobytes(), "little") for u in uniq]
+    for v in values:
+        if v >= R:
+            raise FormatError(f"{source}: a constraint has a coefficient that is not below the prime")
+    # Terms must be listed once per linear combination (circom writes them sorted).
+    if nnz > 1:
+        same_lc = lc_of[1:] == lc_of[:-1]
+        order_ok = wires[1:] > wires[:-1]
+        bad = same_lc & ~order_ok
+        if bad.any():
+            i = int(np.argmax(bad)) + 1
+            k = int(lc_of[i])
+            if np.any((wires[:i][lc_of[:i] == k]) == wires[i]):
+                raise FormatError(f"{source}: constraint {k // 3} ({'ABC'[k % 3]}) lists wire {int(wires[i])} twice")
+            # unsorted but distinct: sort each combination's terms by wire
+            order = np.lexsort((wires, lc_of))
+            wires, inverse, lc_of = wires[order], inverse.reshape(-1)[order], lc_of[order]
+    inverse = np.asarray(inverse).reshape(-1)
+    table = sorted(set(values) - {0})
+    index = {v: k for k, v in enumerate(table)}
+    remap = np.array([index.get(v, -1) for v in values], dtype=np.int64)
+    cidx = remap[inverse] if nnz else np.zeros(0, dtype=np.int64)
+    keep = cidx >= 0
+    mats = []
+    for part in range(3):
+        sel = keep & (lc_of % 3 == part)
+        rows = lc_of[sel] // 3
+        row_ptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=m), out=row_ptr[1:])
+        mats.append(SparseRows(row_ptr, wires[sel].astype(np.uint32), cidx[sel].astype(np.uint32)))
+    return mats, tuple(table)
 
 
 def decode_r1cs(data: bytes, source: str = "r1cs data") -> R1CS:
@@ -212,7 +231,11 @@ def decode_r1cs(data: bytes, source: str = "r1cs data") -> R1CS:
             f"+ {n_pub_in} public inputs + {n_prv_in} private inputs"
         )
     off, size = unique_section(sections, SECTION_CONSTRAINTS, source, "constraints")
-    constraints = _parse_constraints(data, off, size, n_wires, m, source)
+    # Each constraint takes at least 12 bytes: refuse a header that claims more than fit.
+    if m > size // 12:
+        raise FormatError(f"{source}: the header declares {m} constraints but the constraints section "
+                          f"holds at most {size // 12}")
+    (a, b, c), table = _parse_constraints(data, off, size, n_wires, m, source)
     wire_to_label = None
     if SECTION_MAP in sections:
         off, size = unique_section(sections, SECTION_MAP, source, "wire-to-label map")
@@ -221,16 +244,13 @@ def decode_r1cs(data: bytes, source: str = "r1cs data") -> R1CS:
                 f"{source}: the wire-to-label map section (3) has {size} bytes, "
                 f"expected 8 per wire ({8 * n_wires})"
             )
-        wire_to_label = list(struct.unpack_from(f"<{n_wires}Q", data, off))
-    return R1CS(
-        n_wires=n_wires,
-        n_pub_out=n_pub_out,
-        n_pub_in=n_pub_in,
-        n_prv_in=n_prv_in,
-        constraints=constraints,
-        n_labels=n_labels,
-        wire_to_label=wire_to_label,
-    )
+        wire_to_label = np.frombuffer(data, dtype="<u8", count=n_wires, offset=off).astype(np.uint64)
+    r1cs = R1CS(n_wires=n_wires, n_pub_out=n_pub_out, n_pub_in=n_pub_in, n_prv_in=n_prv_in,
+                a=a, b=b, c=c, coeffs=table, n_labels=n_labels, wire_to_label=wire_to_label)
+    problem = find_problem(r1cs)
+    if problem is not None:
+        raise FormatError(f"{source}: {problem}")
+    return r1cs
 
 
 def encode_r1cs(r1cs: R1CS) -> bytes:
@@ -244,35 +264,44 @@ def encode_r1cs(r1cs: R1CS) -> bytes:
     problem = find_problem(r1cs)
     if problem is not None:
         raise InputError(f"cannot encode the R1CS: {problem}")
-    for what, count in (("wires", r1cs.n_wires), ("constraints", len(r1cs.constraints))):
+    m = r1cs.n_constraints
+    for what, count in (("wires", r1cs.n_wires), ("constraints", m)):
         if count > _MAX_U32:
             raise InputError(f"the R1CS has {count} {what}, more than the .r1cs format's 2^32 - 1")
-    labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else list(range(r1cs.n_wires))
+    if r1cs.wire_to_label is not None:
+        labels = np.asarray(r1cs.wire_to_label, dtype="<u8")
+    else:
+        labels = np.arange(r1cs.n_wires, dtype="<u8")
     n_labels = r1cs.n_labels
     if n_labels is None:
-        n_labels = max([r1cs.n_wires] + [lab + 1 for lab in labels])
-
+        n_labels = max(r1cs.n_wires, int(labels.max()) + 1 if len(labels) else 0)
     header = (
         _U32.pack(N8)
         + R.to_bytes(N8, "little")
-        + _HEADER_COUNTS.pack(
-            r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in, n_labels, len(r1cs.constraints)
-        )
+        + _HEADER_COUNTS.pack(r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in, n_labels, m)
     )
-    pack = _U32.pack
-    parts: list[bytes] = []
-    for con in r1cs.constraints:
-        for lc in con:
-            parts.append(pack(len(lc)))
-            for wire in sorted(lc):
-                parts.append(pack(wire))
-                parts.append(lc[wire].to_bytes(N8, "little"))
-    body = b"".join(parts)
-    wire_map = struct.pack(f"<{len(labels)}Q", *labels)
+    step = 4 + N8
+    mats = (r1cs.a, r1cs.b, r1cs.c)
+    counts = np.stack([np.diff(x.row_ptr) for x in mats], axis=1).reshape(-1)  # constraint-major
+    sizes = 4 + step * counts
+    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    body = np.zeros(int(starts[-1]), dtype=np.uint8)
+    heads = starts[:-1]
+    body[heads[:, None] + np.arange(4)] = counts.astype("<u4").view(np.uint8).reshape(-1, 4)
+    table = np.frombuffer(coefficient_bytes(r1cs) or bytes(N8), dtype=np.uint8).reshape(-1, N8)
+    for part, x in enumerate(mats):
+        if not x.nnz:
+            continue
+        rows = x.row_of_entries()
+        within = np.arange(x.nnz, dtype=np.int64) - x.row_ptr[rows]
+        pos = heads[rows * 3 + part] + 4 + within * step
+        body[pos[:, None] + np.arange(4)] = x.cols.astype("<u4").view(np.uint8).reshape(-1, 4)
+        body[pos[:, None] + np.arange(4, step)] = table[x.cidx.astype(np.int64)]
     return pack_sections(
         b"r1cs",
         1,
-        [(SECTION_HEADER, header), (SECTION_CONSTRAINTS, body), (SECTION_MAP, wire_map)],
+        [(SECTION_HEADER, header), (SECTION_CONSTRAINTS, body.tobytes()), (SECTION_MAP, labels.tobytes())],
     )
 
 
