@@ -28,14 +28,48 @@ from zkanchor.gadgets import (
 from zkanchor.r1cs import ConstraintSystem, check
 
 
-def instance(gadget, x, *args):
+def wire_of(cs: ConstraintSystem, x: LC):
+    """The witness index (circom layout) of a block of plain wires: an int, or nested lists.
+
+    The builder has no public id -> witness-index map yet, so this reads its layout.
+    """
+    cs.build()
+    coeffs = np.broadcast_to(x.coeffs, x.ids.shape)
+    live = coeffs != 0  # blocks built by stack/concatenate carry zero padding terms
+    assert np.all(live.sum(axis=-1) == 1) and np.all(coeffs[live] == 1) and np.all(x.const == 0)
+    pos = cs._layout()[(x.ids * live).sum(axis=-1)]
+    return int(pos) if pos.ndim == 0 else pos.tolist()
+
+
+def define(gadget, *args, shape=(), **kwargs):
+    """A private input x of ``shape`` and one gadget applied: cs, r1cs, output (no values yet)."""
+    cs = ConstraintSystem()
+    xv = cs.private("x", shape=shape)
+    out = gadget(cs, xv, *args, **kwargs)
+    return cs, cs.build(), out
+
+
+def solve(cs, x):
+    w = cs.witness({"x": x})
+    check(cs.build(), w)
+    return w
+
+
+def instance(gadget, x, *args, **kwargs):
     """A private signed input x, one gadget applied; returns cs, r1cs, witness, output."""
     cs = ConstraintSystem()
     xv = cs.private("x", to_field(x))
-    out = gadget(cs, xv, *args)
+    out = gadget(cs, xv, *args, **kwargs)
     r1cs, w = cs.build(), cs.witness()
     check(r1cs, w)
     return cs, r1cs, w, out
+
+
+def sigmoid_cost(f: int, n: int, extra: int = 0) -> int:
+    # n + 3 since the rewrite (was n + 4: the saturation test no longer needs its own
+    # sign bit and counter wire, it reads them off the input's decomposition); just n
+    # when n = f + extra + 2, where no input can saturate and the output is the line.
+    return n if n == f + extra + 2 else n + 3
 
 
 def logistic(x: np.ndarray) -> np.ndarray:

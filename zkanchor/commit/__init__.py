@@ -1,11 +1,12 @@
 """Datasets and their hiding commitments.
 
     table = read_csv("data.csv", target="label")          # or load_sklearn("breast_cancer")
-    dataset = quantize(table, frac_bits=8, value_bits=24)
-    commitment, salt = commit_dataset(dataset)
+    dataset = quantize(table)
+    commitment, salt = commit_dataset(dataset, owner=0xAbc...)   # the institution's address
     save_dataset_dir("mydata", dataset, salt, commitment)  # data.npz, salt.json, commitment.json
 
-In a circuit, ``commitment_gadget`` recomputes C from the private data wires.
+In a circuit, :func:`zkanchor.gadgets.commitment.dataset_commitment` recomputes C from
+the private data wires.
 """
 
 from zkanchor.commit.commitment import (
@@ -13,9 +14,10 @@ from zkanchor.commit.commitment import (
     commit,
     commit_dataset,
     commitment_constraints,
-    commitment_gadget,
+    dataset_leaves,
     dataset_root,
-    hash_elements,
+    dataset_shape_digest,
+    leaf_salts,
     new_salt,
     pack_row,
     row_leaf,
@@ -73,11 +75,12 @@ __all__ = [
     "commit",
     "commit_dataset",
     "commitment_constraints",
-    "commitment_gadget",
+    "dataset_leaves",
     "dataset_root",
+    "dataset_shape_digest",
+    "leaf_salts",
     "dequantize",
     "from_arrays",
-    "hash_elements",
     "load_commitment",
     "load_dataset",
     "load_dataset_dir",

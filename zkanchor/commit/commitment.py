@@ -1,49 +1,56 @@
-"""The hiding dataset commitment, in Python and as an R1CS gadget (scheme v1).
+"""The hiding dataset commitment (scheme v2), computed in Python; the gadget is
+:func:`zkanchor.gadgets.commitment.dataset_commitment`.
 
-For a dataset of n rows, each row being d features then the target (signed ints
-with |q| < 2^(b-1), b = value_bits):
+For a dataset of n rows, each row being d features then the target (signed ints with
+|q| < 2^(b-1), b = value_bits), owned by the institution at address A:
 
 1. **pack**: each value becomes the unsigned offset u = q + 2^(b-1) in [0, 2^b);
    k = floor(253 / b) offsets go into one field element, the row's first value in the
-   lowest bits: e_j = sum_i u_{jk+i} * 2^(i*b).  A row of m = d + 1 values uses
-   ceil(m / k) elements, each < 2^253 < R, so packing is injective;
-2. **leaf**: the row's elements are hashed with Poseidon: poseidon(e) for up to 16
-   elements; beyond that, h = poseidon(e_0..e_15), then h = poseidon([h, next 15]) ...;
-3. **root**: the binary Poseidon Merkle tree over the n leaves, padded with 0 leaves
-   to a power of two (:mod:`zkanchor.merkle`);
-4. **hide**: C = poseidon([root, salt]) with a uniformly random 253-bit salt, so that
-   low-entropy data cannot be found by trying candidate data sets against C.
+   lowest bits.  A row of m = d + 1 values uses ceil(m / k) elements, each < 2^253 < R,
+   so packing is injective;
+2. **leaf**: Poseidon over [s_i, e_1, ..., e_j] under tag(dataset/leaf, j + 1), where
+   s_i = Poseidon([s, i]) under tag(dataset/leaf-salt) is the row's own salt, derived
+   from the dataset's master salt s.  Per-row salts make every leaf a hiding commitment
+   on its own, so a data subject's receipt (their row, s_i and the Merkle path) reveals
+   nothing about anyone else's row;
+3. **root**: the binary Merkle tree over the n leaves (:mod:`zkanchor.merkle`: nodes
+   under tag(dataset/node), 0 padding to a power of two);
+4. **commit**: C = Poseidon([root, shape, A]) under tag(dataset/commitment), where
+   shape = Poseidon-chain([2, n, d, frac_bits, value_bits, schema]) under
+   tag(dataset/shape) and schema digests the column names.
+
+Domain tags keep a leaf from being read as a node and one kind of commitment from being
+read as another; ``shape`` binds n, d, the widths and the columns' meaning; A binds the
+commitment to the institution that can open it, so nobody else can anchor it usefully
+(a proof over C must name A as its prover).  The commitment hides the data through the
+per-row salts.
 
 In a circuit, packing is linear and free, but only injective if every offset really
-lies in [0, 2^b): the gadget range-checks each value (b constraints each), otherwise
-a prover could move 2^b from one value into its neighbour and open the same C to
-different data.
-
-Cost of the gadget per row of m = d + 1 values: m * b range-check constraints, one
-Poseidon leaf (Poseidon(2) = 213 for one packed element, 261 for three, ...) and about
-one Poseidon(2) tree node (240); see :func:`commitment_constraints`.  For 30
-features at b = 24 that is 41.3 constraints per committed value, 24 of them range
-checks; rows with few values are dominated by the ~500 hashing constraints per row.
-
-C binds the values and their order.  The shape (n, d) is fixed by any circuit that
-checks C, and frac_bits is an interpretation recorded next to C in commitment.json.
+lies in [0, 2^b): the gadget range-checks each value (b constraints each), otherwise a
+prover could move 2^b from one value into its neighbour and open the same C to different
+data.  Cost per row: (d + 1) * b range-check constraints, one leaf Poseidon (261 for two
+packed elements) and about one Merkle node (240); see :func:`commitment_constraints`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
 
+import numpy as np
+
+from zkanchor.bn254.constants import R
 from zkanchor.commit.dataset import SCHEME, Dataset, DatasetCommitment, check_bit_widths
 from zkanchor.errors import InputError
-from zkanchor.gadgets.bits import signed_range_check
-from zkanchor.merkle import merkle_root, merkle_root_lc
-from zkanchor.poseidon.gadget import poseidon_gadget, poseidon_lc
-from zkanchor.poseidon.hash import MAX_INPUTS, poseidon
-from zkanchor.r1cs.builder import ConstraintSystem, LinearCombination, Term, Var, as_lc
+from zkanchor.merkle import merkle_root
+from zkanchor.poseidon import domains
+from zkanchor.poseidon.domains import tag
+from zkanchor.poseidon.hash import MAX_INPUTS, hash_chain, hash_chain_many, poseidon, poseidon_many
 
 PACK_BITS = 253
 SALT_BITS = 253
+SHAPE_VERSION = 2
 
 
 def values_per_element(value_bits: int) -> int:
@@ -52,79 +59,125 @@ def values_per_element(value_bits: int) -> int:
     return PACK_BITS // value_bits
 
 
-def pack_row(row: Sequence[int], value_bits: int) -> list[int]:
-    """Pack a row of signed values (|q| < 2^(b-1)) into field elements, first value lowest."""
+def pack_rows(values: np.ndarray, value_bits: int) -> np.ndarray:
+    """Pack rows of signed values (|q| < 2^(b-1)), shape (n, m), into field elements (n, ceil(m/k))."""
+    v = np.asarray(values)
+    if v.ndim != 2:
+        raise InputError("pack_rows needs a 2-D array of rows")
     k = values_per_element(value_bits)
     half = 1 << (value_bits - 1)
-    elements = []
-    for start in range(0, len(row), k):
-        e = 0
-        for i, q in enumerate(row[start:start + k]):
-            q = int(q)
-            if not -half <= q < half:
-                raise InputError(f"value {q} does not fit in {value_bits} signed bits")
-            e |= (q + half) << (i * value_bits)
-        elements.append(e)
-    return elements
+    obj = v.astype(object)
+    if obj.size and (np.any(obj < -half) or np.any(obj >= half)):
+        raise InputError(f"a value does not fit in {value_bits} signed bits")
+    u = obj + half
+    n, m = v.shape
+    out = np.zeros((n, -(-m // k)), dtype=object)
+    for j in range(m):
+        out[:, j // k] += u[:, j] << ((j % k) * value_bits)
+    return out
 
 
-def _chunks(elements: Sequence) -> list[list]:
-    # The chained-hash schedule shared by Python and the gadget: 16, then 15 at a time.
-    if not elements:
-        raise InputError("a row must hold at least one value")
-    first, rest = list(elements[:MAX_INPUTS]), list(elements[MAX_INPUTS:])
-    return [first] + [rest[i:i + MAX_INPUTS - 1] for i in range(0, len(rest), MAX_INPUTS - 1)]
+def pack_row(row: Sequence[int], value_bits: int) -> list[int]:
+    """One row's packed elements (see :func:`pack_rows`)."""
+    return [int(e) for e in pack_rows(np.asarray([list(row)], dtype=object), value_bits)[0]]
 
 
-def hash_elements(elements: Sequence[int]) -> int:
-    """Poseidon of any number of field elements by chaining (16 first, then 15 per step)."""
-    chunks = _chunks(elements)
-    h = poseidon(chunks[0])
-    for chunk in chunks[1:]:
-        h = poseidon([h, *chunk])
-    return h
+def leaf_tag(n_elements: int) -> int:
+    """The capacity of a leaf hash over its salt and ``n_elements`` packed elements."""
+    return tag(domains.DATASET_LEAF, n_elements + 1)
 
 
-def row_leaf(row: Sequence[int], value_bits: int) -> int:
-    """The Merkle leaf of one row (features then target): the hash of its packed elements."""
-    return hash_elements(pack_row(row, value_bits))
+def leaf_salts(salt: int, n: int) -> np.ndarray:
+    """The per-row salts s_i = Poseidon([s, i]) under tag(dataset/leaf-salt), i < n."""
+    _check_salt(salt)
+    return poseidon_many([np.full(n, salt, dtype=object), np.arange(n, dtype=object)], tag(domains.LEAF_SALT))
 
 
-def dataset_root(dataset: Dataset) -> int:
-    """The Merkle root over the dataset's row leaves (before salting)."""
-    return merkle_root([row_leaf(r, dataset.value_bits) for r in dataset.rows()])
+def leaves_of(packed: np.ndarray, salts: np.ndarray) -> np.ndarray:
+    """Leaf hashes of packed rows (n, j) with their per-row salts (n,)."""
+    columns = [salts] + [packed[:, j] for j in range(packed.shape[1])]
+    return hash_chain_many(columns, leaf_tag(packed.shape[1]))
+
+
+def row_leaf(row: Sequence[int], value_bits: int, row_salt: int) -> int:
+    """The Merkle leaf of one row (features then target) under its row salt."""
+    elements = pack_row(row, value_bits)
+    return hash_chain([row_salt, *elements], leaf_tag(len(elements)))
+
+
+def name_element(name: str) -> int:
+    """A column name as a field element (sha256 of its UTF-8 bytes, mod R)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest(), "big") % R
+
+
+def schema_digest(feature_names: Sequence[str], target_name: str) -> int:
+    """Digest of the columns' names, in order, target last: what the values mean."""
+    names = [name_element(s) for s in [*feature_names, target_name]]
+    return hash_chain(names, tag(domains.SCHEMA, len(names)))
+
+
+def shape_digest(n: int, d: int, frac_bits: int, value_bits: int, schema: int) -> int:
+    """Digest of everything a dataset commitment's shape fixes."""
+    return hash_chain([SHAPE_VERSION, n, d, frac_bits, value_bits, schema], tag(domains.DATASET_SHAPE))
+
+
+def dataset_shape_digest(dataset: Dataset) -> int:
+    """:func:`shape_digest` of ``dataset``."""
+    return shape_digest(dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits,
+                        schema_digest(dataset.feature_names, dataset.target_name))
+
+
+def commitment_of_root(root: int, shape: int, owner: int) -> int:
+    """C = Poseidon([root, shape, owner]) under tag(dataset/commitment)."""
+    return poseidon([root, shape, owner], tag(domains.DATASET))
+
+
+def dataset_leaves(dataset: Dataset, salt: int) -> np.ndarray:
+    """Every row's leaf (object array of n field elements)."""
+    rows = np.concatenate([dataset.features, dataset.targets[:, None]], axis=1)
+    return leaves_of(pack_rows(rows, dataset.value_bits), leaf_salts(salt, dataset.n))
+
+
+def dataset_root(dataset: Dataset, salt: int) -> int:
+    """The Merkle root over the dataset's leaves."""
+    return merkle_root(dataset_leaves(dataset, salt))
 
 
 def _check_salt(salt: object) -> int:
-    if type(salt) is not int or not 0 <= salt < (1 << SALT_BITS):
-        raise InputError(f"the salt must be an int in [0, 2^{SALT_BITS})")
+    if type(salt) is not int or not 0 <= salt < (1 << SALT_BITS) or salt >= R:
+        raise InputError(f"the salt must be an int in [0, 2^{SALT_BITS}) below the field order")
     return salt
 
 
-def commit(dataset: Dataset, salt: int) -> int:
-    """The commitment C = poseidon([root, salt]) of ``dataset`` under ``salt``."""
-    return poseidon([dataset_root(dataset), _check_salt(salt)])
+def check_owner(owner: object) -> int:
+    """An institution address as an int: refuses anything outside (0, 2^160)."""
+    if type(owner) is not int or not 0 < owner < 1 << 160:
+        raise InputError("a dataset's owner must be a non-zero Ethereum address (an int below 2^160)")
+    return owner
+
+
+def commit(dataset: Dataset, salt: int, owner: int) -> int:
+    """The commitment C of ``dataset`` under master ``salt``, owned by address ``owner``."""
+    _check_salt(salt)
+    return commitment_of_root(dataset_root(dataset, salt), dataset_shape_digest(dataset), check_owner(owner))
 
 
 def new_salt() -> int:
-    """A fresh uniformly random 253-bit salt from the operating system's CSPRNG."""
-    return secrets.randbits(SALT_BITS)
+    """A fresh uniformly random salt below the field order from the OS's CSPRNG."""
+    while True:
+        s = secrets.randbits(SALT_BITS)
+        if s < R:
+            return s
 
 
-def commit_dataset(dataset: Dataset, salt: int | None = None) -> tuple[DatasetCommitment, int]:
-    """Commit to ``dataset`` (with a fresh salt unless one is given); returns (commitment, salt)."""
+def commit_dataset(dataset: Dataset, owner: int, salt: int | None = None) -> tuple[DatasetCommitment, int]:
+    """Commit to ``dataset`` for institution ``owner`` (fresh salt unless given); (commitment, salt)."""
     salt = new_salt() if salt is None else _check_salt(salt)
-    c = commit(dataset, salt)
+    c = commit(dataset, salt, owner)
     return (
         DatasetCommitment(
-            commitment=c,
-            n=dataset.n,
-            d=dataset.d,
-            frac_bits=dataset.frac_bits,
-            value_bits=dataset.value_bits,
-            feature_names=dataset.feature_names,
-            target_name=dataset.target_name,
-            scheme=SCHEME,
+            commitment=c, n=dataset.n, d=dataset.d, frac_bits=dataset.frac_bits, value_bits=dataset.value_bits,
+            feature_names=dataset.feature_names, target_name=dataset.target_name, owner=owner, scheme=SCHEME,
         ),
         salt,
     )
@@ -132,69 +185,18 @@ def commit_dataset(dataset: Dataset, salt: int | None = None) -> tuple[DatasetCo
 
 def verify_opening(dataset: Dataset, salt: int, commitment: DatasetCommitment) -> bool:
     """True when ``dataset`` and ``salt`` open ``commitment`` (metadata and C both match)."""
-    return commitment.matches(dataset) and commit(dataset, salt) == commitment.commitment
-
-
-# -- gadget -----------------------------------------------------------------------------
-
-
-def _pack_lc(values: Sequence[Term], value_bits: int) -> list[LinearCombination]:
-    k = values_per_element(value_bits)
-    half = 1 << (value_bits - 1)
-    out = []
-    for start in range(0, len(values), k):
-        e = LinearCombination()
-        for i, v in enumerate(values[start:start + k]):
-            e = e + (as_lc(v) + half) * (1 << (i * value_bits))
-        out.append(e)
-    return out
-
-
-def hash_elements_lc(cs: ConstraintSystem, elements: Sequence[Term], name: str) -> LinearCombination:
-    """``hash_elements`` in constraints, over any number of terms (same chaining schedule)."""
-    chunks = _chunks(elements)
-    h = poseidon_lc(cs, chunks[0], f"{name}.h0")
-    for j, chunk in enumerate(chunks[1:], start=1):
-        h = poseidon_lc(cs, [h, *chunk], f"{name}.h{j}")
-    return h
-
-
-def commitment_gadget(
-    cs: ConstraintSystem,
-    feature_vars: Sequence[Sequence[Term]],
-    target_vars: Sequence[Term],
-    salt_var: Term,
-    value_bits: int,
-    name: str = "commit",
-) -> Var:
-    """Constrain C = Commit(data, salt) over data wires and return C as a new wire.
-
-    ``feature_vars`` is n rows of d wires, ``target_vars`` n wires, all holding signed
-    fixed-point values as field elements (negative q as R - |q|).  Every value is
-    range-checked to ``value_bits`` signed bits, which is what makes the packing, and
-    so the commitment, binding.  The caller equates the result with the public C.
-    """
-    check_bit_widths(0, value_bits)
-    n = len(feature_vars)
-    if n < 1 or len(target_vars) != n:
-        raise InputError(f"the commitment needs n >= 1 feature rows and as many targets, not {n} and {len(target_vars)}")
-    d = len(feature_vars[0])
-    if d < 1 or any(len(r) != d for r in feature_vars):
-        raise InputError("every feature row of the commitment must have the same number (>= 1) of wires")
-    leaves = []
-    for i, (features, target) in enumerate(zip(feature_vars, target_vars)):
-        row = [*features, target]
-        for j, v in enumerate(row):
-            signed_range_check(cs, v, value_bits, f"{name}.row{i}.v{j}")
-        leaves.append(hash_elements_lc(cs, _pack_lc(row, value_bits), f"{name}.row{i}"))
-    root = merkle_root_lc(cs, leaves, f"{name}.tree")
-    return poseidon_gadget(cs, [root, salt_var], f"{name}.salted")
+    return commitment.matches(dataset) and commit(dataset, salt, commitment.owner) == commitment.commitment
 
 
 def commitment_constraints(n: int, d: int, value_bits: int) -> int:
-    """Count the constraints of :func:`commitment_gadget` for an n x d dataset (builds it unassigned)."""
+    """Constraints of the dataset-commitment gadget for an n x d dataset (built without data)."""
+    from zkanchor.gadgets.commitment import dataset_commitment
+    from zkanchor.r1cs.builder import ConstraintSystem
+
     cs = ConstraintSystem()
-    features = [[cs.private() for _ in range(d)] for _ in range(n)]
-    targets = [cs.private() for _ in range(n)]
-    commitment_gadget(cs, features, targets, cs.private(), value_bits)
+    owner = cs.public("owner")
+    x = cs.private("x", shape=(n, d))
+    y = cs.private("y", shape=(n,))
+    salts = cs.private("salts", shape=(n,))
+    dataset_commitment(cs, x, y, salts, value_bits, 0, owner)
     return cs.n_constraints

@@ -27,7 +27,7 @@ from zkanchor.bn254.constants import R
 from zkanchor.errors import FormatError, InputError
 from zkanchor.fileio import atomic_write_bytes, read_bytes, read_json, write_json
 
-SCHEME = "zkanchor-dataset-commitment-v1"
+SCHEME = "zkanchor-dataset-commitment-v2"
 """Names the packing, hashing and tree rules of :mod:`zkanchor.commit.commitment`."""
 
 DATA_FILE = "data.npz"
@@ -160,6 +160,7 @@ class DatasetCommitment:
     value_bits: int
     feature_names: tuple[str, ...]
     target_name: str
+    owner: int  # the institution's address: bound into C
     scheme: str = SCHEME
 
     def to_json(self) -> dict[str, Any]:
@@ -167,6 +168,7 @@ class DatasetCommitment:
         return {
             "scheme": self.scheme,
             "commitment": str(self.commitment),
+            "owner": "0x" + format(self.owner, "040x"),
             "n": self.n,
             "d": self.d,
             "frac_bits": self.frac_bits,
@@ -197,9 +199,13 @@ class DatasetCommitment:
             check_bit_widths(obj["frac_bits"], obj["value_bits"])
         except InputError as exc:
             raise FormatError(f"{source}: {exc}") from None
+        owner = obj.get("owner")
+        if not (isinstance(owner, str) and len(owner) == 42 and owner[:2] in ("0x", "0X")
+                and all(ch in "0123456789abcdefABCDEF" for ch in owner[2:]) and int(owner, 16)):
+            raise FormatError(f"{source}: 'owner' must be the owning institution's non-zero address")
         return cls(
             int(c), obj["n"], obj["d"], obj["frac_bits"], obj["value_bits"],
-            tuple(names), obj["target_name"],
+            tuple(names), obj["target_name"], int(owner, 16),
         )
 
     def matches(self, dataset: Dataset) -> bool:

@@ -1,8 +1,8 @@
 """Circuit gadgets: range checks, comparisons, fixed point, activations, counting.
 
-A gadget is a plain function ``gadget(cs, *inputs, name=None) -> Var | list[Var]``:
-it fills its outputs' witness values from its inputs' values when those are known and
-constrains every hint it creates.  Signed integers live in the field as x mod R (see
+A gadget is a plain function ``gadget(cs, *inputs, name=None) -> LC`` working
+elementwise over blocks of linear combinations: it records hints (computed when the
+circuit is solved, where bad values raise InputError) and constrains every one.  Signed integers live in the field as x mod R (see
 ``field``); a fixed-point integer q stands for q / 2^frac_bits and every rounding is
 floor.  Each arithmetic gadget has an integer twin (``*_int``) and a numpy twin
 (``*_np``) in the same module, so trainers and circuits share one definition.

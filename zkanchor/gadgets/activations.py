@@ -17,7 +17,9 @@ is folded into the same decomposition, so a score at scale 2^(2f) (``extra = f``
 no truncation of its own.
 
 Costs (constraints per element): ``relu(x, n)`` n + 1; ``sigmoid(x, f, n)`` n + 3 (n for
-the signed decomposition of the input, 2 for the saturation test, 1 for the clamp).
+the signed decomposition of the input, 2 for the saturation test, 1 for the clamp), or
+just n when n = f + extra + 2 (no input that narrow can saturate; the output is then a
+linear combination of the input's bits, not a wire of its own).
 """
 
 from __future__ import annotations
@@ -107,8 +109,8 @@ def sigmoid(cs: ConstraintSystem, x: Term, frac_bits: int, n: int, name: str | N
             extra: int = 0) -> LC:
     """``sigmoid_int(floor(x / 2^extra), frac_bits)`` elementwise, proving x is signed n-bit.
 
-    n + 3 constraints each.  Needs frac_bits >= 2 and n >= frac_bits + extra + 2.  The
-    output lies in [0, 2^frac_bits].
+    n + 3 constraints each (n when n == frac_bits + extra + 2: no input can saturate).
+    Needs frac_bits >= 2 and n >= frac_bits + extra + 2.  The output lies in [0, 2^frac_bits].
     """
     f = check_width(frac_bits, "frac_bits", 2, MAX_BITS - 2)
     extra = check_width(extra, "extra", 0, MAX_BITS - f - 2)
@@ -150,3 +152,28 @@ def sigmoid_np_object(x: np.ndarray, frac_bits: int, extra: int = 0) -> np.ndarr
     """``sigmoid_int(floor(x / 2^extra))`` over an object array of Python ints."""
     v = (np.asarray(x, dtype=object) >> (extra + 2)) + (1 << (frac_bits - 1))
     return np.minimum(np.maximum(v, 0), 1 << frac_bits)
+
+
+def relu_of_floor(cs: ConstraintSystem, x: Term, shift: int, n: int, name: str | None = None):
+    """(s, t, h) elementwise: t = floor(x / 2^shift) a signed n-bit value, s = [t >= 0], h = s t.
+
+    shift + n + 1 constraints each: the floor's remainder check (shift), t's signed range
+    check (n), whose top bit is s itself, and the product.  An MLP's hidden layer needs
+    all three (t and s for the backward pass).
+    """
+    shift = check_width(shift, "the shift", 0, MAX_BITS - 1)
+    n = check_width(n, "the width of a truncated value", 1, MAX_BITS - shift)
+    x = as_lc(x)
+    what = name or "a truncated value"
+
+    def hint(v):
+        q = signed_values(v) >> shift
+        require_signed_array(q, n, what)
+        return q
+
+    t = cs.hint(hint, [x], x.shape, name_of(name, "t"))
+    decompose(cs, x - t * (1 << shift), shift, name_of(name, "r"))
+    bits = decompose(cs, t + (1 << (n - 1)), n, name_of(name, "t"))
+    s = bits[(slice(None),) * x.ndim + (n - 1,)]
+    h = cs.mul(s, t, name_of(name, "h"))
+    return s, t, h

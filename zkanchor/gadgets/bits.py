@@ -47,6 +47,14 @@ def decompose(cs: ConstraintSystem, x: Term, n: int, name: str | None = None) ->
     n = check_width(n, "the width of a decomposition", 0, MAX_BITS)
     x = as_lc(x)
     if n == 0:
+        what = name or "a value to decompose"
+
+        def check(v):
+            require_unsigned_array(signed_values(v), 0, what)
+            return np.zeros(np.shape(v) + (0,), dtype=object)
+
+        # Like every other width, a bad value is reported when solving, in the user's terms.
+        cs.hint(check, [x], x.shape + (0,), name)
         cs.assert_equal(x, 0, name_of(name, "zero"))
         return LC.constant(np.zeros(x.shape + (0,), dtype=object))
     what = name or "a value to decompose"

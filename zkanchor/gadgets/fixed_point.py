@@ -162,8 +162,9 @@ def subtract_floor(cs: ConstraintSystem, w: Term, x: Term, shift: int, out_bits:
     every step's output is): then the quotient lies in (-2^out_bits, 2^out_bits), so
     x = q * 2^shift + r with 0 <= r < 2^shift has one solution (shift + out_bits < 252).
     """
-    shift, out_bits = _widths(shift, out_bits + 1, "shift")
-    out_bits -= 1
+    # shift + out_bits <= 251: the quotient w - new has out_bits + 1 bits.
+    shift = check_width(shift, "the shift", 0, MAX_BITS - 2)
+    out_bits = check_width(out_bits, "out_bits", 1, MAX_BITS - 1 - shift)
     w, x = as_lc(w), as_lc(x)
     shape = np.broadcast_shapes(w.shape, x.shape)
     what = name or "an updated weight"

@@ -70,20 +70,21 @@ def _satisfied(constraints: list[Constraint], indices: Iterable[int], w: list[in
     return True
 
 
-def _occurrences(r1cs: R1CS) -> dict[int, list[int]]:
+def _occurrences(constraints: list[Constraint]) -> dict[int, list[int]]:
     occ: dict[int, list[int]] = {}
-    for k, (a, b, c) in enumerate(r1cs.constraints):
+    for k, (a, b, c) in enumerate(constraints):
         for wire in set(a) | set(b) | set(c):
             occ.setdefault(wire, []).append(k)
     return occ
 
 
-def _neighbour_values(r1cs: R1CS, indices: Iterable[int], wire: int, w: list[int], cap: int) -> list[int]:
+def _neighbour_values(constraints: list[Constraint], indices: Iterable[int], wire: int, w: list[int],
+                      cap: int) -> list[int]:
     # "The output equals some other wire it meets" is a common bug (a relu that may
     # return its input), so the values of wires sharing a constraint are tried too.
     out: dict[int, None] = {}
     for k in indices:
-        for lc in r1cs.constraints[k]:
+        for lc in constraints[k]:
             for other in lc:
                 if other != wire and len(out) < cap:
                     out[w[other]] = None
@@ -121,7 +122,9 @@ def _mutate(
         if type(wire) is not int or not 1 <= wire < r1cs.n_wires:
             raise InputError(f"wire {wire!r} is not a wire of the constraint system other than wire 0")
     allowed = set(allowed_free)
-    occ = _occurrences(r1cs)
+    # R1CS.constraints materialises the dict form on every access: do it once.
+    constraints = r1cs.constraints
+    occ = _occurrences(constraints)
     w = list(witness)
     report = MutationReport(checked=list(wires))
     for wire in wires:
@@ -129,14 +132,14 @@ def _mutate(
         accepted = []
         tries = list(candidates(original))
         if neighbours:
-            tries += _neighbour_values(r1cs, occ.get(wire, ()), wire, w, neighbours)
+            tries += _neighbour_values(constraints, occ.get(wire, ()), wire, w, neighbours)
         for value in dict.fromkeys(v % R for v in tries):
             if value == original:
                 continue
             report.trials += 1
             w[wire] = value
             # Only the constraints that mention the wire can change; the rest still hold.
-            if _satisfied(r1cs.constraints, occ.get(wire, ()), w):
+            if _satisfied(constraints, occ.get(wire, ()), w):
                 accepted.append(value)
         w[wire] = original
         if accepted:
@@ -222,16 +225,17 @@ def find_witnesses(
     if total > MAX_COMBINATIONS:
         raise InputError(f"find_witnesses would try {total} assignments, more than {MAX_COMBINATIONS}")
     w = [v % R for v in witness]
-    occ = _occurrences(r1cs)
+    constraints = r1cs.constraints
+    occ = _occurrences(constraints)
     touched = sorted({k for wire in wires for k in occ.get(wire, ())})
     untouched = set(range(r1cs.n_constraints)) - set(touched)
-    if not _satisfied(r1cs.constraints, untouched, w):
+    if not _satisfied(constraints, untouched, w):
         return []
     found = []
     for values in itertools.product(*domains):
         for wire, value in zip(wires, values):
             w[wire] = value
-        if _satisfied(r1cs.constraints, touched, w):
+        if _satisfied(constraints, touched, w):
             found.append(dict(zip(wires, values)))
             if limit is not None and len(found) >= limit:
                 break

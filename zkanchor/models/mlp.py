@@ -6,17 +6,15 @@ H = ``spec.hidden`` hidden units.
 
 Weights are flattened as ``W1`` (H x d, row-major: unit k's d weights together), then
 ``b1`` (H), ``w2`` (H), ``b2`` — spec.n_weights = H (d + 1) + H + 1 numbers, all at
-scale 2^f.  Unit k is the linear model ``[W1_k1 .. W1_kd, b1_k]`` on the data, and the
-output the linear model ``[w2_1 .. w2_H, b2]`` on the hidden activations, so both layers
-reuse :mod:`.linear`'s scores and update step.
+scale 2^f.
 
-Per epoch, with f = frac_bits (all floors; every truncation range-checks its output):
+Per epoch, with f = frac_bits (all floors):
 
     a_ik  = sum_j W1_kj x_ij + b1_k 2^f                       (scale 2^2f, no truncation)
-    t_ik  = floor(a_ik / 2^f)                                  (scale 2^f, signed Wt bits)
-    s_ik  = [t_ik >= 0]  (= [a_ik >= 0], the ReLU's bit)       h_ik = s_ik t_ik   (scale 2^f)
-    z_i   = sum_k w2_k h_ik + b2 2^f                           (scale 2^2f, no truncation)
-    p_i   = sigmoid(floor(z_i / 2^f))                          (scale 2^f, signed Wz bits in)
+    t_ik  = floor(a_ik / 2^f)                                  (scale 2^f, signed score_bits - f bits)
+    s_ik  = [t_ik >= 0]                                        h_ik = s_ik t_ik   (the ReLU)
+    z_i   = sum_k w2_k h_ik + b2 2^f                           (scale 2^2f, signed score_bits bits)
+    p_i   = sigmoid(floor(z_i / 2^f))                          (scale 2^f)
     e_i   = p_i - y_i                                          (scale 2^f)
     d_ik  = e_i w2_k s_ik                                      (scale 2^2f, no truncation)
     w2_k -= floor(lr_num * sum_i e_i h_ik  / 2^(f + lr_shift))
@@ -24,114 +22,74 @@ Per epoch, with f = frac_bits (all floors; every truncation range-checks its out
     W1_kj -= floor(lr_num * sum_i d_ik x_ij / 2^(2f + lr_shift))
     b1_k -= floor(lr_num * sum_i d_ik      / 2^(f + lr_shift))
 
-Every update uses the weights of the epoch's start (w2 in d_ik is the old one) and is a
-signed weight_bits-bit value, as in linear and logistic regression.  The ReLU derivative
-at 0 is taken as 1: it is the same bit [t >= 0] that makes h.  Wt and Wz are the widths
-of :func:`widths`, sized for the worst case the spec allows (data at value_bits, weights
-at their bound after ``epochs`` updates), so no honest forward value fails its range check;
-an update beyond weight_bits is refused, as in linear and logistic regression.
+Every update uses the weights of the epoch's start (w2 in d_ik is the old one); every
+weight stays a signed weight_bits-bit value.  The ReLU derivative at 0 is taken as 1:
+it is the same bit [t >= 0] that makes h, read off the truncation's own range check.
 
-Cost per sample·epoch, in constraints: H (2d + 5 + f + 2 Wt) for the hidden layer and
-its backward pass, plus 2 Wz + f + 4 for the output (its truncation and sigmoid); per
-epoch, one truncation per weight (shift + weight_bits constraints each).  For f = 8,
-value_bits = 16, weight_bits = 24, d = 2, H = 2 and one epoch: Wt = 42, Wz = 59, 332
-constraints per sample·epoch and 528 per epoch.
-
-``scores_int`` / ``scores_circuit`` / ``score_bits`` give the output scores z_i with
-:mod:`.linear`'s meaning (scale 2^2f, z_i >= 0 predicts class 1), for evaluation.
+Cost per sample·epoch: H (2d + f + score_bits - f + 3) for the hidden layer and its
+backward pass, plus score_bits + 3 for the output sigmoid and H for the output products;
+per epoch, one range-checked floor per weight.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
-from typing import Sequence
+
+import numpy as np
 
 from ..errors import InputError
-from ..gadgets.activations import relu_int, sigmoid, sigmoid_int
-from ..gadgets.compare import is_nonnegative
-from ..gadgets.fixed_point import truncate, truncate_int
-from ..r1cs.builder import ConstraintSystem, Term
-from .linear import gradient_step_circuit, gradient_step_int
-from .linear import scores_circuit as linear_scores_circuit, scores_int as linear_scores_int
+from ..gadgets.activations import relu_of_floor, sigmoid, sigmoid_np_object
+from ..gadgets.field import require_signed_array
+from ..gadgets.fixed_point import subtract_floor
+from ..r1cs.builder import ConstraintSystem
+from ..r1cs.lc import LC, concatenate
+from .linear import as_ints, check_weights, update_shifts
 from .spec import TrainingSpec, require_headroom
 
 KIND = "mlp"
+CONVEX = False  # no optimality clause: the loss is not convex
+CLASSIFIER = True
 INIT_DOMAIN = b"zkanchor/mlp/initial-weights/v1"
 
 
-@dataclass(frozen=True)
-class Widths:
-    """Signed bit widths of the two truncated forward values (their range checks' widths)."""
-
-    hidden: int  # t_ik = floor(a_ik / 2^f), the ReLU's input; h_ik fits it too
-    logit: int   # floor(z_i / 2^f), the sigmoid's input
+def hidden_bits(spec: TrainingSpec) -> int:
+    """Signed bits of a hidden pre-activation after its floor (scale 2^f)."""
+    return spec.score_bits - spec.frac_bits
 
 
-def _signed_bits(magnitude: int) -> int:
-    # The smallest n with [-magnitude, magnitude] inside the signed n-bit range.
-    return magnitude.bit_length() + 1
-
-
-def widths(spec: TrainingSpec) -> Widths:
-    """The truncation widths for ``spec``, refusing specs that could wrap around the field.
-
-    Worst-case magnitudes, exact as integers: |x| <= 2^(value_bits-1); |w| <= (epochs+1)
-    2^(weight_bits-1) (initial range plus one bounded update per epoch); |e| <= |y| + 2^f
-    with y any committed target; then each accumulated sum the circuit truncates.
-    """
-    f = spec.frac_bits
-    if f < 2:
-        raise InputError("an mlp needs frac_bits >= 2 (the sigmoid's slope 1/4 is a 2-bit shift)")
-    x = 1 << (spec.value_bits - 1)
-    w = (spec.epochs + 1) << (spec.weight_bits - 1)
-    err = x + (1 << f)
-    pre = spec.d * x * w + (w << f)
-    t = (pre >> f) + 1                      # floor rounds away from 0 for negatives: +1
-    score = spec.hidden * t * w + (w << f)
-    logit = (score >> f) + 1
-    for what, magnitude in (
-        ("a hidden pre-activation", pre),
-        ("an output score", score),
-        ("an output-layer gradient times lr_num", spec.n * err * t * spec.lr_num),
-        ("a hidden-layer gradient times lr_num", spec.n * err * w * x * spec.lr_num),
-    ):
-        require_headroom(_signed_bits(magnitude), what)
-    # The widest truncation (W1's update) must keep x = q 2^shift + r unique.
-    require_headroom(2 * f + spec.lr_shift + spec.weight_bits, "a hidden-layer update's truncation")
-    return Widths(hidden=_signed_bits(t), logit=max(_signed_bits(logit), f + 2))
+def score_bits(spec: TrainingSpec) -> int:
+    """Signed bits of an output score at scale 2^2f: the spec's bound, enforced by the sigmoid."""
+    return spec.score_bits
 
 
 def check_spec(spec: TrainingSpec) -> None:
     """Refuse a spec whose intermediate values could exceed the field's headroom."""
-    widths(spec)
-
-
-def score_bits(spec: TrainingSpec) -> int:
-    """Signed bits an output score z_i (scale 2^2f) can need: the width a prediction's sign test takes."""
-    return widths(spec).logit + spec.frac_bits
+    f = spec.frac_bits
+    if f < 2:
+        raise InputError("an mlp needs frac_bits >= 2 (the sigmoid's slope 1/4 is a 2-bit shift)")
+    x, w, hb = spec.value_bits - 1, spec.weight_bits - 1, hidden_bits(spec)
+    log_n = math.ceil(math.log2(spec.n + 1))
+    require_headroom(x + w + math.ceil(math.log2(spec.d + 2)) + 1, "a hidden pre-activation")
+    require_headroom(hb + w + math.ceil(math.log2(spec.hidden + 2)) + f + 1, "an output score")
+    require_headroom(f + 1 + hb + log_n + spec.lr_num.bit_length(), "an output-layer gradient times lr_num")
+    require_headroom(f + 1 + w + x + log_n + spec.lr_num.bit_length() + 1, "a hidden-layer gradient times lr_num")
+    require_headroom(2 * f + spec.lr_shift + spec.weight_bits + 1, "a hidden-layer update's truncation")
 
 
 # -- layout ----------------------------------------------------------------------------
 
 
-def split(spec: TrainingSpec, weights: Sequence) -> tuple[list[list], list]:
-    """Flat weights -> (per hidden unit k: [W1_k1 .. W1_kd, b1_k], output: [w2_1 .. w2_H, b2])."""
+def split(spec: TrainingSpec, weights):
+    """Flat weights -> (W1 (H, d), b1 (H,), w2 (H,), b2 ()) as views of the same kind."""
     d, h = spec.d, spec.hidden
     if len(weights) != spec.n_weights:
         raise InputError(f"an mlp of this shape has {spec.n_weights} weights, got {len(weights)}")
-    w = list(weights)
-    units = [w[k * d:(k + 1) * d] + [w[h * d + k]] for k in range(h)]
-    return units, w[h * (d + 1):]
+    return (weights[0:h * d].reshape(h, d), weights[h * d:h * d + h], weights[h * d + h:h * d + 2 * h],
+            weights[h * d + 2 * h])
 
 
-def join(units: Sequence[Sequence], output: Sequence) -> list:
-    """The inverse of :func:`split`."""
-    return [v for u in units for v in u[:-1]] + [u[-1] for u in units] + list(output)
-
-
-def initial_weights(spec: TrainingSpec) -> list[int]:
+def initial_weights(spec: TrainingSpec) -> np.ndarray:
     """Small deterministic pseudo-random weights, zero biases; a function of the shape alone.
 
     Equal hidden units would stay equal forever, so W1 and w2 cannot start at zero.
@@ -151,7 +109,7 @@ def initial_weights(spec: TrainingSpec) -> list[int]:
         u = int.from_bytes(hashlib.sha256(seed + k.to_bytes(4, "big")).digest(), "big")
         return u % (2 * r + 1) - r
 
-    flat = [0] * spec.n_weights
+    flat = np.zeros(spec.n_weights, dtype=object)
     n_w1 = spec.hidden * spec.d
     for k in range(n_w1):
         flat[k] = draw(k, spec.d)
@@ -161,100 +119,115 @@ def initial_weights(spec: TrainingSpec) -> list[int]:
     return flat
 
 
+def check_targets(spec: TrainingSpec, y) -> None:
+    """Labels must be 0 or 1 (at scale 2^f: 0 or 2^f)."""
+    from .logreg import check_targets as binary
+
+    binary(spec, y)
+
+
+def _message(spec: TrainingSpec, what: str) -> str:
+    return (f"{what} left the spec's signed range (score_bits {spec.score_bits}); "
+            "lower the learning rate or raise score_bits")
+
+
 # -- trainer ---------------------------------------------------------------------------
 
 
-def _forward_int(spec: TrainingSpec, wd: Widths, rows, weights):
-    units, output = split(spec, [int(v) for v in weights])
+def _forward_np(spec: TrainingSpec, x: np.ndarray, weights: np.ndarray):
     f = spec.frac_bits
-    t = [[truncate_int(a, f, wd.hidden) for a in linear_scores_int(spec, rows, unit)] for unit in units]
-    active = [[int(v >= 0) for v in col] for col in t]
-    h_rows = [[relu_int(t[k][i]) for k in range(spec.hidden)] for i in range(len(rows))]
-    return units, output, active, h_rows, linear_scores_int(spec, h_rows, output)
+    w1, b1, w2, b2 = split(spec, as_ints(weights))
+    a = x.dot(w1.T) + (b1 << f)                       # (n, H) at 2^2f
+    t = a >> f
+    require_signed_array(t, hidden_bits(spec), _message(spec, "a hidden pre-activation"))
+    s = (t >= 0).astype(object)
+    h = s * t
+    z = h.dot(w2) + (b2 << f)
+    require_signed_array(z, spec.score_bits, _message(spec, "an output score"))
+    return w1, b1, w2, b2, s, h, z
 
 
-def scores_int(spec: TrainingSpec, rows: Sequence[Sequence[int]], weights: Sequence[int]) -> list[int]:
+def scores_np(spec: TrainingSpec, x, weights) -> np.ndarray:
     """The output scores z_i (scale 2^2f) at ``weights``; z_i >= 0 predicts class 1."""
-    return _forward_int(spec, widths(spec), rows, weights)[-1]
+    return _forward_np(spec, as_ints(x), weights)[-1]
 
 
-def probabilities_int(spec: TrainingSpec, rows, weights) -> list[int]:
+def probabilities_np(spec: TrainingSpec, x, weights) -> np.ndarray:
     """sigmoid(floor(z_i / 2^f)) for each row, at scale 2^f."""
-    wd, f = widths(spec), spec.frac_bits
-    return [sigmoid_int(truncate_int(z, f, wd.logit), f, wd.logit) for z in _forward_int(spec, wd, rows, weights)[-1]]
+    return sigmoid_np_object(scores_np(spec, x, weights), spec.frac_bits, spec.frac_bits)
 
 
-def _step_int(spec: TrainingSpec, wd: Widths, rows, targets, weights) -> list[int]:
+def _step_np(spec: TrainingSpec, x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     f = spec.frac_bits
-    units, output, active, h_rows, scores = _forward_int(spec, wd, rows, weights)
-    errors = [sigmoid_int(truncate_int(z, f, wd.logit), f, wd.logit) - int(y) for z, y in zip(scores, targets)]
-    new_output = gradient_step_int(spec, h_rows, errors, output, f)
-    new_units = []
-    for k, unit in enumerate(units):
-        deltas = [e * output[k] * s for e, s in zip(errors, active[k])]
-        new_units.append(gradient_step_int(spec, rows, deltas, unit, 2 * f))
-    return join(new_units, new_output)
+    w1, b1, w2, b2, s, h, z = _forward_np(spec, x, weights)
+    e = sigmoid_np_object(z, f, f) - y                # (n,) at 2^f
+    out_w, out_b = update_shifts(spec, f)
+    hid_w, hid_b = update_shifts(spec, 2 * f)
+    new_w2 = w2 - ((e.dot(h) * spec.lr_num) >> out_w)
+    new_b2 = b2 - ((e.sum() * spec.lr_num) >> out_b)
+    deltas = e[:, None] * w2[None, :] * s             # (n, H) at 2^2f
+    new_w1 = w1 - ((deltas.T.dot(x) * spec.lr_num) >> hid_w)
+    new_b1 = b1 - ((deltas.sum(axis=0) * spec.lr_num) >> hid_b)
+    return np.concatenate([new_w1.reshape(-1), new_b1, new_w2, np.array([new_b2], dtype=object)])
 
 
-def train(spec: TrainingSpec, rows: Sequence[Sequence[int]], targets: Sequence[int],
-          weights: Sequence[int]) -> list[int]:
-    """Run ``spec.epochs`` epochs from ``weights``; returns the final flat weights exactly."""
-    wd = widths(spec)  # also checks the spec
-    rows = [[int(v) for v in row] for row in rows]
-    w = [int(v) for v in weights]
-    for _ in range(spec.epochs):
-        w = _step_int(spec, wd, rows, targets, w)
+def train(spec: TrainingSpec, x, y, weights, trace: list | None = None) -> np.ndarray:
+    """Run ``spec.epochs`` epochs from ``weights``; the final flat weights exactly."""
+    check_spec(spec)
+    check_targets(spec, y)
+    x, y = as_ints(x), as_ints(y)
+    w = as_ints(weights)
+    check_weights(spec, w, 0)
+    for epoch in range(1, spec.epochs + 1):
+        w = _step_np(spec, x, y, w)
+        check_weights(spec, w, epoch)
+        if trace is not None:
+            trace.append(w)
     return w
 
 
 # -- circuit ---------------------------------------------------------------------------
 
 
-def _forward_circuit(cs: ConstraintSystem, spec: TrainingSpec, wd: Widths, rows, weights, tag: str):
-    units, output = split(spec, weights)
-    f = spec.frac_bits
-    active, h_cols = [], []
-    for k, unit in enumerate(units):
-        bits, hs = [], []
-        for i, a in enumerate(linear_scores_circuit(cs, spec, rows, unit)):
-            name = f"{tag}u{k}.s{i}"
-            t = truncate(cs, a, f, wd.hidden, f"{name}.t")
-            # relu() would hide its bit; the backward pass needs it, so build relu from the same parts.
-            s = is_nonnegative(cs, t, wd.hidden, f"{name}.active")
-            bits.append(s)
-            hs.append(cs.mul(s, t, f"{name}.h"))
-        active.append(bits)
-        h_cols.append(hs)
-    h_rows = [list(r) for r in zip(*h_cols)]
-    return units, output, active, h_rows, linear_scores_circuit(cs, spec, h_rows, output)
+def _forward_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, weights: LC, tag: str):
+    f, h_units, d = spec.frac_bits, spec.hidden, spec.d
+    w1 = weights[0:h_units * d].reshape(h_units, d)
+    b1 = weights[h_units * d:h_units * d + h_units]
+    w2 = weights[h_units * d + h_units:h_units * d + 2 * h_units]
+    b2 = weights[h_units * d + 2 * h_units]
+    products = cs.mul(x.expand_dims(1), w1.expand_dims(0), f"{tag}.hidden")  # (n, H, d)
+    a = products.sum(axis=2) + b1 * (1 << f)
+    s, _t, h = relu_of_floor(cs, a, f, hidden_bits(spec), f"{tag}.relu")
+    z = cs.mul(h, w2, f"{tag}.output").sum(axis=1) + b2 * (1 << f)
+    return w1, b1, w2, b2, s, h, z
 
 
-def scores_circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Term]],
-                   weights: Sequence[Term], tag: str = "eval.") -> list:
+def scores_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, weights: LC, name: str = "eval") -> LC:
     """The output scores z_i (scale 2^2f) in constraints: the forward pass of :func:`circuit`."""
-    return _forward_circuit(cs, spec, widths(spec), rows, weights, tag)[-1]
+    return _forward_circuit(cs, spec, x, weights, name)[-1]
 
 
-def _step_circuit(cs: ConstraintSystem, spec: TrainingSpec, wd: Widths, rows, targets, weights, tag: str) -> list:
+def _step_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, tag: str) -> LC:
     f = spec.frac_bits
-    units, output, active, h_rows, scores = _forward_circuit(cs, spec, wd, rows, weights, tag)
-    probs = [sigmoid(cs, truncate(cs, z, f, wd.logit, f"{tag}logit{i}"), f, wd.logit, f"{tag}sigmoid{i}")
-             for i, z in enumerate(scores)]
-    errors = [p - y for p, y in zip(probs, targets)]
-    new_output = gradient_step_circuit(cs, spec, h_rows, errors, output, f)
-    new_units = []
-    for k, unit in enumerate(units):
-        deltas = [cs.mul(s, cs.mul(e, output[k]), f"{tag}u{k}.s{i}.delta")
-                  for i, (e, s) in enumerate(zip(errors, active[k]))]
-        new_units.append(gradient_step_circuit(cs, spec, rows, deltas, unit, 2 * f))
-    return join(new_units, new_output)
+    w1, b1, w2, b2, s, h, z = _forward_circuit(cs, spec, x, weights, tag)
+    e = sigmoid(cs, z, f, spec.score_bits, f"{tag}.sigmoid", extra=f) - y
+    out_w, out_b = update_shifts(spec, f)
+    hid_w, hid_b = update_shifts(spec, 2 * f)
+    wb = spec.weight_bits
+    new_w2 = subtract_floor(cs, w2, cs.mul(h, e.expand_dims(1), f"{tag}.g2").sum(axis=0) * spec.lr_num,
+                            out_w, wb, f"{tag}.w2")
+    new_b2 = subtract_floor(cs, b2.expand_dims(0), e.sum().expand_dims(0) * spec.lr_num, out_b, wb, f"{tag}.b2")
+    deltas = cs.mul(s, cs.mul(e.expand_dims(1), w2.expand_dims(0), f"{tag}.ew2"), f"{tag}.delta")  # (n, H)
+    g1 = cs.mul(deltas.T.expand_dims(2), x.expand_dims(0), f"{tag}.g1").sum(axis=1)  # (H, d)
+    new_w1 = subtract_floor(cs, w1, g1 * spec.lr_num, hid_w, wb, f"{tag}.w1")
+    new_b1 = subtract_floor(cs, b1, deltas.sum(axis=0) * spec.lr_num, hid_b, wb, f"{tag}.b1")
+    return concatenate([new_w1.reshape(-1), new_b1, new_w2, new_b2], axis=0)
 
 
-def circuit(cs: ConstraintSystem, spec: TrainingSpec, rows: Sequence[Sequence[Term]],
-            targets: Sequence[Term], weights: Sequence[Term]) -> list:
-    """The same training in constraints; returns the final flat weights as linear combinations."""
-    wd = widths(spec)  # also checks the spec
-    w = list(weights)
-    for epoch in range(spec.epochs):
-        w = _step_circuit(cs, spec, wd, rows, targets, w, f"e{epoch}.")
+def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC) -> LC:
+    """The same training in constraints; the final flat weights as a block."""
+    check_spec(spec)
+    w = weights
+    for epoch in range(1, spec.epochs + 1):
+        w = _step_circuit(cs, spec, x, y, w, f"e{epoch}")
     return w

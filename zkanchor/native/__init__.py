@@ -1,4 +1,4 @@
-"""Native BN254 kernel: MSM, fixed-base and elementwise multiplication, Fr NTT in C.
+"""Native BN254 kernel: MSM, fixed-base and elementwise multiplication, Fr NTT, R1CS helpers in C.
 
 The compiled extension ``zkanchor.native._kernel`` is optional.  When it loaded,
 ``AVAILABLE`` is True and the wrappers below have exactly the semantics of the
@@ -36,6 +36,8 @@ __all__ = [
     "mul_g1", "mul_g2", "mul_g1_packed", "mul_g2_packed",
     "ntt", "intt", "coset_ntt", "coset_intt", "ntt_packed",
     "pack_scalars", "pack_g1", "pack_g2", "unpack_g1", "unpack_g2", "unpack_ints",
+    "fr_sparse_rows", "fr_sparse_cols", "fr_first_unsatisfied", "fr_h_evaluations", "fr_pack_int64",
+    "g1_check_points", "g2_check_points", "fr_lagrange_at",
 ]
 
 
@@ -218,3 +220,74 @@ def coset_ntt(values) -> list[int]:
 def coset_intt(values) -> list[int]:
     """Coefficients of the polynomial with these evaluations on the coset 5*<w>."""
     return ntt(values, inverse=True, coset=True)
+
+
+# ---- flat R1CS: sparse products, witness checks, Lagrange basis ----------------------
+#
+# Field elements in and out are packed as by pack_scalars (32 bytes little-endian,
+# standard form) and must be < r; integer arrays are anything with the buffer
+# protocol (numpy arrays, array.array, raw bytes) of the stated item size.  A
+# matrix is in CSR form with interned coefficients: row i holds the entries k in
+# [row_ptr[i], row_ptr[i+1]), each coeffs[cidx[k]] in column cols[k].  Bad input
+# raises ValueError naming the argument and index.
+
+def fr_sparse_rows(row_ptr, cols, cidx, coeffs, values) -> bytes:
+    """A @ values over Fr: m*32 bytes, out[i] = sum_k coeffs[cidx[k]] * values[cols[k]] over row i.
+
+    row_ptr: int64, m + 1 offsets (row_ptr[0] = 0, non-decreasing, row_ptr[m] = nnz);
+    cols, cidx: uint32, nnz each, cols[k] < len(values), cidx[k] < len(coeffs);
+    coeffs, values: packed field elements."""
+    return _kernel_or_raise().fr_sparse_rows(row_ptr, cols, cidx, coeffs, values, threads())
+
+
+def fr_sparse_cols(row_ptr, cols, cidx, coeffs, values_per_row, n_out: int) -> bytes:
+    """A^T @ values_per_row over Fr: n_out*32 bytes, out[cols[k]] += coeffs[cidx[k]] * values_per_row[row of k].
+
+    Same matrix layout as fr_sparse_rows; values_per_row holds one packed value per
+    row and every cols[k] must be < n_out.  Key generation uses it for
+    u_j(tau) = sum_rows A[row, j] * L_row(tau)."""
+    return _kernel_or_raise().fr_sparse_cols(row_ptr, cols, cidx, coeffs, values_per_row, n_out, threads())
+
+
+def fr_first_unsatisfied(a, b, c) -> int:
+    """Smallest i with a_i * b_i != c_i (mod r) for packed vectors of equal length, or -1."""
+    return _kernel_or_raise().fr_first_unsatisfied(a, b, c, threads())
+
+
+def fr_h_evaluations(a, b, c, k: int) -> bytes:
+    """Packed (a_i * b_i - c_i) * k mod r for each i (k taken modulo r)."""
+    kern = _kernel_or_raise()
+    return kern.fr_h_evaluations(a, b, c, kern.pack_scalars([k]), threads())
+
+
+def fr_pack_int64(array) -> bytes:
+    """Signed int64 values (a numpy int64 array, say) as packed field elements x mod r.
+
+    Negative x becomes r - |x|; the result equals pack_scalars(list(array)), without
+    a Python int per value."""
+    return _kernel_or_raise().fr_pack_int64(array, threads())
+
+
+def g1_check_points(buf) -> int:
+    """Index of the first point in pack_g1 layout with a coordinate >= p or off y^2 = x^3 + 3, or -1.
+
+    All-zero records (infinity) pass.  G1 has cofactor 1, so on the curve means in G1."""
+    return _kernel_or_raise().g1_check_points(buf, threads())
+
+
+def g2_check_points(buf) -> int:
+    """Index of the first point in pack_g2 layout with a coordinate >= p or off the twist, or -1.
+
+    The twist is y^2 = x^3 + 3/(9+u) over Fp2; all-zero records (infinity) pass.
+    No subgroup check: the twist has a large cofactor, so callers that need G2
+    membership must check it separately."""
+    return _kernel_or_raise().g2_check_points(buf, threads())
+
+
+def fr_lagrange_at(log_n: int, tau: int) -> bytes:
+    """Packed L_i(tau) for i < n = 2^log_n over <w>, w as in ntt() (tau taken modulo r).
+
+    L_i(tau) = (tau^n - 1) / n * w^i / (tau - w^i), i.e. Domain(n).lagrange_at(tau);
+    raises ValueError when tau is in the domain (tau^n = 1)."""
+    kern = _kernel_or_raise()
+    return kern.fr_lagrange_at(log_n, kern.pack_scalars([tau]), threads())

@@ -240,6 +240,55 @@ typedef struct {
     size_t bad;        /* 2k for cols[k], 2k + 1 for cidx[k] */
 } rows_job;
 
+/* A row's running sum as hi * 2^256 + lo, hi < r.  A Montgomery coefficient
+ * times a standard value is added as its plain 512-bit product (half the work
+ * of a Montgomery multiplication: no reduction), and the row is divided by
+ * 2^256 once at its end, which makes the Montgomery products standard. */
+typedef struct { fe lo, hi; } row_acc;
+
+ZKA_INLINE void acc_add_product(row_acc *s, const fe *a, const fe *b) {
+    uint64_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        u128 c = 0;
+        for (int k = 0; k < 4; k++) {
+            c += (u128)a->v[k] * b->v[i] + t[i + k];
+            t[i + k] = (uint64_t)c;
+            c >>= 64;
+        }
+        t[i + 4] = (uint64_t)c;
+    }
+    u128 c = 0;
+    for (int i = 0; i < 4; i++) {
+        c += (u128)s->lo.v[i] + t[i];
+        s->lo.v[i] = (uint64_t)c;
+        c >>= 64;
+    }
+    for (int i = 0; i < 4; i++) {
+        c += (u128)s->hi.v[i] + t[i + 4];
+        t[i + 4] = (uint64_t)c;
+        c >>= 64;
+    }
+    /* a, b < r < 2^254 put the product's top half below r / 4, so the sum is < 2r */
+    mf_reduce_once(&s->hi, t[4], t[5], t[6], t[7], &FR_MOD);
+}
+
+/* coefficient * v with v standard; 1 and -1 add v * 2^256, i.e. v to hi. */
+ZKA_INLINE void acc_madd(row_acc *s, const coef_table *t, uint32_t c, const fe *v) {
+    switch (t->kind[c]) {
+    case K_ONE: fr_add(&s->hi, &s->hi, v); break;
+    case K_MINUS_ONE: fr_sub(&s->hi, &s->hi, v); break;
+    case K_ZERO: break;
+    default: acc_add_product(s, &t->mont[c], v);
+    }
+}
+
+/* (hi * 2^256 + lo) / 2^256 mod r = hi + lo / 2^256. */
+ZKA_INLINE void acc_finish(fe *r, const row_acc *s) {
+    fe l;
+    fr_mul(&l, &s->lo, &RAW_ONE);   /* any lo < 2^256 keeps the result < 2r before its reduction */
+    fr_add(r, &s->hi, &l);
+}
+
 /* Values are gathered at random positions; fetch this many entries ahead so the
  * misses overlap with the arithmetic of the entries before. */
 #define R1_PREFETCH 8
@@ -256,7 +305,9 @@ static void rows_body(void *arg, size_t lo, size_t hi, size_t worker) {
         size_t k = (size_t)ld_i64(a->row_ptr, r0), stop = (size_t)ld_i64(a->row_ptr, r1);
         for (size_t i = r0; i < r1; i++) {
             size_t end = (size_t)ld_i64(a->row_ptr, i + 1);
-            fe acc = {{0, 0, 0, 0}}, v;
+            row_acc acc;
+            memset(&acc, 0, sizeof(acc));
+            fe v;
             for (; k < end; k++) {
                 if (k + R1_PREFETCH < stop)   /* an unchecked index only wastes the prefetch */
                     __builtin_prefetch(j->values + 32 * (size_t)ld_u32(a->cols, k + R1_PREFETCH));
@@ -264,9 +315,10 @@ static void rows_body(void *arg, size_t lo, size_t hi, size_t worker) {
                 if (col >= j->n) { r1_note(&j->bad, 2 * k); return; }
                 if (ci >= a->n_coeffs) { r1_note(&j->bad, 2 * k + 1); return; }
                 ld_fe(&v, j->values, col);
-                coef_madd(&acc, j->coef, ci, &v);
+                acc_madd(&acc, j->coef, ci, &v);
             }
-            st_fe(j->out, i, &acc);
+            acc_finish(&v, &acc);
+            st_fe(j->out, i, &v);
         }
     }
 }

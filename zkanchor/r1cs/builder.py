@@ -107,8 +107,12 @@ class ConstraintSystem:
             raise InputError("every input needs a non-empty name")
         if name in self._inputs:
             raise InputError(f"the circuit already has an input named {name!r}")
-        ids = self._allocate(kind, tuple(shape))
-        default = None if value is None else field_array(value, ids.shape)
+        shape = tuple(shape)
+        try:
+            default = None if value is None else field_array(value, shape)
+        except ValueError:
+            raise InputError(f"the value of input {name!r} does not fit its shape {shape}") from None
+        ids = self._allocate(kind, shape)
         self._inputs[name] = _Input(name, kind, ids, default)
         return LC.wires(ids)
 
@@ -131,8 +135,10 @@ class ConstraintSystem:
         The wires are unconstrained until the caller constrains them: a hint is what the
         honest prover computes, the constraints are what anyone can be held to.
         """
+        lcs = tuple(as_lc(x) for x in inputs)
+        self._check_owned(lcs)
         ids = self._allocate(_INTERNAL, tuple(shape))
-        self._steps.append(_Step(name, ids, fn, tuple(as_lc(x) for x in inputs)))
+        self._steps.append(_Step(name, ids, fn, lcs))
         return LC.wires(ids)
 
     # -- constraints -----------------------------------------------------------------
@@ -145,14 +151,17 @@ class ConstraintSystem:
         shape = np.broadcast_shapes(la.shape, lb.shape, lc.shape)
         if int(np.prod(shape, dtype=np.int64)) == 0:
             return
-        for x in (la, lb, lc):
-            if x.ids.size and (int(x.ids.max()) >= self._n_vars or int(x.ids.min()) < 0):
-                raise InputError("a linear combination uses a wire that is not part of this constraint system")
+        self._check_owned((la, lb, lc))
         size = int(np.prod(shape, dtype=np.int64))
         if size == 0:
             return
         self._blocks.append(_ConstraintBlock(la, lb, lc, name, tuple(shape)))
         self._n_constraints += size
+
+    def _check_owned(self, lcs: Sequence[LC]) -> None:
+        for x in lcs:
+            if x.ids.size and (int(x.ids.max()) >= self._n_vars or int(x.ids.min()) < 0):
+                raise InputError("a linear combination uses a wire that is not part of this constraint system")
 
     def mul(self, a: Term, b: Term, name: str | None = None) -> LC:
         """New wires equal to a * b (elementwise, broadcast), one constraint each."""
@@ -324,6 +333,13 @@ class _Interner:
         mapped = np.array([self._one(int(v)) for v in uniq], dtype=np.int64)
         return mapped[inverse].reshape(values.shape)
 
+    def values(self) -> list[int]:
+        """Values by provisional id."""
+        out = [0] * len(self.index)
+        for v, k in self.index.items():
+            out[k] = v
+        return out
+
     def _one(self, v: int) -> int:
         k = self.index.get(v)
         if k is None:
@@ -363,35 +379,50 @@ def _emit(lc: LC, position: np.ndarray, interner: _Interner) -> tuple[np.ndarray
     cids = np.concatenate([cids, kids], axis=1)
     zero = interner._one(0)
     if t:
-        order = np.argsort(wires, axis=1, kind="stable")
+        # Zero coefficients (padding, weights 0) sort last: a zero between two entries of
+        # one wire would otherwise hide the repeat from the check below.
+        order = np.argsort(np.where(cids == zero, np.iinfo(np.int64).max, wires), axis=1, kind="stable")
         wires = np.take_along_axis(wires, order, axis=1)
         cids = np.take_along_axis(cids, order, axis=1)
         repeated = (wires[:, 1:] == wires[:, :-1]) & (cids[:, 1:] != zero) & (cids[:, :-1] != zero)
         if repeated.any():
-            wires, cids = _merge_repeats(wires, cids, interner, zero)
+            wires, cids = _merge_repeats(wires, cids, interner, zero, repeated.any(axis=1))
     keep = cids != zero
     counts = keep.sum(axis=1)
     return counts, wires[keep], cids[keep]
 
 
-def _merge_repeats(wires: np.ndarray, cids: np.ndarray, interner: _Interner, zero: int):
-    """Rows where a wire appears twice: add the coefficients (rare; a Python loop is fine)."""
-    values = {v: k for k, v in interner.index.items()}
-    wires, cids = wires.copy(), cids.copy()
-    rows = np.nonzero((wires[:, 1:] == wires[:, :-1]).any(axis=1))[0]
-    for i in rows:
-        acc: dict[int, int] = {}
-        for w, c in zip(wires[i].tolist(), cids[i].tolist()):
-            if c != zero:
-                acc[w] = (acc.get(w, 0) + values[c]) % R
-        items = sorted(acc.items())
-        wires[i, :] = 0
-        cids[i, :] = zero
-        for j, (w, v) in enumerate(items):
-            wires[i, j] = w
-            cids[i, j] = interner._one(v)
-        # keep zeros at the end of the row: sorted wires first, padding after
-    return wires, cids
+def _merge_repeats(wires: np.ndarray, cids: np.ndarray, interner: _Interner, zero: int,
+                   affected: np.ndarray | None = None):
+    """Rows (already sorted by wire) where a wire appears twice: add the coefficients.
+
+    Vectorised over the affected rows: one flat sort key per entry, then a segmented sum
+    of the coefficient values (a bit's weight and its share of a top bit, for example).
+    """
+    values = np.array(interner.values(), dtype=object)
+    if affected is None:
+        affected = ((wires[:, 1:] == wires[:, :-1]) & (cids[:, 1:] != zero) & (cids[:, :-1] != zero)).any(axis=1)
+    rows = np.nonzero(affected)[0]
+    sub_w, sub_c = wires[rows], cids[rows]
+    live = sub_c != zero
+    row_of = np.broadcast_to(np.arange(len(rows))[:, None], sub_w.shape)[live]
+    keys = row_of * (int(wires.max()) + 1) + sub_w[live]
+    vals = values[sub_c[live]]
+    order = np.argsort(keys, kind="stable")
+    keys, vals = keys[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    summed = np.add.reduceat(vals, starts) % R
+    keys = keys[starts]
+    merged_rows = keys // (int(wires.max()) + 1)
+    merged_wires = keys % (int(wires.max()) + 1)
+    new_ids = interner.ids(summed)
+    out_w, out_c = wires.copy(), cids.copy()
+    out_w[rows] = 0
+    out_c[rows] = zero
+    position = np.arange(len(keys)) - np.searchsorted(merged_rows, merged_rows, side="left")
+    out_w[rows[merged_rows], position] = merged_wires
+    out_c[rows[merged_rows], position] = new_ids
+    return out_w, out_c
 
 
 def _assemble(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], remap: np.ndarray, n_rows: int) -> SparseRows:

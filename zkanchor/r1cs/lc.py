@@ -42,7 +42,8 @@ def field_array(values: object, shape: tuple[int, ...] | None = None) -> np.ndar
         out = np.empty(arr.shape, dtype=object)
         flat = arr.reshape(-1)
         try:
-            out.reshape(-1)[:] = [int(v) % R for v in flat]
+            # int() alone would truncate a float hiding in an object array (1.5 -> 1).
+            out.reshape(-1)[:] = [v % R if type(v) is int else _int_of(v) % R for v in flat]
         except (TypeError, ValueError):
             bad = next(v for v in flat if not _is_int(v))
             raise InputError(f"expected integers, not {type(bad).__name__}") from None
@@ -52,6 +53,12 @@ def field_array(values: object, shape: tuple[int, ...] | None = None) -> np.ndar
     if shape is not None:
         arr = np.broadcast_to(arr, shape)
     return arr
+
+
+def _int_of(v: object) -> int:
+    if not isinstance(v, (int, np.integer, np.bool_)):
+        raise TypeError(type(v).__name__)
+    return int(v)
 
 
 def _is_int(v: object) -> bool:
@@ -141,6 +148,27 @@ class LC:
         shape = self.shape
         return self.ids, np.broadcast_to(self.coeffs, self.ids.shape), np.broadcast_to(self.const, shape)
 
+    def _uniform_coeffs(self) -> bool:
+        return self.coeffs.size == self.coeffs.shape[-1] if self.coeffs.ndim else True
+
+    def _uniform_const(self) -> bool:
+        return self.const.size == 1
+
+    def _rows(self, op) -> "LC":
+        """Apply a row operation (indexing, reshaping...) to ids; to coeffs and const only when
+        they vary by row, so blocks that share one coefficient per term stay compact."""
+        ids = op(self.ids, True)
+        ndim = ids.ndim - 1
+        if self._uniform_coeffs():
+            coeffs = self.coeffs.reshape((1,) * ndim + (self.coeffs.shape[-1],))
+        else:
+            coeffs = op(np.broadcast_to(self.coeffs, self.ids.shape), True)
+        if self._uniform_const():
+            const = self.const.reshape((1,) * ndim)
+        else:
+            const = op(np.broadcast_to(self.const, self.shape), False)
+        return LC(ids, coeffs, const)
+
     def broadcast_to(self, shape: tuple[int, ...]) -> "LC":
         """This block repeated to ``shape`` (numpy broadcasting rules)."""
         shape = tuple(shape)
@@ -158,17 +186,28 @@ class LC:
             index = (index,)
         if any(i is Ellipsis for i in index):
             raise InputError("LC indexing does not take an ellipsis; index every axis you mean")
-        ids, coeffs, const = self._full()
         rows = index + (slice(None),) * (self.ndim - len(index))
-        return LC(ids[rows + (slice(None),)], coeffs[rows + (slice(None),)], const[rows])
+        if len(rows) != self.ndim or not all(isinstance(i, (int, np.integer, slice)) for i in rows):
+            return self._rows(lambda a, terms: a[rows + (slice(None),)] if terms else a[rows])
+        # Basic indexing: coefficients and constants keep their size-1 axes.
+        ids = self.ids[rows + (slice(None),)]
+        c = self.coeffs.reshape((1,) * (self.ids.ndim - self.coeffs.ndim) + self.coeffs.shape)
+        k = self.const.reshape((1,) * (self.ndim - self.const.ndim) + self.const.shape)
+
+        def squeeze(arr: np.ndarray, extra: int) -> np.ndarray:
+            sel = tuple(i if arr.shape[ax] != 1 else (0 if isinstance(i, (int, np.integer)) else slice(None))
+                        for ax, i in enumerate(rows))
+            return arr[sel + (slice(None),) * extra]
+
+        return LC(ids, squeeze(c, 1), squeeze(k, 0))
 
     def reshape(self, *shape) -> "LC":
         """The same combinations in another shape (C order)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        ids, coeffs, const = self._full()
+        shape = tuple(shape)
         t = self.n_terms
-        return LC(ids.reshape(tuple(shape) + (t,)), coeffs.reshape(tuple(shape) + (t,)), const.reshape(shape))
+        return self._rows(lambda a, terms: a.reshape(shape + (t,)) if terms else a.reshape(shape))
 
     def ravel(self) -> "LC":
         """The combinations as a flat block of shape (size,)."""
@@ -179,8 +218,8 @@ class LC:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         axes = tuple(axes) if axes else tuple(reversed(range(self.ndim)))
-        ids, coeffs, const = self._full()
-        return LC(ids.transpose(axes + (self.ndim,)), coeffs.transpose(axes + (self.ndim,)), const.transpose(axes))
+        n = self.ndim
+        return self._rows(lambda a, terms: a.transpose(axes + (n,)) if terms else a.transpose(axes))
 
     @property
     def T(self) -> "LC":  # noqa: N802 - numpy's name
@@ -189,9 +228,8 @@ class LC:
 
     def expand_dims(self, axis: int) -> "LC":
         """Insert a row axis of length 1 at ``axis``."""
-        ids, coeffs, const = self._full()
         axis = axis if axis >= 0 else self.ndim + 1 + axis
-        return LC(np.expand_dims(ids, axis), np.expand_dims(coeffs, axis), np.expand_dims(const, axis))
+        return self._rows(lambda a, terms: np.expand_dims(a, axis))
 
     # -- arithmetic ------------------------------------------------------------------
 
@@ -246,12 +284,26 @@ class LC:
         axis = axis if axis >= 0 else self.ndim + axis
         if not 0 <= axis < self.ndim:
             raise InputError(f"axis {axis} is out of range for a block of shape {self.shape}")
-        ids, coeffs, const = self._full()
         m, t = self.shape[axis], self.n_terms
-        ids = np.moveaxis(ids, axis, -2)
-        coeffs = np.moveaxis(coeffs, axis, -2)
+        ids = np.moveaxis(self.ids, axis, -2)
         rest = ids.shape[:-2]
-        return LC(ids.reshape(rest + (m * t,)), coeffs.reshape(rest + (m * t,)), const.sum(axis=axis) % R)
+        ids = ids.reshape(rest + (m * t,))
+        # Coefficients stay compact on every axis where they do not vary.
+        c = self.coeffs.reshape((1,) * (self.ids.ndim - self.coeffs.ndim) + self.coeffs.shape)
+        c = np.moveaxis(c, axis, -2)
+        c = np.broadcast_to(c, c.shape[:-2] + (m, t))
+        coeffs = c.reshape(c.shape[:-2] + (m * t,))
+        if coeffs.size == coeffs.shape[-1] and m * t:
+            # One coefficient per term for every row: padding columns (coefficient 0) go.
+            keep = np.nonzero(coeffs.reshape(-1) != 0)[0]
+            if len(keep) < m * t:
+                ids = ids[..., keep]
+                coeffs = coeffs[..., keep]
+        if self._uniform_const():
+            const = (self.const.reshape(()) * m) % R
+        else:
+            const = np.broadcast_to(self.const, self.shape).sum(axis=axis) % R
+        return LC(ids, coeffs, const)
 
     def dot(self, k: object, axis: int = -1) -> "LC":
         """sum_i k[i] * self[..., i] along ``axis`` for constant weights ``k`` (no constraint)."""
@@ -291,6 +343,42 @@ def as_lc(x: object) -> LC:
     raise InputError(f"expected a linear combination or integers, not {type(x).__name__}")
 
 
+def _join(lcs: list[LC], axis: int, new_axis: bool) -> LC:
+    """Concatenate (or stack) blocks along a row axis, keeping coefficients and constants compact.
+
+    Terms are padded with zeros to the longest block.  Coefficients stay of size 1 on
+    every row axis where all blocks' coefficients are, so joining blocks that share one
+    coefficient per term (bits, products) costs nothing per row.
+    """
+    t = max(b.n_terms for b in lcs)
+    if new_axis:
+        lcs = [b.expand_dims(axis) for b in lcs]
+    ndim = lcs[0].ndim
+
+    def fit(arr: np.ndarray, want_ndim: int) -> np.ndarray:
+        return arr.reshape((1,) * (want_ndim - arr.ndim) + arr.shape)
+
+    coeffs = [fit(b.coeffs, ndim + 1) for b in lcs]
+    consts = [fit(b.const, ndim) for b in lcs]
+    vary_c = [i for i in range(ndim) if i != axis and any(c.shape[i] != 1 for c in coeffs)]
+    vary_k = [i for i in range(ndim) if i != axis and any(k.shape[i] != 1 for k in consts)]
+    ids_out, c_out, k_out = [], [], []
+    for b, c, k in zip(lcs, coeffs, consts):
+        pad = t - b.n_terms
+        ids = b.ids
+        cshape = tuple(b.shape[i] if (i == axis or i in vary_c) else 1 for i in range(ndim))
+        c = np.broadcast_to(c, cshape + (b.n_terms,))
+        if pad:
+            ids = np.concatenate([ids, np.zeros(b.shape + (pad,), dtype=np.int64)], axis=-1)
+            c = np.concatenate([c, np.zeros(cshape + (pad,), dtype=object)], axis=-1)
+        kshape = tuple(b.shape[i] if (i == axis or i in vary_k) else 1 for i in range(ndim))
+        ids_out.append(ids)
+        c_out.append(c)
+        k_out.append(np.broadcast_to(k, kshape))
+    return LC(np.concatenate(ids_out, axis=axis), np.concatenate(c_out, axis=axis),
+              np.concatenate(k_out, axis=axis))
+
+
 def stack(blocks: Sequence[Term], axis: int = 0) -> LC:
     """Stack blocks of one shape along a new row axis (terms padded with zeros to the longest)."""
     lcs = [as_lc(b) for b in blocks]
@@ -298,21 +386,10 @@ def stack(blocks: Sequence[Term], axis: int = 0) -> LC:
         raise InputError("stack needs at least one block")
     shape = np.broadcast_shapes(*(b.shape for b in lcs))
     lcs = [b.broadcast_to(shape) for b in lcs]
-    t = max(b.n_terms for b in lcs)
-    ids, coeffs, consts = [], [], []
-    for b in lcs:
-        i, c, k = b._full()
-        pad = t - b.n_terms
-        if pad:
-            i = np.concatenate([i, np.zeros(shape + (pad,), dtype=np.int64)], axis=-1)
-            c = np.concatenate([c, np.zeros(shape + (pad,), dtype=object)], axis=-1)
-        ids.append(i)
-        coeffs.append(c)
-        consts.append(k)
     axis = axis if axis >= 0 else len(shape) + 1 + axis
     if not 0 <= axis <= len(shape):
         raise InputError(f"axis out of range for stacking blocks of shape {shape}")
-    return LC(np.stack(ids, axis=axis), np.stack(coeffs, axis=axis), np.stack(consts, axis=axis))
+    return _join(lcs, axis, new_axis=True)
 
 
 def concatenate(blocks: Iterable[Term], axis: int = 0) -> LC:
@@ -326,15 +403,7 @@ def concatenate(blocks: Iterable[Term], axis: int = 0) -> LC:
     axis = axis if axis >= 0 else ndim + axis
     if not 0 <= axis < ndim:
         raise InputError(f"axis out of range for concatenating blocks of {ndim} axes")
-    t = max(b.n_terms for b in lcs)
-    ids, coeffs, consts = [], [], []
-    for b in lcs:
-        i, c, k = b._full()
-        pad = t - b.n_terms
-        if pad:
-            i = np.concatenate([i, np.zeros(b.shape + (pad,), dtype=np.int64)], axis=-1)
-            c = np.concatenate([c, np.zeros(b.shape + (pad,), dtype=object)], axis=-1)
-        ids.append(i)
-        coeffs.append(c)
-        consts.append(np.asarray(k))
-    return LC(np.concatenate(ids, axis=axis), np.concatenate(coeffs, axis=axis), np.concatenate(consts, axis=axis))
+    for i in range(ndim):
+        if i != axis and len({b.shape[i] for b in lcs}) != 1:
+            raise InputError(f"concatenate needs blocks of one size on axis {i}")
+    return _join(lcs, axis, new_axis=False)

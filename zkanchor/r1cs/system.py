@@ -179,6 +179,9 @@ class R1CS:
                         raise InputError(f"constraint {k}: {part} uses wire {wire!r}, out of range for {n_wires} wires")
                     if not (type(coeff) is int and 0 <= coeff < R):
                         raise InputError(f"constraint {k}: {part} has a coefficient for wire {wire} outside [0, R)")
+        for i, lab in enumerate(wire_to_label if wire_to_label is not None else ()):
+            if not (isinstance(lab, (int, np.integer)) and not isinstance(lab, bool) and 0 <= lab < 1 << 64):
+                raise InputError(f"wire_to_label[{i}] must be an int in [0, 2^64), not {lab!r}")
         builders = [_TripletBuilder() for _ in range(3)]
         for k, con in enumerate(constraints):
             for m, lc in enumerate(con):
