@@ -18,6 +18,8 @@ from .bn254.ntt import Domain
 from .bn254.constants import R
 from .errors import InputError, ZkAnchorError
 
+import numpy as np
+
 
 def backend_name() -> str:
     """"native" or "python": what the hot paths use right now."""
@@ -78,10 +80,147 @@ def coset_intt(domain: Domain, values: Sequence[int]) -> list[int]:
     return native.coset_intt(_padded(domain, values)) if _native() else domain.coset_intt(values)
 
 
-def first_unsatisfied(r1cs, witness) -> int | None:
-    """Index of the first constraint of ``r1cs`` that ``witness`` (object array, wire order) breaks, or None."""
-    import numpy as np
+# ---- flat R1CS -------------------------------------------------------------------------
+#
+# The native path keeps field vectors packed (32 bytes per element, the kernel's layout);
+# the pure path uses object arrays of Python ints.  ``Vector`` is either.
 
-    a, b, c = r1cs.evaluate(witness)
+def pack_witness(witness) -> bytes | np.ndarray:
+    """A witness (list or object array of ints in [0, R)) in the backend's vector form."""
+    if _native():
+        return witness if isinstance(witness, (bytes, bytearray)) else native.pack_scalars(
+            witness.tolist() if isinstance(witness, np.ndarray) else list(witness))
+    return np.asarray(witness, dtype=object)
+
+
+def _table(r1cs) -> bytes:
+    cached = getattr(r1cs, "_packed_coeffs", None)
+    if cached is None:
+        from .r1cs.system import coefficient_bytes
+
+        cached = coefficient_bytes(r1cs) or bytes(32)
+        r1cs._packed_coeffs = cached
+    return cached
+
+
+def r1cs_rows(r1cs, witness):
+    """(<A_k,w>, <B_k,w>, <C_k,w>) for every constraint k, as backend vectors."""
+    if _native():
+        w = witness if isinstance(witness, (bytes, bytearray)) else pack_witness(witness)
+        table = _table(r1cs)
+        return tuple(native.fr_sparse_rows(m.row_ptr, m.cols, m.cidx, table, w) for m in (r1cs.a, r1cs.b, r1cs.c))
+    return r1cs.evaluate(np.asarray(witness, dtype=object))
+
+
+def first_unsatisfied_rows(a, b, c) -> int | None:
+    """The first k with a_k * b_k != c_k, or None."""
+    if _native() and isinstance(a, (bytes, bytearray)):
+        k = native.fr_first_unsatisfied(a, b, c)
+        return None if k < 0 else int(k)
     bad = np.nonzero((a * b - c) % R != 0)[0]
     return int(bad[0]) if len(bad) else None
+
+
+def first_unsatisfied(r1cs, witness) -> int | None:
+    """Index of the first constraint of ``r1cs`` that ``witness`` (wire order) breaks, or None."""
+    return first_unsatisfied_rows(*r1cs_rows(r1cs, witness))
+
+
+def h_coefficients(domain: Domain, a, b, c) -> bytes | list[int]:
+    """Coefficients of h(X) = (A(X)B(X) - C(X)) / Z(X) from the row values (domain.size - 1 of them).
+
+    ``a``, ``b``, ``c`` are backend vectors of length <= domain.size (missing rows are 0).
+    Evaluated on a coset of the domain, where Z is the non-zero constant g^n - 1.
+    Raises AssertionError when the top coefficient does not vanish (rows and witness disagree).
+    """
+    z_inv = pow(domain.vanishing_on_coset(), -1, R)
+    if _native() and isinstance(a, (bytes, bytearray)):
+        def coset(v: bytes) -> bytes:
+            v = v + bytes(domain.size * 32 - len(v))
+            return native.ntt_packed(native.ntt_packed(v, inverse=True), coset=True)
+
+        h_coset = native.fr_h_evaluations(coset(a), coset(b), coset(c), z_inv)
+        h = native.ntt_packed(h_coset, inverse=True, coset=True)
+        if any(h[-32:]):
+            raise AssertionError("h(X) has degree >= n - 1: the witness does not satisfy the rows")
+        return h[:-32]
+    a_c = domain.coset_ntt(domain.intt([int(x) for x in a]))
+    b_c = domain.coset_ntt(domain.intt([int(x) for x in b]))
+    c_c = domain.coset_ntt(domain.intt([int(x) for x in c]))
+    h = domain.coset_intt([(x * y - z) * z_inv % R for x, y, z in zip(a_c, b_c, c_c)])
+    if h[-1] != 0:
+        raise AssertionError("h(X) has degree >= n - 1: the witness does not satisfy the rows")
+    return h[:-1]
+
+
+def append_public_rows(a, witness_vector, n_public: int):
+    """The A row values followed by one row per public wire (x_i * 0 = 0 rows read x_i)."""
+    if isinstance(a, (bytes, bytearray)):
+        w = witness_vector if isinstance(witness_vector, (bytes, bytearray)) else pack_witness(witness_vector)
+        return bytes(a) + bytes(w[: 32 * (n_public + 1)])
+    return np.concatenate([np.asarray(a, dtype=object), np.asarray(witness_vector, dtype=object)[: n_public + 1]])
+
+
+def wire_polynomials(r1cs, domain: Domain, tau: int) -> tuple[list[int], list[int], list[int]]:
+    """u_j(tau), v_j(tau), w_j(tau) for every wire j through the Lagrange basis (public rows included)."""
+    n = r1cs.n_wires
+    first = r1cs.n_constraints
+    if _native():
+        lagrange = native.fr_lagrange_at(domain.size.bit_length() - 1, tau)
+        table = _table(r1cs)
+        rows = lagrange[: 32 * first] if first else bytes(32)
+        out = []
+        for m in (r1cs.a, r1cs.b, r1cs.c):
+            vals = native.fr_sparse_cols(m.row_ptr, m.cols, m.cidx, table, rows, n) if first else bytes(32 * n)
+            out.append(native.unpack_ints(vals))
+        public = native.unpack_ints(lagrange[32 * first: 32 * (first + r1cs.n_public + 1)])
+    else:
+        lagrange = domain.lagrange_at(tau)
+        table = np.array(list(r1cs.coeffs) + [0], dtype=object)
+        out = []
+        for m in (r1cs.a, r1cs.b, r1cs.c):
+            acc = np.zeros(n, dtype=object)
+            if m.nnz:
+                rows = m.row_of_entries()
+                terms = table[m.cidx.astype(np.int64)] * np.asarray(lagrange, dtype=object)[rows]
+                np.add.at(acc, m.cols.astype(np.int64), terms)
+            out.append([int(v) % R for v in acc])
+        public = [int(v) for v in lagrange[first: first + r1cs.n_public + 1]]
+    u = out[0]
+    for wire, value in enumerate(public):
+        u[wire] = (u[wire] + value) % R
+    return u, out[1], out[2]
+
+
+def batch_mul_g1_packed(base, scalars: Sequence[int]) -> bytes:
+    """[s * base for s in scalars] in G1, packed (64 bytes a point)."""
+    from .groth16.keys import pack_points
+
+    if _native():
+        return native._kernel_or_raise().batch_mul_g1(native.pack_g1([base]), native.pack_scalars(scalars),
+                                                       native.threads())
+    return pack_points(_fixed_base.batch_mul_g1(base, scalars), 1)
+
+
+def batch_mul_g2_packed(base, scalars: Sequence[int]) -> bytes:
+    """[s * base for s in scalars] in G2, packed (128 bytes a point)."""
+    from .groth16.keys import pack_points
+
+    if _native():
+        return native._kernel_or_raise().batch_mul_g2(native.pack_g2([base]), native.pack_scalars(scalars),
+                                                       native.threads())
+    return pack_points(_fixed_base.batch_mul_g2(base, scalars), 2)
+
+
+def msm_packed(points, scalars, group: int):
+    """sum s_i P_i for a point vector (tuples or PackedPoints) and a backend scalar vector."""
+    from .groth16.keys import pack_points, point_list
+
+    if _native():
+        buf = pack_points(points, group)
+        sc = scalars if isinstance(scalars, (bytes, bytearray, memoryview)) else native.pack_scalars(
+            [int(x) for x in scalars])
+        return (native.msm_g1_packed if group == 1 else native.msm_g2_packed)(buf, sc)
+    ints = [int(x) for x in scalars] if not isinstance(scalars, (bytes, bytearray, memoryview)) else \
+        [int.from_bytes(scalars[i:i + 32], "little") for i in range(0, len(scalars), 32)]
+    return (_msm.msm_g1 if group == 1 else _msm.msm_g2)(point_list(points), ints)

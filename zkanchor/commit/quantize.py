@@ -291,9 +291,16 @@ def _first_bad(
 
 
 def quantize(
-    table: Table, frac_bits: int = DEFAULT_FRAC_BITS, value_bits: int = DEFAULT_VALUE_BITS
+    table: Table, frac_bits: int = DEFAULT_FRAC_BITS, value_bits: int | None = None
 ) -> Dataset:
-    """Quantize a Table into a Dataset; the first bad value (by row) raises, naming its cell."""
+    """Quantize a Table into a Dataset; the first bad value (by row) raises, naming its cell.
+
+    ``value_bits`` None (the default) takes the narrowest signed width that holds every
+    quantized value (at least frac_bits + 2): every committed value costs value_bits
+    range-check constraints, so a wider width than the data needs only costs.
+    """
+    if value_bits is None:
+        value_bits = narrowest_value_bits(table, frac_bits)
     check_bit_widths(frac_bits, value_bits)
     found = []
     for arr, is_target in ((table.features, False), (table.targets, True)):
@@ -312,6 +319,41 @@ def quantize(
         feature_names=table.feature_names,
         target_name=table.target_name,
     )
+
+
+def narrowest_value_bits(table: Table, frac_bits: int) -> int:
+    """The smallest signed width holding every quantized value of ``table`` (>= frac_bits + 2)."""
+    check_bit_widths(frac_bits, MAX_VALUE_BITS)
+    # The full-width check names a non-finite or gigantic cell in the user's terms first.
+    for arr, is_target in ((table.features, False), (table.targets, True)):
+        bad = _first_bad(arr, frac_bits, MAX_VALUE_BITS)
+        if bad is not None:
+            idx, cls, problem = bad
+            raise cls(f"{table.where(idx[0], None if is_target else idx[1])}: the value {problem}")
+    biggest = 0
+    for arr in (table.features, table.targets):
+        q = _quantize_unchecked(arr, frac_bits)
+        if q.size:
+            biggest = max(biggest, int(np.abs(q).max()))
+    return max(frac_bits + 2, biggest.bit_length() + 1)
+
+
+def standardize(table: Table, stats: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[Table, tuple]:
+    """Features centred and scaled per column: (x - mean) / std, with ``stats`` or the table's own.
+
+    Returns the new table and the (mean, std) used, so a test set is scaled with the
+    training set's statistics.  Constant columns keep std 1.
+    """
+    x = table.features
+    if stats is None:
+        mean = x.mean(axis=0)
+        std = x.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        stats = (mean, std)
+    mean, std = (np.asarray(a, dtype=np.float64) for a in stats)
+    if mean.shape != (x.shape[1],) or std.shape != (x.shape[1],):
+        raise DataFileError(f"{table.source}: the standardisation statistics need one mean and std per column")
+    return Table((x - mean) / std, table.targets, table.feature_names, table.target_name, table.source), (mean, std)
 
 
 def dequantize(q: object, frac_bits: int) -> np.ndarray:
@@ -339,5 +381,7 @@ __all__ = [
     "quantize",
     "quantize_array",
     "read_csv",
+    "narrowest_value_bits",
     "round_half_away",
+    "standardize",
 ]

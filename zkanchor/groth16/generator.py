@@ -14,9 +14,9 @@ from typing import Callable, Optional
 
 from ..bn254 import g1, g2
 from ..bn254.constants import G1_GEN, G2_GEN, R
-from ..backend import batch_mul_g1, batch_mul_g2
+from ..backend import batch_mul_g1, batch_mul_g1_packed, batch_mul_g2_packed
 from ..r1cs import R1CS, validate
-from .keys import ProvingKey, VerificationKey
+from .keys import PackedPoints, ProvingKey, VerificationKey
 from .qap import domain_for, wire_polynomials_at
 
 TOXIC_WASTE_WARNING = (
@@ -68,22 +68,25 @@ def setup(r1cs: R1CS, toxic: Optional[ToxicWaste] = None, progress=None) -> Prov
     delta_inv = pow(toxic.delta, -1, R)
     n_pub = r1cs.n_public
     combined = [(beta * u + alpha * v + w) % R for u, v, w in zip(polys.u, polys.v, polys.w)]
+    z_tau = polys.z_tau
 
     tick("A and B in G1")
-    a_g1 = batch_mul_g1(G1_GEN, polys.u)
-    b_g1 = batch_mul_g1(G1_GEN, polys.v)
+    a_g1 = PackedPoints(batch_mul_g1_packed(G1_GEN, polys.u), 1)
+    b_g1 = PackedPoints(batch_mul_g1_packed(G1_GEN, polys.v), 1)
     tick("B in G2")
-    b_g2 = batch_mul_g2(G2_GEN, polys.v)
+    b_g2 = PackedPoints(batch_mul_g2_packed(G2_GEN, polys.v), 2)
+    del polys
     tick("IC and L")
     ic = batch_mul_g1(G1_GEN, [x * gamma_inv % R for x in combined[: n_pub + 1]])
-    l_g1 = batch_mul_g1(G1_GEN, [x * delta_inv % R for x in combined[n_pub + 1 :]])
+    l_g1 = PackedPoints(batch_mul_g1_packed(G1_GEN, [x * delta_inv % R for x in combined[n_pub + 1 :]]), 1)
+    del combined
     tick("H")
     h_scalars = []
-    power = polys.z_tau * delta_inv % R
+    power = z_tau * delta_inv % R
     for _ in range(domain.size - 1):
         h_scalars.append(power)
         power = power * toxic.tau % R
-    h_g1 = batch_mul_g1(G1_GEN, h_scalars)
+    h_g1 = PackedPoints(batch_mul_g1_packed(G1_GEN, h_scalars), 1)
 
     vk = VerificationKey(
         alpha_g1=g1.mul(G1_GEN, alpha),
@@ -101,10 +104,10 @@ def setup(r1cs: R1CS, toxic: Optional[ToxicWaste] = None, progress=None) -> Prov
         beta_g2=vk.beta_g2,
         delta_g1=g1.mul(G1_GEN, toxic.delta),
         delta_g2=vk.delta_g2,
-        a_g1=tuple(a_g1),
-        b_g1=tuple(b_g1),
-        b_g2=tuple(b_g2),
-        l_g1=tuple(l_g1),
-        h_g1=tuple(h_g1),
+        a_g1=a_g1,
+        b_g1=b_g1,
+        b_g2=b_g2,
+        l_g1=l_g1,
+        h_g1=h_g1,
         vk=vk,
     )

@@ -2,25 +2,29 @@
 
 ::
 
-    KEYDIR/circuit.r1cs            the circuit (iden3 binary), copied verbatim
-    KEYDIR/proving_key.zkpk        the proving key (see keyfile), bound to the circuit's sha256
+    KEYDIR/circuit.r1cs            the circuit (iden3 binary), when it was written
+    KEYDIR/proving_key.zkpk        the proving key (see keyfile), bound to the circuit's hash
     KEYDIR/verification_key.json   snarkjs format
-    KEYDIR/setup.json              what was set up, how, and the single-party warning
+    KEYDIR/setup.json              which circuit (its hash), how the keys were made, and the warning
 
-``setup.json`` is written last, so a directory without it is an interrupted setup.
+The circuit hash is :func:`zkanchor.r1cs.circuit_hash` — the canonical hash of the
+constraint system, the one a verifier recomputes from a statement's spec.  A statement
+circuit's key directory may leave the circuit file out (anyone rebuilds it from the
+spec); ``setup.json`` still names its hash.  ``setup.json`` is written last, so a
+directory without it is an interrupted setup.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Optional
 
-from ..errors import InputError
+from ..errors import FormatError, InputError
 from ..fileio import atomic_write_bytes, read_bytes, read_json, write_json
-from ..r1cs import R1CS
-from ..r1cs.circom_r1cs import decode_r1cs
+from ..r1cs import R1CS, circuit_hash
+from ..r1cs.circom_r1cs import decode_r1cs, encode_r1cs
 from .generator import TOXIC_WASTE_WARNING
 from .keyfile import load_proving_key, save_proving_key
 from .keys import ProvingKey, VerificationKey
@@ -34,62 +38,80 @@ SETUP_INFO = "setup.json"
 
 @dataclass(frozen=True)
 class KeyDir:
-    """A loaded key directory."""
+    """A loaded key directory (``r1cs`` is None when the directory holds no circuit file)."""
 
     path: Path
-    r1cs: R1CS
+    r1cs: Optional[R1CS]
     pk: ProvingKey
     vk: VerificationKey
     circuit_hash: str
+    info: dict[str, Any] = field(default_factory=dict)
 
 
-def save_keydir(path: str | os.PathLike, r1cs_bytes: bytes, r1cs: R1CS, pk: ProvingKey,
-                provenance: dict | None = None) -> Path:
-    """Write a complete key directory for the circuit whose binary form is ``r1cs_bytes``.
+def save_keydir(path: str | os.PathLike, r1cs: R1CS, pk: ProvingKey, provenance: dict | None = None,
+                write_circuit: bool = True) -> Path:
+    """Write a complete key directory for ``r1cs``.
 
     ``provenance`` describes where the keys came from (written into setup.json); by
     default they are from a single-party setup, and setup.json carries that warning.
     """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(r1cs_bytes).digest()
+    digest = circuit_hash(r1cs)
     info_path = path / SETUP_INFO
     if info_path.exists():
         info_path.unlink()  # the directory is incomplete until the new setup.json lands
-    atomic_write_bytes(path / CIRCUIT, r1cs_bytes)
+    if write_circuit:
+        atomic_write_bytes(path / CIRCUIT, encode_r1cs(r1cs))
     save_proving_key(pk, digest, path / PROVING_KEY)
     save_verification_key(pk.vk, path / VERIFICATION_KEY)
-    write_json(
-        info_path,
-        {
-            "protocol": "groth16",
-            "curve": "bn128",
-            "circuit_sha256": digest.hex(),
-            "constraints": len(r1cs.constraints),
-            "wires": r1cs.n_wires,
-            "public_inputs": r1cs.n_public,
-            "domain_size": pk.domain_size,
-            **(provenance or {"trusted_setup": "single-party", "warning": TOXIC_WASTE_WARNING}),
-        },
-    )
+    write_json(info_path, {
+        "protocol": "groth16",
+        "curve": "bn128",
+        "circuit_hash": digest.hex(),
+        "constraints": r1cs.n_constraints,
+        "wires": r1cs.n_wires,
+        "public_inputs": r1cs.n_public,
+        "domain_size": pk.domain_size,
+        **(provenance or {"trusted_setup": "single-party", "warning": TOXIC_WASTE_WARNING}),
+    })
     return path
 
 
-def load_keydir(path: str | os.PathLike) -> KeyDir:
-    """Load and cross-check a key directory written by :func:`save_keydir`."""
+def read_setup_info(path: str | os.PathLike) -> dict[str, Any]:
+    """``setup.json`` of a complete key directory (InputError if there is none)."""
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"key directory {str(path)!r} does not exist or is not a directory")
     if not (path / SETUP_INFO).is_file():
         raise InputError(f"{str(path)!r} is not a complete key directory (no {SETUP_INFO}; was setup interrupted?)")
-    read_json(path / SETUP_INFO, "setup info")
-    r1cs_bytes = read_bytes(path / CIRCUIT, "circuit")
-    r1cs = decode_r1cs(r1cs_bytes, f"circuit {str(path / CIRCUIT)!r}")
-    pk, bound_hash = load_proving_key(path / PROVING_KEY)
-    digest = hashlib.sha256(r1cs_bytes).digest()
-    if bound_hash != digest:
-        raise InputError(f"the proving key in {str(path)!r} was made for a different circuit than {CIRCUIT}")
+    info = read_json(path / SETUP_INFO, "setup info")
+    if not isinstance(info, dict) or not isinstance(info.get("circuit_hash"), str):
+        raise FormatError(f"{str(path / SETUP_INFO)!r} does not name the circuit_hash its keys are for")
+    return info
+
+
+def load_keydir(path: str | os.PathLike, r1cs: Optional[R1CS] = None) -> KeyDir:
+    """Load and cross-check a key directory written by :func:`save_keydir`.
+
+    The proving key must be bound to the circuit hash setup.json names, the circuit file
+    (if present) must have that hash, and so must ``r1cs`` when the caller passes the
+    circuit it rebuilt itself.
+    """
+    path = Path(path)
+    info = read_setup_info(path)
+    pk, bound = load_proving_key(path / PROVING_KEY)
+    if bound.hex() != info["circuit_hash"]:
+        raise InputError(f"the proving key in {str(path)!r} is bound to another circuit than setup.json names")
+    if (path / CIRCUIT).is_file():
+        stored = decode_r1cs(read_bytes(path / CIRCUIT, "circuit"), f"circuit {str(path / CIRCUIT)!r}")
+        if circuit_hash(stored) != bound:
+            raise InputError(f"the proving key in {str(path)!r} was made for a different circuit than {CIRCUIT}")
+        r1cs = r1cs or stored
+    if r1cs is not None and circuit_hash(r1cs) != bound:
+        raise InputError(f"the keys in {str(path)!r} are for circuit {bound.hex()[:16]}..., "
+                         f"not {circuit_hash(r1cs).hex()[:16]}...")
     vk = load_verification_key(path / VERIFICATION_KEY)
     if vk != pk.vk:
         raise InputError(f"{VERIFICATION_KEY} in {str(path)!r} does not match the proving key")
-    return KeyDir(path=path, r1cs=r1cs, pk=pk, vk=vk, circuit_hash=digest.hex())
+    return KeyDir(path=path, r1cs=r1cs, pk=pk, vk=vk, circuit_hash=bound.hex(), info=info)

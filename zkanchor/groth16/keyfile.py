@@ -11,6 +11,12 @@ vectors, then the verification key's gamma_g2 and IC points.  A G1 point is x ||
 (32 bytes each), a G2 point x.c0 || x.c1 || y.c0 || y.c1; the point at infinity is all
 zeros (0, 0 is on neither curve, so it is unambiguous).  The payload hash catches
 truncation and corruption before any point is used.
+
+Loading does not decode the point vectors: they become :class:`PackedPoints`, slices of
+the file's bytes in the very layout the native kernel reads.  Every point is still
+checked — coordinates below p and on the curve — by the kernel (or in Python without
+it), and the counts in the header are checked against the file's length before
+anything is allocated.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ import hashlib
 import os
 import struct
 
+from .. import native
+from ..bn254 import g1 as g1_ops, g2 as g2_ops
+from ..bn254.constants import P
 from ..errors import FormatError
 from ..fileio import atomic_write_bytes, read_bytes
-from .keys import G1Point, G2Point, ProvingKey, VerificationKey
+from .keys import G1Point, G2Point, PackedPoints, ProvingKey, VerificationKey, pack_points
 
 MAGIC = b"ZKAPK\0\0\0"
 VERSION = 1
@@ -30,47 +39,19 @@ _G1 = 64
 _G2 = 128
 
 
-def _g1_bytes(p: G1Point) -> bytes:
-    if p is None:
-        return bytes(_G1)
-    return p[0].to_bytes(32, "little") + p[1].to_bytes(32, "little")
-
-
-def _g2_bytes(p: G2Point) -> bytes:
-    if p is None:
-        return bytes(_G2)
-    (x0, x1), (y0, y1) = p
-    return b"".join(c.to_bytes(32, "little") for c in (x0, x1, y0, y1))
-
-
-def _g1_list(buf: memoryview, offset: int, count: int) -> tuple[list[G1Point], int]:
-    out: list[G1Point] = []
-    frm = int.from_bytes
-    for i in range(offset, offset + count * _G1, _G1):
-        x, y = frm(buf[i : i + 32], "little"), frm(buf[i + 32 : i + 64], "little")
-        out.append(None if x == 0 and y == 0 else (x, y))
-    return out, offset + count * _G1
-
-
-def _g2_list(buf: memoryview, offset: int, count: int) -> tuple[list[G2Point], int]:
-    out: list[G2Point] = []
-    frm = int.from_bytes
-    for i in range(offset, offset + count * _G2, _G2):
-        c = [frm(buf[j : j + 32], "little") for j in range(i, i + _G2, 32)]
-        out.append(None if not any(c) else ((c[0], c[1]), (c[2], c[3])))
-    return out, offset + count * _G2
+def _point_bytes(p, group: int) -> bytes:
+    return pack_points([p], group)
 
 
 def encode_proving_key(pk: ProvingKey, circuit_hash: bytes) -> bytes:
     """Serialize ``pk`` (bound to the circuit whose sha256 is ``circuit_hash``)."""
     vectors = (pk.a_g1, pk.b_g1, pk.b_g2, pk.l_g1, pk.h_g1)
+    groups = (1, 1, 2, 1, 1)
     parts = [
-        _g1_bytes(pk.alpha_g1), _g1_bytes(pk.beta_g1), _g2_bytes(pk.beta_g2),
-        _g1_bytes(pk.delta_g1), _g2_bytes(pk.delta_g2),
-        b"".join(map(_g1_bytes, pk.a_g1)), b"".join(map(_g1_bytes, pk.b_g1)),
-        b"".join(map(_g2_bytes, pk.b_g2)), b"".join(map(_g1_bytes, pk.l_g1)),
-        b"".join(map(_g1_bytes, pk.h_g1)),
-        _g2_bytes(pk.vk.gamma_g2), b"".join(map(_g1_bytes, pk.vk.ic)),
+        _point_bytes(pk.alpha_g1, 1), _point_bytes(pk.beta_g1, 1), _point_bytes(pk.beta_g2, 2),
+        _point_bytes(pk.delta_g1, 1), _point_bytes(pk.delta_g2, 2),
+        *(pack_points(v, g) for v, g in zip(vectors, groups)),
+        _point_bytes(pk.vk.gamma_g2, 2), pack_points(pk.vk.ic, 1),
     ]
     payload = b"".join(parts)
     header = _HEADER.pack(
@@ -80,8 +61,26 @@ def encode_proving_key(pk: ProvingKey, circuit_hash: bytes) -> bytes:
     return header + payload
 
 
+def _first_bad_point(buf: memoryview, group: int) -> int:
+    """Index of the first point off the curve (or with a coordinate >= p), or -1."""
+    if native.AVAILABLE:
+        return (native.g1_check_points if group == 1 else native.g2_check_points)(buf)
+    for i, p in enumerate(PackedPoints(buf, group).points()):
+        if p is None:
+            continue
+        coords = p if group == 1 else (*p[0], *p[1])
+        if any(c >= P for c in coords) or not (g1_ops.is_on_curve(p) if group == 1 else g2_ops.is_on_curve(p)):
+            return i
+    return -1
+
+
 def decode_proving_key(data: bytes, what: str = "proving key") -> tuple[ProvingKey, bytes]:
-    """Parse a proving key; returns it with the circuit hash it is bound to."""
+    """Parse a proving key; returns it with the circuit hash it is bound to.
+
+    FormatError (one sentence) for a wrong magic or version, counts that do not fit the
+    file, a corrupted payload, inconsistent vector lengths, or a point that is not on the
+    curve — before any proof is made with it.
+    """
     if len(data) < _HEADER.size:
         raise FormatError(f"{what} is truncated: {len(data)} bytes is shorter than its header")
     magic, version, n_public, n_wires, domain, na, nb1, nb2, nl, nh, circuit_hash, digest = (
@@ -95,26 +94,37 @@ def decode_proving_key(data: bytes, what: str = "proving key") -> tuple[ProvingK
     payload = memoryview(data)[_HEADER.size :]
     if len(payload) != expected:
         raise FormatError(f"{what} is truncated or has trailing data ({len(payload)} payload bytes, expected {expected})")
+    if not (na == nb1 == nb2 == n_wires and nl == n_wires - n_public - 1 and nh == domain - 1
+            and domain >= 2 and domain & (domain - 1) == 0):
+        raise FormatError(f"{what} has inconsistent vector lengths for {n_wires} wires and domain {domain}")
     if hashlib.sha256(payload).digest() != digest:
         raise FormatError(f"{what} is corrupted: its payload checksum does not match")
-    if not (na == nb1 == nb2 == n_wires and nl == n_wires - n_public - 1 and nh == domain - 1):
-        raise FormatError(f"{what} has inconsistent vector lengths for {n_wires} wires and domain {domain}")
-    (alpha, beta1), off = _g1_list(payload, 0, 2)
-    (beta2,), off = _g2_list(payload, off, 1)
-    (delta1,), off = _g1_list(payload, off, 1)
-    (delta2,), off = _g2_list(payload, off, 1)
-    a_g1, off = _g1_list(payload, off, na)
-    b_g1, off = _g1_list(payload, off, nb1)
-    b_g2, off = _g2_list(payload, off, nb2)
-    l_g1, off = _g1_list(payload, off, nl)
-    h_g1, off = _g1_list(payload, off, nh)
-    (gamma2,), off = _g2_list(payload, off, 1)
-    ic, off = _g1_list(payload, off, n_public + 1)
+    sections = []
+    off = 0
+    for count, group in ((2, 1), (1, 2), (1, 1), (1, 2), (na, 1), (nb1, 1), (nb2, 2), (nl, 1), (nh, 1),
+                         (1, 2), (n_public + 1, 1)):
+        size = count * (_G1 if group == 1 else _G2)
+        section = payload[off:off + size]
+        bad = _first_bad_point(section, group)
+        if bad >= 0:
+            raise FormatError(f"{what} holds a point that is not on the curve (or has a coordinate >= p)")
+        sections.append(PackedPoints(section, group))
+        off += size
+    (alpha, beta1), (beta2,), (delta1,), (delta2,) = (s.points() for s in sections[:4])
+    a_g1, b_g1, b_g2, l_g1, h_g1 = sections[4:9]
+    (gamma2,) = sections[9].points()
+    ic = sections[10].points()
+    for name, point in (("alpha", alpha), ("beta", beta1), ("beta", beta2), ("delta", delta1), ("delta", delta2),
+                        ("gamma", gamma2)):
+        if point is None:
+            raise FormatError(f"{what} has {name} at infinity")
+    if not (g2_ops.is_in_subgroup(beta2) and g2_ops.is_in_subgroup(delta2) and g2_ops.is_in_subgroup(gamma2)):
+        raise FormatError(f"{what} has a G2 point outside the prime-order subgroup")
     vk = VerificationKey(alpha_g1=alpha, beta_g2=beta2, gamma_g2=gamma2, delta_g2=delta2, ic=tuple(ic))
     pk = ProvingKey(
         n_public=n_public, n_wires=n_wires, domain_size=domain,
         alpha_g1=alpha, beta_g1=beta1, beta_g2=beta2, delta_g1=delta1, delta_g2=delta2,
-        a_g1=tuple(a_g1), b_g1=tuple(b_g1), b_g2=tuple(b_g2), l_g1=tuple(l_g1), h_g1=tuple(h_g1), vk=vk,
+        a_g1=a_g1, b_g1=b_g1, b_g2=b_g2, l_g1=l_g1, h_g1=h_g1, vk=vk,
     )
     return pk, circuit_hash
 

@@ -1,7 +1,10 @@
 """Groth16 proving: witness + proving key -> proof.
 
-The witness is checked against the R1CS first, so an unsatisfied constraint is named
-instead of yielding a proof that merely fails to verify.
+The witness is checked against the R1CS first (the same sparse products then feed
+h(X)), so an unsatisfied constraint is named instead of yielding a proof that merely
+fails to verify.  With the native kernel every vector stays packed from the witness to
+the last MSM, and the proving key's point vectors go to the kernel as the bytes they
+were read as.
 """
 
 from __future__ import annotations
@@ -9,13 +12,14 @@ from __future__ import annotations
 import secrets
 from typing import Callable, Optional, Sequence
 
+from .. import backend
 from ..bn254 import g1, g2
 from ..bn254.constants import R
-from ..backend import msm_g1, msm_g2
-from ..errors import InputError
-from ..r1cs import R1CS, check
+from ..errors import InputError, UnsatisfiedConstraint
+from ..r1cs import R1CS
+from ..r1cs.system import _wires_of
 from .keys import Proof, ProvingKey
-from .qap import domain_for, h_coefficients
+from .qap import domain_for
 
 
 def _check_key_matches(pk: ProvingKey, r1cs: R1CS) -> None:
@@ -26,6 +30,12 @@ def _check_key_matches(pk: ProvingKey, r1cs: R1CS) -> None:
         )
     if pk.domain_size != domain_for(r1cs).size:
         raise InputError("the proving key was made for a circuit with a different number of constraints")
+
+
+def _scalars(vector, start: int, stop: int | None = None):
+    if isinstance(vector, (bytes, bytearray)):
+        return vector[32 * start: None if stop is None else 32 * stop]
+    return vector[start:stop]
 
 
 def prove(
@@ -43,23 +53,29 @@ def prove(
     """
     tick = progress or (lambda _step: None)
     _check_key_matches(pk, r1cs)
-    check(r1cs, witness)
-    w = [x % R for x in witness]
+    from ..r1cs.system import _witness_array
+
+    w_obj = _witness_array(r1cs, witness)
+    w = backend.pack_witness(w_obj)
     domain = domain_for(r1cs)
 
     tick("h(X)")
-    h = h_coefficients(r1cs, domain, w)
+    a_rows, b_rows, c_rows = backend.r1cs_rows(r1cs, w)
+    bad = backend.first_unsatisfied_rows(a_rows, b_rows, c_rows)
+    if bad is not None:
+        raise UnsatisfiedConstraint(bad, r1cs.name_of(bad), f"; it involves wires {_wires_of(r1cs, bad)}")
+    h = backend.h_coefficients(domain, backend.append_public_rows(a_rows, w, r1cs.n_public), b_rows, c_rows)
+    del a_rows, b_rows, c_rows
     r, s = randbelow(R), randbelow(R)
 
     tick("A")
-    a = g1.add(g1.add(pk.alpha_g1, msm_g1(pk.a_g1, w)), g1.mul(pk.delta_g1, r))
+    a = g1.add(g1.add(pk.alpha_g1, backend.msm_packed(pk.a_g1, w, 1)), g1.mul(pk.delta_g1, r))
     tick("B")
-    b2 = g2.add(g2.add(pk.beta_g2, msm_g2(pk.b_g2, w)), g2.mul(pk.delta_g2, s))
-    b1 = g1.add(g1.add(pk.beta_g1, msm_g1(pk.b_g1, w)), g1.mul(pk.delta_g1, s))
+    b2 = g2.add(g2.add(pk.beta_g2, backend.msm_packed(pk.b_g2, w, 2)), g2.mul(pk.delta_g2, s))
+    b1 = g1.add(g1.add(pk.beta_g1, backend.msm_packed(pk.b_g1, w, 1)), g1.mul(pk.delta_g1, s))
     tick("C")
-    private = w[pk.n_public + 1 :]
-    c = msm_g1(list(pk.l_g1) + list(pk.h_g1), private + h)
+    c = g1.add(backend.msm_packed(pk.l_g1, _scalars(w, pk.n_public + 1), 1), backend.msm_packed(pk.h_g1, h, 1))
     c = g1.add(c, g1.mul(a, s))
     c = g1.add(c, g1.mul(b1, r))
     c = g1.add(c, g1.mul(pk.delta_g1, (-r * s) % R))
-    return Proof(a=a, b=b2, c=c), w[1 : pk.n_public + 1]
+    return Proof(a=a, b=b2, c=c), [int(v) for v in w_obj[1: pk.n_public + 1]]

@@ -4,6 +4,10 @@ The constraint rows are the R1CS constraints followed by one row per public wire
 (the constant wire included) reading ``x_i * 0 = 0``, as snarkjs does: those rows make
 every public wire's A-polynomial linearly independent, so a proof cannot be re-used
 for other public inputs (public-input malleability).
+
+The heavy lifting — sparse matrix products over the flat R1CS, the NTTs, the Lagrange
+basis at tau — is the backend's (:mod:`zkanchor.backend`: the native kernel, or numpy
+and the pure-Python curve code).
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from .. import backend
 from ..bn254.constants import R
-from ..backend import coset_intt, coset_ntt, intt
 from ..bn254.ntt import Domain
-from ..r1cs import R1CS, evaluate
+from ..r1cs import R1CS
 
 
 @dataclass(frozen=True)
@@ -29,59 +33,33 @@ class WirePolynomials:
 
 def row_count(r1cs: R1CS) -> int:
     """Number of QAP rows: the constraints plus one per public wire (constant included)."""
-    return len(r1cs.constraints) + r1cs.n_public + 1
+    return r1cs.n_constraints + r1cs.n_public + 1
+
+
+def domain_size_for(rows: int) -> int:
+    """The smallest power of two >= rows (at least 2: h(X) needs room)."""
+    size = 1
+    while size < rows:
+        size <<= 1
+    return max(size, 2)
 
 
 def domain_for(r1cs: R1CS) -> Domain:
     """The smallest power-of-two evaluation domain that holds every row."""
-    rows = row_count(r1cs)
-    size = 1
-    while size < rows:
-        size <<= 1
-    # h(X) has degree <= size - 2; a domain of size 1 leaves no room for it.
-    return Domain(max(size, 2))
+    return Domain(domain_size_for(row_count(r1cs)))
 
 
 def wire_polynomials_at(r1cs: R1CS, domain: Domain, tau: int) -> WirePolynomials:
     """Evaluate every wire's A, B, C polynomials at ``tau`` through the Lagrange basis."""
-    lagrange = domain.lagrange_at(tau)
-    n = r1cs.n_wires
-    u, v, w = [0] * n, [0] * n, [0] * n
-    for row, (a, b, c) in enumerate(r1cs.constraints):
-        l_row = lagrange[row]
-        for wire, coeff in a.items():
-            u[wire] += coeff * l_row
-        for wire, coeff in b.items():
-            v[wire] += coeff * l_row
-        for wire, coeff in c.items():
-            w[wire] += coeff * l_row
-    first_public_row = len(r1cs.constraints)
-    for wire in range(r1cs.n_public + 1):
-        u[wire] += lagrange[first_public_row + wire]
-    return WirePolynomials(
-        u=[x % R for x in u],
-        v=[x % R for x in v],
-        w=[x % R for x in w],
-        z_tau=(pow(tau, domain.size, R) - 1) % R,
-    )
+    u, v, w = backend.wire_polynomials(r1cs, domain, tau)
+    return WirePolynomials(u=u, v=v, w=w, z_tau=(pow(tau, domain.size, R) - 1) % R)
 
 
 def h_coefficients(r1cs: R1CS, domain: Domain, witness: Sequence[int]) -> list[int]:
-    """Coefficients of h(X) = (A(X)B(X) - C(X)) / Z(X) for a satisfying witness.
-
-    Evaluated on a coset of the domain, where Z is the non-zero constant g^n - 1, so the
-    division is one multiplication.  Returns ``domain.size - 1`` coefficients.
-    """
-    a_rows, b_rows, c_rows = evaluate(r1cs, witness)
-    a_rows = list(a_rows) + [witness[i] % R for i in range(r1cs.n_public + 1)]
-    a_coset = coset_ntt(domain, intt(domain, a_rows))
-    b_coset = coset_ntt(domain, intt(domain, b_rows))
-    c_coset = coset_ntt(domain, intt(domain, c_rows))
-    z_inv = pow(domain.vanishing_on_coset(), -1, R)
-    h_coset = [(a * b - c) * z_inv % R for a, b, c in zip(a_coset, b_coset, c_coset)]
-    h = coset_intt(domain, h_coset)
-    # A satisfying witness makes A*B - C divisible by Z, so the top coefficient vanishes;
-    # anything else means the rows and the witness disagree, which check() rules out.
-    if h[-1] != 0:
-        raise AssertionError("h(X) has degree >= n - 1: the witness does not satisfy the rows")
-    return h[:-1]
+    """Coefficients of h(X) = (A(X)B(X) - C(X)) / Z(X) for a satisfying witness (domain.size - 1 of them)."""
+    w = backend.pack_witness(witness)
+    a, b, c = backend.r1cs_rows(r1cs, w)
+    h = backend.h_coefficients(domain, backend.append_public_rows(a, w, r1cs.n_public), b, c)
+    if isinstance(h, (bytes, bytearray)):
+        return [int.from_bytes(h[i:i + 32], "little") for i in range(0, len(h), 32)]
+    return list(h)

@@ -4,7 +4,8 @@
  * form) and y (standard form) is x*y in standard form.  So the sparse products
  * keep only the coefficient table in Montgomery form and read values and write
  * results in standard form straight from and to the caller's buffers: no
- * per-value conversion in or out, and no O(n) copy of the vector.  R1CS
+ * per-value conversion in or out, and no O(n) copy of the vector.  Row sums
+ * go further and add plain 512-bit products, reducing once per row.  R1CS
  * coefficients are mostly 1 and -1 (and the table is shared by all three
  * matrices), so those entries are a field addition instead of a multiplication.
  *
@@ -309,8 +310,10 @@ static void rows_body(void *arg, size_t lo, size_t hi, size_t worker) {
             memset(&acc, 0, sizeof(acc));
             fe v;
             for (; k < end; k++) {
-                if (k + R1_PREFETCH < stop)   /* an unchecked index only wastes the prefetch */
-                    __builtin_prefetch(j->values + 32 * (size_t)ld_u32(a->cols, k + R1_PREFETCH));
+                if (k + R1_PREFETCH < stop) {
+                    size_t ahead = ld_u32(a->cols, k + R1_PREFETCH);
+                    if (ahead < j->n) __builtin_prefetch(j->values + 32 * ahead);
+                }
                 uint32_t col = ld_u32(a->cols, k), ci = ld_u32(a->cidx, k);
                 if (col >= j->n) { r1_note(&j->bad, 2 * k); return; }
                 if (ci >= a->n_coeffs) { r1_note(&j->bad, 2 * k + 1); return; }
@@ -374,8 +377,10 @@ static void cols_body(void *arg, size_t lo, size_t hi, size_t worker) {
             fe v;
             ld_fe(&v, j->row_values, i);
             for (; k < end; k++) {
-                if (k + R1_PREFETCH < stop)
-                    __builtin_prefetch(acc + ld_u32(a->cols, k + R1_PREFETCH), 1);
+                if (k + R1_PREFETCH < stop) {
+                    size_t ahead = ld_u32(a->cols, k + R1_PREFETCH);
+                    if (ahead < j->n_out) __builtin_prefetch(acc + ahead, 1);
+                }
                 uint32_t col = ld_u32(a->cols, k), ci = ld_u32(a->cidx, k);
                 if (col >= j->n_out) { r1_note(&j->bad, 2 * k); return; }
                 if (ci >= a->n_coeffs) { r1_note(&j->bad, 2 * k + 1); return; }
