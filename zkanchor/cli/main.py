@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ZkAnchorError as exc:
         sys.stderr.write(f"zkanchor: error: {_sentence(exc)}\n")
+        if getattr(args, "json", False):
+            import json
+
+            sys.stdout.write(json.dumps({"error": _sentence(exc), "kind": type(exc).__name__}) + "\n")
         return EXIT_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("zkanchor: interrupted\n")

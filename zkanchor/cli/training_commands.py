@@ -1,8 +1,9 @@
-"""The training commands: commit, train, prove-training, verify-training."""
+"""The training commands: commit, train, prove-training, verify-training, check-keys."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -10,22 +11,33 @@ from ..errors import InputError
 from ..progress import step_bar
 from .output import add_json_flag, emit
 
-ZERO_ADDRESS = "0x" + "0" * 40
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's subcommands to the ``zkanchor`` parser."""
     p = sub.add_parser(
         "commit",
-        help="quantize a data set and commit to it (hiding, salted)",
+        help="quantize a data set and commit to it for an institution (hiding, salted)",
         description="Quantize a CSV file (or a scikit-learn bundled data set) to signed fixed point and "
-        "commit to it. DATASETDIR gets data.npz and salt.json (private) and commitment.json (public).",
+        "commit to it for the institution that owns it (its address is bound into the commitment). "
+        "DATASETDIR gets data.npz and salt.json (private) and commitment.json (public).",
     )
     p.add_argument("data", metavar="DATA.csv", nargs="?", help="CSV file with a header row")
     p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict")
     p.add_argument("--sklearn", metavar="NAME", help="use a scikit-learn bundled data set instead (offline)")
+    p.add_argument("--split", choices=("all", "train", "test"), default="all",
+                   help="with --sklearn: the stratified train or test part (default: %(default)s)")
+    p.add_argument("--test-rows", type=int, default=None,
+                   help="with --split: rows in the test part (default: a quarter of the set)")
+    p.add_argument("--split-seed", type=int, default=0, help="with --split: the split's seed (default: 0)")
+    p.add_argument("--institution", metavar="ADDR", required=True,
+                   help="the owning institution's Ethereum address (bound into the commitment)")
+    p.add_argument("--standardize", action="store_true",
+                   help="centre and scale every feature by this data's mean and standard deviation")
+    p.add_argument("--stats-from", metavar="DATASETDIR",
+                   help="standardize with another committed set's statistics (a test set with its training set's)")
     p.add_argument("--frac-bits", type=int, default=8, help="fractional bits of the fixed point (default: %(default)s)")
-    p.add_argument("--value-bits", type=int, default=24, help="signed bits every value must fit (default: %(default)s)")
+    p.add_argument("--value-bits", type=int, default=None,
+                   help="signed bits every value must fit (default: the narrowest that holds the data)")
     p.add_argument("-o", "--output", metavar="DATASETDIR", required=True, help="new directory to write")
     add_json_flag(p)
     p.set_defaults(handler=cmd_commit)
@@ -41,9 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int, default=0, help="hidden ReLU units of an mlp (default: 4 for mlp)")
     p.add_argument("--epochs", type=int, required=True, help="epochs of full-batch gradient descent")
     p.add_argument("--lr", type=float, default=0.5, help="learning rate on the mean loss (default: %(default)s)")
-    p.add_argument("--weight-bits", type=int, default=24, help="signed bits of each weight update (default: %(default)s)")
-    p.add_argument("--lr-shift", type=int, default=24, help="precision bits of the learning rate (default: %(default)s)")
-    p.add_argument("-o", "--output", metavar="MODELDIR", required=True, help="directory to write")
+    p.add_argument("--weight-bits", type=int, default=None,
+                   help="signed bits every weight must stay within (default: frac_bits + 6, i.e. |w| < 32)")
+    p.add_argument("--score-bits", type=int, default=0,
+                   help="classifiers: signed bits of a score at scale 2^2f (default: 2 frac_bits + 7, logits within +-64)")
+    p.add_argument("--lr-shift", type=int, default=None,
+                   help="precision bits of the per-sample learning rate (default: about 10 significant bits)")
+    p.add_argument("-o", "--output", metavar="MODELDIR", required=True, help="new directory to write")
     add_json_flag(p)
     p.set_defaults(handler=cmd_train)
 
@@ -51,158 +67,287 @@ def register(sub: argparse._SubParsersAction) -> None:
         "prove-training",
         help="prove that a model was trained on a committed data set",
         description="Prove the training statement (DESIGN.md): the committed data, run through the declared "
-        "training from C_W0, gives C_W. OUTDIR gets proof.json, public.json, statement.json and "
-        "verification_key.json. Keys are cached by circuit hash.",
+        "training from the public initial weights, gives C_W; optionally an accuracy or MSE on a committed "
+        "test set, and a bound on the final gradient. OUTDIR gets statement.json, proof.json, public.json, "
+        "bundle.json (circuit hash, constraints, time, memory) and verification_key.json.",
     )
     p.add_argument("dataset", metavar="DATASETDIR")
     p.add_argument("model", metavar="MODELDIR")
     p.add_argument("-o", "--output", metavar="OUTDIR", required=True)
-    p.add_argument("--institution", metavar="ADDR", default=ZERO_ADDRESS,
-                   help="the prover's Ethereum address, public input 0 (default: the zero address)")
+    p.add_argument("--institution", metavar="ADDR",
+                   help="the prover's address, public input 0 (default and requirement: the dataset's owner)")
     p.add_argument("--test", metavar="TESTDIR", help="committed test set for the evaluation clause")
-    p.add_argument("--min-accuracy", type=float, help="claim: test accuracy >= this fraction (logreg)")
+    p.add_argument("--min-accuracy", type=float, help="claim: test accuracy >= this fraction (classifiers)")
     p.add_argument("--max-mse", type=float, help="claim: test mean squared error <= this (linreg)")
     p.add_argument("--max-gradient", type=float, metavar="EPS",
                    help="optimality claim: every component of the L2-regularised mean-loss gradient is <= EPS")
     p.add_argument("--l2", type=float, default=0.0, metavar="LAMBDA",
                    help="L2 coefficient of the optimality claim's loss (default: %(default)s)")
+    p.add_argument("--keys", metavar="KEYDIR", action="append", default=[],
+                   help="use the keys in KEYDIR (a ceremony's or setup's output) when they fit the circuit")
+    p.add_argument("--yes", action="store_true", help="prove even when the estimate exceeds the free memory")
     add_json_flag(p)
     p.set_defaults(handler=cmd_prove_training)
 
     p = sub.add_parser(
         "verify-training",
-        help="check a training proof and its statement in Python",
-        description="Check OUTDIR's proof against its statement.json (which fixes the public inputs) and "
-        "verification_key.json. Exit 0 if valid, 1 if not, 2 if the files are unusable.",
+        help="check a training proof against its statement, with a key bound to its circuit",
+        description="Rebuild the circuit from OUTDIR/statement.json's spec, take a verification key bound to "
+        "that circuit (from --keys, --vk, or this machine's key cache; never the one in OUTDIR on its own), "
+        "and check the proof against the statement's public inputs. Exit 0 if valid, 1 if not, 2 if the "
+        "files are unusable or no trusted key is found.",
     )
     p.add_argument("outdir", metavar="OUTDIR", help="directory written by 'zkanchor prove-training'")
+    p.add_argument("--keys", metavar="KEYDIR", action="append", default=[],
+                   help="a key directory to trust for this circuit (its setup.json must name the circuit)")
+    p.add_argument("--vk", metavar="VK.json", help="a verification key you name explicitly")
     add_json_flag(p)
     p.set_defaults(handler=cmd_verify_training)
 
+    p = sub.add_parser(
+        "check-keys",
+        help="rebuild a statement's circuit from its spec and check a key directory against it",
+        description="Compile the circuit of STATEMENT (a statement.json or a proof directory) from its spec "
+        "and check that KEYDIR's keys are bound to it (setup.json, the proving key and the circuit file all "
+        "name its hash, the verification key is the proving key's); a ceremony transcript in KEYDIR is "
+        "re-verified too when --prepared gives the prepared phase 1. Like snarkjs's zkey verify.",
+    )
+    p.add_argument("statement", metavar="STATEMENT", help="statement.json, or a directory holding one")
+    p.add_argument("keydir", metavar="KEYDIR")
+    p.add_argument("--prepared", metavar="PREPARED", help="the prepared phase-1 file of a ceremony")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_check_keys)
+
+
+def _progress_enabled(args) -> bool:
+    return not getattr(args, "json", False)
+
 
 def cmd_commit(args: argparse.Namespace) -> int:
+    from ..addresses import format_address, parse_address
     from ..commit import commit_dataset, load_sklearn, quantize, read_csv, save_dataset_dir
+    from ..commit.quantize import standardize
 
+    owner = parse_address(args.institution)
     if (args.data is None) == (args.sklearn is None):
         raise InputError("give either DATA.csv (with --target) or --sklearn NAME")
     if args.data is not None:
         if not args.target:
             raise InputError("a CSV file needs --target COLUMN, the column to predict")
+        if args.split != "all":
+            raise InputError("--split applies to --sklearn sets; split a CSV file yourself")
         table = read_csv(args.data, args.target)
     else:
-        table = load_sklearn(args.sklearn)
+        table = _sklearn_split(load_sklearn(args.sklearn), args.split, args.test_rows, args.split_seed)
+    stats = None
+    if args.stats_from:
+        stats = _stats_of(args.stats_from)
+        table, stats = standardize(table, stats)
+    elif args.standardize:
+        table, stats = standardize(table)
     dataset = quantize(table, args.frac_bits, args.value_bits)
-    commitment, salt = commit_dataset(dataset)
-    out = save_dataset_dir(args.output, dataset, salt, commitment)
-    emit(args, {"dataset": str(out), "commitment": str(commitment.commitment), "n": dataset.n, "d": dataset.d},
-         f"committed {dataset.n} rows x {dataset.d} features to C_D = {commitment.commitment}\n"
+    commitment, salt = commit_dataset(dataset, owner)
+    extra = None if stats is None else {"standardize": {"mean": [float(v) for v in stats[0]],
+                                                        "std": [float(v) for v in stats[1]]}}
+    out = save_dataset_dir(args.output, dataset, salt, commitment, extra)
+    emit(args, {"dataset": str(out), "commitment": str(commitment.commitment), "n": dataset.n, "d": dataset.d,
+                "value_bits": dataset.value_bits, "owner": format_address(owner)},
+         f"committed {dataset.n} rows x {dataset.d} features ({dataset.value_bits}-bit values) for "
+         f"{format_address(owner)}: C_D = {commitment.commitment}\n"
          f"(data and salt are private in {out}/; commitment.json is public)")
     return 0
 
 
+def _sklearn_split(table, split: str, test_rows, seed: int):
+    import numpy as np
+
+    from ..commit.quantize import from_arrays
+
+    if split == "all":
+        if test_rows is not None:
+            raise InputError("--test-rows needs --split train or --split test")
+        return table
+    from sklearn.model_selection import train_test_split
+
+    n = table.features.shape[0]
+    test_rows = test_rows if test_rows is not None else max(1, n // 4)
+    if not 1 <= test_rows < n:
+        raise InputError(f"--test-rows must be between 1 and {n - 1}")
+    stratify = table.targets if len(np.unique(table.targets)) <= 20 else None
+    train_idx, test_idx = train_test_split(np.arange(n), test_size=test_rows, stratify=stratify,
+                                           random_state=seed)
+    idx = np.sort(train_idx if split == "train" else test_idx)
+    return from_arrays(table.features[idx], table.targets[idx], table.feature_names, table.target_name,
+                       f"{table.source} ({split} split)")
+
+
+def _stats_of(directory: str):
+    import numpy as np
+
+    from ..commit.dataset import load_commitment_extra
+
+    extra = load_commitment_extra(directory)
+    stats = extra.get("standardize") if isinstance(extra, dict) else None
+    if not isinstance(stats, dict) or not isinstance(stats.get("mean"), list) or not isinstance(stats.get("std"), list):
+        raise InputError(f"{directory!r} was not standardized, so it has no statistics to share")
+    return np.asarray(stats["mean"], dtype=float), np.asarray(stats["std"], dtype=float)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from ..commit import load_dataset_dir
-    from ..models.spec import make_spec
+    from ..models import model_module
+    from ..models.spec import spec_for
+    from ..statements.training import evaluate
     from ..training.api import train_model
     from ..training.modeldir import save_model_dir
 
     dataset, _salt, commitment = load_dataset_dir(args.dataset)
-    spec = make_spec(args.model, dataset.n, dataset.d, args.epochs, args.lr, frac_bits=dataset.frac_bits,
-                     value_bits=dataset.value_bits, weight_bits=args.weight_bits, lr_shift=args.lr_shift,
-                     hidden=args.hidden or (4 if args.model == "mlp" else 0))
+    kind = model_module(args.model)
+    spec = spec_for(args.model, dataset, args.epochs, args.lr, weight_bits=args.weight_bits,
+                    lr_shift=args.lr_shift, hidden=args.hidden or (4 if args.model == "mlp" else 0),
+                    score_bits=args.score_bits)
     started = time.perf_counter()
-    opening = train_model(spec, dataset)
-    out = save_model_dir(args.output, spec, opening, commitment.commitment)
-    weights = [w / 2**spec.frac_bits for w in opening.final]
-    emit(args, {"model": str(out), "spec": spec.to_json(), "weights": weights,
-                "seconds": round(time.perf_counter() - started, 3)},
-         f"trained {spec.model} for {spec.epochs} epochs on {spec.n} x {spec.d}; model in {out}/")
+    if kind.CLASSIFIER:
+        kind.check_targets(spec, dataset.targets)
+    model = train_model(spec, dataset)
+    seconds = time.perf_counter() - started
+    metric = evaluate(spec, dataset, model.final)
+    if kind.CLASSIFIER:
+        scores = kind.scores_np(spec, dataset.features, list(model.final))
+        positive = int(sum(1 for z in scores if z >= 0))
+        metrics = {"train_accuracy": metric / dataset.n}
+        summary = f"training accuracy {metric / dataset.n:.4f}"
+        if positive in (0, dataset.n):
+            sys.stderr.write(f"zkanchor: warning: the model predicts class {int(positive > 0)} for every training "
+                             "row; standardize the features (--standardize at commit) or lower the learning rate\n")
+    else:
+        mse = metric / dataset.n / 2 ** (4 * spec.frac_bits)
+        metrics = {"train_mse": mse}
+        summary = f"training MSE {mse:.6g}"
+    out = save_model_dir(args.output, spec, model, commitment.commitment, {"metrics": metrics})
+    weights = [w / 2**spec.frac_bits for w in model.final]
+    emit(args, {"model": str(out), "spec": spec.to_json(), "weights": weights, "metrics": metrics,
+                "seconds": round(seconds, 3)},
+         f"trained {spec.model} for {spec.epochs} epochs on {spec.n} x {spec.d} ({summary}); model in {out}/")
     return 0
 
 
-def _test_set(args, spec):
-    from ..commit import load_dataset_dir
-    from ..training.circuit import EvalSet
-
-    if args.test is None:
-        if args.min_accuracy is not None or args.max_mse is not None:
-            raise InputError("--min-accuracy and --max-mse need --test TESTDIR")
-        return None
-    dataset, salt, _ = load_dataset_dir(args.test)
-    if (args.min_accuracy is None) == (args.max_mse is None):
-        raise InputError("with --test give exactly one claim: --min-accuracy (logreg) or --max-mse (linreg)")
-    if args.min_accuracy is not None:
-        if not 0 <= args.min_accuracy <= 1:
-            raise InputError("--min-accuracy is a fraction between 0 and 1")
-        import math
-        return EvalSet(dataset, salt, "accuracy", math.ceil(args.min_accuracy * dataset.n))
-    f = spec.frac_bits
-    # MSE <= m  <=>  SSE at scale 2^4f <= m * n * 2^4f; rounded down so the claim is never weaker.
-    return EvalSet(dataset, salt, "sse", int(args.max_mse * dataset.n * 2 ** (4 * f)))
-
-
-def _optimality(args, spec):
-    from ..models import model_module
-    from ..training.statement import Optimality
-
-    if args.max_gradient is None:
-        if args.l2:
-            raise InputError("--l2 only makes sense with --max-gradient")
-        return None
-    if args.max_gradient < 0 or args.l2 < 0:
-        raise InputError("--max-gradient and --l2 must be non-negative")
-    scale = model_module(spec.model).error_scale(spec) + spec.frac_bits
-    # Both rounded toward the weaker-for-the-prover side: l2 to nearest, the bound down.
-    return Optimality(round(spec.n * args.l2 * 2**spec.frac_bits), int(args.max_gradient * spec.n * 2**scale))
-
-
 def cmd_prove_training(args: argparse.Namespace) -> int:
+    from ..addresses import format_address, parse_address
     from ..commit import load_dataset_dir
-    from ..groth16.snarkjs_json import save_proof, save_public, save_verification_key
-    from ..training.api import prove_training
+    from ..proofs import KeyStore, Prover, check_output_dir
+    from ..proofs.estimate import available_memory, estimate
+    from ..statements import compile
+    from ..statements.training import Evaluation, TrainingClaim, TrainingOpening, make_statement
+    from ..training.api import accuracy_threshold, mse_threshold, optimality_values
     from ..training.modeldir import load_model_dir
-    from ..training.statement import parse_address, save_statement
 
+    out = Path(args.output)
+    check_output_dir(out)
     dataset, salt, commitment = load_dataset_dir(args.dataset)
-    spec, opening, public_model = load_model_dir(args.model)
+    spec, model, public_model = load_model_dir(args.model)
     if str(commitment.commitment) != str(public_model.get("dataset_commitment")):
         raise InputError("the model in MODELDIR was not trained on this dataset (its dataset_commitment differs)")
-    institution = parse_address(args.institution)
-    test = _test_set(args, spec)
-    optimality = _optimality(args, spec)
+    institution = commitment.owner
+    if args.institution is not None and parse_address(args.institution) != institution:
+        raise InputError(f"the dataset was committed for {format_address(institution)}, so only that address can "
+                         "prove training on it")
+    from ..models import model_module
+
+    kind = model_module(spec.model)
+    test = None
+    evaluation, threshold = None, None
+    if args.test is not None:
+        test_ds, test_salt, test_commitment = load_dataset_dir(args.test)
+        if test_commitment.owner != institution:
+            raise InputError("the test set was committed for another institution")
+        test = (test_ds, test_salt)
+        if (args.min_accuracy is None) == (args.max_mse is None):
+            raise InputError("with --test give exactly one claim: --min-accuracy (classifiers) or --max-mse (linreg)")
+        if args.min_accuracy is not None:
+            if not kind.CLASSIFIER:
+                raise InputError(f"a {spec.model} model is evaluated by --max-mse, not --min-accuracy")
+            evaluation, threshold = Evaluation("accuracy", test_ds.n), accuracy_threshold(args.min_accuracy, test_ds.n)
+        else:
+            if kind.CLASSIFIER:
+                raise InputError(f"a {spec.model} model is evaluated by --min-accuracy, not --max-mse")
+            evaluation = Evaluation("mse", test_ds.n)
+            threshold = mse_threshold(args.max_mse, test_ds.n, spec.frac_bits)
+    elif args.min_accuracy is not None or args.max_mse is not None:
+        raise InputError("--min-accuracy and --max-mse need --test TESTDIR")
+    l2, bound = None, None
+    if args.max_gradient is not None:
+        if not kind.CONVEX:
+            raise InputError(f"--max-gradient is for convex models (linreg, logreg), not {spec.model}")
+        l2, bound = optimality_values(spec, args.max_gradient, args.l2)
+    elif args.l2:
+        raise InputError("--l2 only makes sense with --max-gradient")
+    claim = TrainingClaim(spec, evaluation, args.max_gradient is not None)
+    opening = TrainingOpening(dataset, salt, model, test)
+    statement = make_statement(claim, institution, opening, threshold, l2, bound)
+    statement.check_opening(opening)
+
+    keys = KeyStore(keydirs=args.keys)
+    circuit = compile(claim)
+    cost = estimate(circuit.constraints)
+    need_setup = keys.verification_key(circuit.hash) is None
+    free = available_memory()
+    if not args.json:
+        sys.stderr.write(f"zkanchor: proving {cost.describe(need_setup)}\n")
+    if free is not None and cost.peak_bytes > free and not args.yes:
+        raise InputError(f"this proof needs about {cost.peak_bytes / 2**30:.1f} GB but only {free / 2**30:.1f} GB "
+                         "is free; pass --yes to try anyway, or prove in checkpoint segments")
     started = time.perf_counter()
-    with step_bar("prove-training", 7, enabled=not args.json) as tick:
-        result = prove_training(spec, dataset, salt, opening, institution, test, optimality, progress=tick)
+    with step_bar("prove-training", 7, enabled=_progress_enabled(args)) as tick:
+        bundle = Prover(keys, tick).prove(statement, opening, check=False)
     elapsed = time.perf_counter() - started
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    save_proof(result.proof, out / "proof.json")
-    save_public(result.statement.public_inputs(), out / "public.json")
-    save_verification_key(result.vk, out / "verification_key.json")
-    save_statement(result.statement, out / "statement.json")
-    emit(args, {"outdir": str(out), "constraints": result.constraints, "circuit_hash": result.circuit_hash,
-                "setup_cached": result.setup_cached, "seconds": round(elapsed, 3),
-                "statement": result.statement.to_json()},
-         f"proved training ({result.constraints:,} constraints, {elapsed:.1f} s"
-         f"{', keys from cache' if result.setup_cached else ''}); proof and statement in {out}/")
+    bundle.save(out)
+    emit(args, {"outdir": str(out), "constraints": bundle.constraints, "circuit_hash": bundle.circuit_hash,
+                "keys": bundle.info.get("keys"), "seconds": round(elapsed, 3),
+                "peak_memory_bytes": bundle.info.get("peak_memory_bytes"), "statement": statement.to_json()},
+         f"proved: {statement.describe()}\n({bundle.constraints:,} constraints, {elapsed:.1f} s, "
+         f"keys: {bundle.info['keys']['kind']}; proof and statement in {out}/)")
     return 0
 
 
 def cmd_verify_training(args: argparse.Namespace) -> int:
-    from ..groth16.snarkjs_json import load_proof, load_public, load_verification_key
-    from ..training.api import verify_training
-    from ..training.statement import load_statement
+    from ..groth16.snarkjs_json import load_verification_key
+    from ..proofs import KeyStore, ProofBundle, trusted_key, verify_statement
 
-    out = Path(args.outdir)
-    statement = load_statement(out / "statement.json")
-    proof = load_proof(out / "proof.json")
-    vk = load_verification_key(out / "verification_key.json")
-    if (out / "public.json").exists() and load_public(out / "public.json") != statement.public_inputs():
-        raise InputError("public.json does not match statement.json's public inputs")
-    if vk.n_public != len(statement.public_inputs()):
-        raise InputError("the verification key does not fit this statement (wrong number of public inputs)")
-    ok = verify_training(vk, proof, statement)
-    emit(args, {"valid": ok, "statement": statement.to_json()},
-         ("OK: " if ok else "INVALID: ") + f"{statement.spec.model} trained for {statement.spec.epochs} epochs on "
-         f"C_D = {statement.dataset_commitment} by {statement.to_json()['institution']}")
+    bundle = ProofBundle.load(args.outdir)
+    vk = load_verification_key(args.vk) if args.vk else None
+    keys = KeyStore(keydirs=args.keys, setup_missing=False)
+    key = trusted_key(bundle.statement, keys, vk, args.vk)
+    ok = verify_statement(bundle.statement, bundle.proof, key)
+    statement = bundle.statement
+    emit(args, {"valid": ok, "circuit_hash": key.circuit_hash, "key": {"source": key.source, "detail": key.detail},
+                "statement": statement.to_json()},
+         ("OK: " if ok else "INVALID: ") + statement.describe() + f"\n(key: {key.source}, {key.detail})")
     return 0 if ok else 1
+
+
+def cmd_check_keys(args: argparse.Namespace) -> int:
+    from ..fileio import read_json
+    from ..groth16.keydir import load_keydir
+    from ..statements import compile, statement_from_json
+
+    path = Path(args.statement)
+    if path.is_dir():
+        path = path / "statement.json"
+    statement = statement_from_json(read_json(path, "statement"), f"statement {str(path)!r}")
+    circuit = compile(statement.spec)
+    keys = load_keydir(args.keydir, circuit.r1cs)
+    ceremony = None
+    if (Path(args.keydir) / "ceremony.json").exists():
+        if not args.prepared:
+            raise InputError("KEYDIR holds a ceremony transcript: pass --prepared PREPARED to re-verify it")
+        from ..ceremony import prepare, transcript
+
+        report = transcript.verify_keydir(args.keydir, prepare.load_prepared(args.prepared))
+        ceremony = getattr(report, "describe", lambda: str(report))()
+    emit(args, {"ok": True, "circuit_hash": circuit.hash, "constraints": circuit.constraints,
+                "trusted_setup": keys.info.get("trusted_setup"), "ceremony": ceremony},
+         f"OK: the keys in {args.keydir} are bound to this statement's circuit {circuit.hash[:16]}... "
+         f"({circuit.constraints:,} constraints; {keys.info.get('trusted_setup', 'single-party')} setup)"
+         + (f"\n{ceremony}" if ceremony else ""))
+    return 0

@@ -217,7 +217,8 @@ class DatasetCommitment:
 
 
 def save_dataset_dir(
-    directory: str | os.PathLike, dataset: Dataset, salt: int, commitment: DatasetCommitment
+    directory: str | os.PathLike, dataset: Dataset, salt: int, commitment: DatasetCommitment,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """Write a new dataset directory (data, salt, commitment) all at once; returns its path.
 
@@ -241,7 +242,7 @@ def save_dataset_dir(
         write_json(tmp / SALT_FILE, {"scheme": SCHEME, "salt": str(salt)})
         for private in (DATA_FILE, SALT_FILE):
             os.chmod(tmp / private, 0o600)
-        write_json(tmp / COMMITMENT_FILE, commitment.to_json())
+        write_json(tmp / COMMITMENT_FILE, {**(extra or {}), **commitment.to_json()})
         os.chmod(tmp, 0o777 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
@@ -278,6 +279,15 @@ def load_commitment(path: str | os.PathLike) -> DatasetCommitment:
     if p.is_dir():
         p = p / COMMITMENT_FILE
     return DatasetCommitment.from_json(read_json(p, "commitment"), str(p))
+
+
+def load_commitment_extra(directory: str | os.PathLike) -> dict[str, Any]:
+    """The fields of ``commitment.json`` beyond the commitment itself (e.g. standardisation statistics)."""
+    obj = read_json(Path(directory) / COMMITMENT_FILE, "commitment")
+    if not isinstance(obj, dict):
+        raise FormatError(f"{str(Path(directory) / COMMITMENT_FILE)!r} must hold a JSON object")
+    known = set(DatasetCommitment(0, 1, 1, 0, 2, ("x",), "y", 1).to_json())
+    return {k: v for k, v in obj.items() if k not in known}
 
 
 def load_dataset_dir(directory: str | os.PathLike) -> tuple[Dataset, int, DatasetCommitment]:
