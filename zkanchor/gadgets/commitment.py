@@ -68,11 +68,14 @@ def dataset_commitment(cs: ConstraintSystem, features: Term, targets: Term, salt
 def weights_commitment(cs: ConstraintSystem, weights: Term, salt: Term, name: str | None = None) -> LC:
     """C_W = Poseidon([H(w), salt]) under tag(weights/commitment), H the weights' tagged chain.
 
-    ``weights`` is a block of shape (k,) (the flattened model).
+    ``weights`` is a block whose last axis holds one model's flattened weights (shape
+    batch + (k,)), ``salt`` has the batch shape: one commitment per model.
     """
     w = as_lc(weights)
-    if w.ndim != 1 or w.shape[0] < 1:
+    if w.ndim < 1 or w.shape[-1] < 1:
         raise InputError("a weights commitment needs a block of at least one weight")
-    k = w.shape[0]
-    inner = hash_chain(cs, [w[j] for j in range(k)], tag(domains.WEIGHTS_ELEMENTS, k), name_of(name, "elements"))
+    k = w.shape[-1]
+    lead = (slice(None),) * (w.ndim - 1)
+    inner = hash_chain(cs, [w[lead + (j,)] for j in range(k)], tag(domains.WEIGHTS_ELEMENTS, k),
+                       name_of(name, "elements"))
     return poseidon(cs, [inner, salt], tag(domains.WEIGHTS), name_of(name, "salted"))

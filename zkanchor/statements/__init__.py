@@ -11,6 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import FormatError
+from .aggregation import (
+    AggregationClaim,
+    AggregationOpening,
+    AggregationStatement,
+    federated_average,
+    make_aggregation,
+)
 from .base import Circuit, Statement, StatementSpec, compile
 from .training import (
     Evaluation,
@@ -21,7 +28,7 @@ from .training import (
     make_statement,
 )
 
-KINDS = {"training": TrainingStatement}
+KINDS = {"training": TrainingStatement, "aggregation": AggregationStatement}
 
 
 def register_kind(kind: str, cls: type) -> None:
@@ -40,6 +47,9 @@ def statement_from_json(obj: Any, what: str = "statement") -> Statement:
 
 
 __all__ = [
+    "AggregationClaim",
+    "AggregationOpening",
+    "AggregationStatement",
     "Circuit",
     "Evaluation",
     "KINDS",
@@ -50,6 +60,8 @@ __all__ = [
     "TrainingOpening",
     "TrainingStatement",
     "compile",
+    "federated_average",
+    "make_aggregation",
     "make_statement",
     "register_kind",
     "statement_from_json",
