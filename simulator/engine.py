@@ -44,7 +44,7 @@ from zkanchor.training.circuit import ModelOpening
 
 from . import attacks, ceremony, seeds
 from .data import InstitutionData, all_data, model_settings
-from .executor import make_executor
+from zkanchor.executor import make_executor
 from .federated import AggregationOpening, federated_average, make_statement
 from .log import DONE, FAILED, LANDED, PASSED, EventLog
 from .oversight import audit_run, deployment_record, watch

@@ -85,6 +85,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="L2 coefficient of the optimality claim's loss (default: %(default)s)")
     p.add_argument("--keys", metavar="KEYDIR", action="append", default=[],
                    help="use the keys in KEYDIR (a ceremony's or setup's output) when they fit the circuit")
+    p.add_argument("--checkpoint-every", type=int, metavar="K",
+                   help="prove the run as segments of K epochs (in parallel), each chaining from the previous "
+                        "checkpoint; OUTDIR gets one proof per segment and manifest.json")
+    p.add_argument("--scheduler", metavar="ADDR", help="with --checkpoint-every: prove on the Dask cluster at ADDR")
+    p.add_argument("--workers", type=int, default=None,
+                   help="with --checkpoint-every: local worker processes (default: the CPUs)")
     p.add_argument("--yes", action="store_true", help="prove even when the estimate exceeds the free memory")
     add_json_flag(p)
     p.set_defaults(handler=cmd_prove_training)
@@ -282,6 +288,13 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
         l2, bound = optimality_values(spec, args.max_gradient, args.l2)
     elif args.l2:
         raise InputError("--l2 only makes sense with --max-gradient")
+    if args.checkpoint_every is not None:
+        if evaluation is not None or args.max_gradient is not None:
+            raise InputError("a checkpointed run proves the training itself; prove the evaluation or optimality "
+                             "clause on a whole-run proof (without --checkpoint-every)")
+        return _prove_segments(args, out, spec, dataset, salt, model, institution)
+    if args.scheduler is not None:
+        raise InputError("--scheduler applies to checkpointed runs (--checkpoint-every K)")
     claim = TrainingClaim(spec, evaluation, args.max_gradient is not None)
     opening = TrainingOpening(dataset, salt, model, test)
     statement = make_statement(claim, institution, opening, threshold, l2, bound)
@@ -310,13 +323,54 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prove_segments(args, out: Path, spec, dataset, salt, model, institution) -> int:
+    from ..executor import make_executor
+    from ..proofs import KeyStore
+    from ..proofs.estimate import estimate
+    from ..statements import compile
+    from ..training.checkpoints import plan_run, prove_run
+
+    plan = plan_run(spec, dataset, salt, model, institution, args.checkpoint_every)
+    keys = KeyStore(keydirs=args.keys)
+    circuit = compile(plan.segments[0].statement.spec)
+    cost = estimate(circuit.constraints)
+    if not args.json:
+        sys.stderr.write(f"zkanchor: {plan.count} segments of {args.checkpoint_every} epochs, each "
+                         f"{cost.describe(keys.verification_key(circuit.hash) is None)}\n")
+    executor = make_executor(args.scheduler, args.workers)
+    started = time.perf_counter()
+    try:
+        with step_bar("segments", plan.count + 2, enabled=_progress_enabled(args)) as tick:
+            manifest = prove_run(plan, out, executor, keys, progress=tick)
+    finally:
+        executor.close()
+    elapsed = time.perf_counter() - started
+    emit(args, {"outdir": str(out), "segments": manifest["segments"], "run_id": manifest["run_id"],
+                "checkpoints": manifest["checkpoints"], "seconds": round(elapsed, 3),
+                "constraints_per_segment": circuit.constraints},
+         f"proved {plan.count} segments of {args.checkpoint_every} epochs ({circuit.constraints:,} constraints each, "
+         f"{elapsed:.1f} s on {executor.where}); manifest and proofs in {out}/")
+    return 0
+
+
 def cmd_verify_training(args: argparse.Namespace) -> int:
     from ..groth16.snarkjs_json import load_verification_key
     from ..proofs import KeyStore, ProofBundle, trusted_key, verify_statement
 
-    bundle = ProofBundle.load(args.outdir)
     vk = load_verification_key(args.vk) if args.vk else None
     keys = KeyStore(keydirs=args.keys, setup_missing=False)
+    if (Path(args.outdir) / "manifest.json").is_file():
+        from ..training.checkpoints import verify_run
+
+        report = verify_run(args.outdir, keys, vk)
+        text = report.describe()
+        if report.valid and report.statement is not None:
+            text += "\n" + report.statement.describe()
+        emit(args, {"valid": report.valid, "segments": report.segments, "problem": report.problem,
+                    "details": report.details,
+                    "statement": report.statement.to_json() if report.statement is not None else None}, text)
+        return 0 if report.valid else 1
+    bundle = ProofBundle.load(args.outdir)
     key = trusted_key(bundle.statement, keys, vk, args.vk)
     ok = verify_statement(bundle.statement, bundle.proof, key)
     statement = bundle.statement

@@ -1,21 +1,24 @@
 """Where proofs are made: a local process pool by default, a Dask cluster on request.
 
-Both run :func:`simulator.proving.prove_job` / ``setup_job`` on picklable jobs and hand
-the results back **in job order**, whatever order they finish in, so the event log does
-not depend on scheduling.  A Dask cluster's workers must be able to import ``zkanchor``
-and ``simulator`` (the same checkout or installation as the client).
+Both run a picklable function over picklable jobs.  ``map`` hands the results back **in
+job order**, whatever order they finish in (the simulator's log must not depend on
+scheduling); ``stream`` yields (index, result) as each job lands, so a caller can save
+or anchor every result at once — checkpoint segments are anchored as each is proven.
+A failed job is retried ``retries`` times (a Dask worker that dies takes its job with
+it; the scheduler gives it to another).  A Dask cluster's workers must be able to
+import ``zkanchor`` (the same installation as the client).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from zkanchor.errors import InputError
-
+from .errors import InputError, ZkAnchorError
 
 
 def usable_cpus() -> int:
@@ -74,6 +77,45 @@ class LocalExecutor:
             return [fn(job) for job in jobs]  # no pickling round trip when nothing overlaps
         return list(self.start()._pool.map(fn, jobs))
 
+    def stream(self, fn: Callable[[Any], Any], jobs: Sequence[Any], retries: int = 1) -> Iterator[tuple[int, Any]]:
+        """Yield (index, fn(jobs[index])) as each job finishes; a job that raises is retried."""
+        if not jobs:
+            return
+        if self.workers == 1 or len(jobs) == 1:
+            for i, job in enumerate(jobs):
+                yield i, _with_retries(fn, job, retries)
+            return
+        pool = self.start()._pool
+        attempts = {i: 0 for i in range(len(jobs))}
+        pending = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = pending.pop(future)
+                try:
+                    result = future.result()
+                except (ZkAnchorError, KeyboardInterrupt):
+                    raise
+                except BrokenProcessPool:
+                    # A worker died (killed, out of memory): every pending job died with the
+                    # pool; restart it and resubmit them all.
+                    lost = [i] + list(pending.values())
+                    if any(attempts[j] >= retries for j in lost):
+                        raise
+                    for j in lost:
+                        attempts[j] += 1
+                    self.close()
+                    pool = self.start()._pool
+                    pending = {pool.submit(fn, jobs[j]): j for j in lost}
+                    break
+                except Exception:
+                    if attempts[i] >= retries:
+                        raise
+                    attempts[i] += 1
+                    pending[pool.submit(fn, jobs[i])] = i
+                    continue
+                yield i, result
+
     def close(self) -> None:
         """Stop the worker processes."""
         if self._pool is not None:
@@ -101,11 +143,34 @@ class DaskExecutor:
         futures = self.client.map(fn, list(jobs), pure=False)
         return self.client.gather(futures)
 
+    def stream(self, fn: Callable[[Any], Any], jobs: Sequence[Any], retries: int = 1) -> Iterator[tuple[int, Any]]:
+        """Yield (index, result) as each job finishes on the cluster (the scheduler retries failures)."""
+        if not jobs:
+            return
+        from dask.distributed import as_completed
+
+        futures = self.client.map(fn, list(jobs), pure=False, retries=retries)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for future in as_completed(futures):
+            yield index[future.key], future.result()
+
     def close(self) -> None:
         """Disconnect from the scheduler (the cluster keeps running)."""
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+def _with_retries(fn: Callable[[Any], Any], job: Any, retries: int) -> Any:
+    for attempt in range(retries + 1):
+        try:
+            return fn(job)
+        except (ZkAnchorError, KeyboardInterrupt):
+            raise
+        except Exception:
+            if attempt == retries:
+                raise
+    raise AssertionError("unreachable")
 
 
 def make_executor(scheduler: str | None = None, workers: int | None = None) -> LocalExecutor | DaskExecutor:
