@@ -6,8 +6,17 @@ Trainer and circuit side by side.  Per epoch, with scores z_i at scale 2^2f:
     w_j  -= floor(lr_num * sum_i e_i x_ij / 2^(2f + lr_shift))
     b    -= floor(lr_num * sum_i e_i      / 2^(f + lr_shift))
 
-Cost per epoch: 2 n d multiplications plus (d + 1) range-checked floors — about 2
-constraints per sample·feature·epoch once n is in the hundreds.
+The circuit computes the same integers in whichever of two ways costs fewer constraints
+for the spec's shape (both are exact, so the choice changes the circuit, not a bit of
+the result):
+
+- **direct**: per epoch, n d products for the scores and n d for the gradient — 2 n d;
+- **Gram**: the gradient is linear in the weights, g_j = sum_k G_jk w_k + 2^f (b S_j - Y_j)
+  with G = X^T X, S = X^T 1 and Y = X^T y, so G and Y are computed once (n d (d + 3) / 2
+  products) and each epoch costs d^2 + 2d.  It wins once epochs exceed about (d + 3) / 4.
+
+Each epoch adds (d + 1) range-checked floors.  At d = 30, n >= 256 and 10 epochs that is
+under 2.0 constraints per sample·feature·epoch.
 """
 
 from __future__ import annotations
@@ -72,7 +81,62 @@ def check_targets(spec: TrainingSpec, y) -> None:
     """Any committed value is a valid regression target."""
 
 
+def products(spec: TrainingSpec, formulation: str) -> int:
+    """Multiplication constraints of the training loop in ``formulation`` ("direct" or "gram")."""
+    n, d, e = spec.n, spec.d, spec.epochs
+    if formulation == "direct":
+        return 2 * n * d * e
+    return n * d * (d + 3) // 2 + d * (d + 1) // 2 + d + e * (d * d + 2 * d)
+
+
+def formulation(spec: TrainingSpec) -> str:
+    """The cheaper exact formulation for this shape."""
+    return "gram" if products(spec, "gram") < products(spec, "direct") else "direct"
+
+
 def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC) -> LC:
     """The same training in constraints; the final weights as a block."""
     check_spec(spec)
-    return descend_circuit(cs, spec, x, y, weights, errors_circuit, error_scale(spec))
+    if formulation(spec) == "direct":
+        return descend_circuit(cs, spec, x, y, weights, errors_circuit, error_scale(spec))
+    return _gram_circuit(cs, spec, x, y, weights)
+
+
+def _gram_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC) -> LC:
+    from ..gadgets.fixed_point import subtract_floor
+    from ..r1cs.lc import concatenate
+    from .linear import update_shifts
+
+    n, d, f = spec.n, spec.d, spec.frac_bits
+    # G_jk for j <= k (one product per row and pair), then materialised: the epochs multiply
+    # them by weights, and single wires keep those rows short.
+    rows, cols = np.triu_indices(d)
+    pair_products = cs.mul(x[:, rows], x[:, cols], "gram.products")      # (n, pairs)
+    upper = _materialise(cs, pair_products.sum(axis=0), "gram.G")          # (pairs,)
+    index = np.zeros((d, d), dtype=np.int64)
+    index[rows, cols] = np.arange(len(rows))
+    index[cols, rows] = np.arange(len(rows))
+    gram = upper[index.reshape(-1)].reshape(d, d)
+    sums = _materialise(cs, x.sum(axis=0), "gram.S")                        # S_j
+    ys = cs.mul(x, y.expand_dims(-1), "gram.xy").sum(axis=0)                # Y_j (d,)
+    y_total = y.sum()
+    w_shift, b_shift = update_shifts(spec, error_scale(spec))
+    w = weights
+    for epoch in range(1, spec.epochs + 1):
+        ww, b = w[0:d], w[d]
+        # g_j = sum_k G_jk w_k + 2^f (b S_j - Y_j);  g_b = sum_k S_k w_k + 2^f (n b - sum y)
+        gw = cs.mul(gram, ww.expand_dims(0), f"e{epoch}.gram").sum(axis=1)
+        sb = cs.mul(sums, b, f"e{epoch}.sb")
+        g = gw + (sb - ys) * (1 << f)
+        gb = cs.mul(sums, ww, f"e{epoch}.sw").sum() + (b * n - y_total) * (1 << f)
+        new_w = subtract_floor(cs, ww, g * spec.lr_num, w_shift, spec.weight_bits, f"e{epoch}.step.w")
+        new_b = subtract_floor(cs, w[d:d + 1], gb.expand_dims(0) * spec.lr_num, b_shift, spec.weight_bits,
+                               f"e{epoch}.step.b")
+        w = concatenate([new_w, new_b], axis=0)
+    return w
+
+
+def _materialise(cs: ConstraintSystem, value: LC, name: str) -> LC:
+    out = cs.hint(lambda v: v, [value], value.shape, name)
+    cs.assert_equal(out, value, name)
+    return out
