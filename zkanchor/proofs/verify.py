@@ -22,7 +22,7 @@ from typing import Optional
 from ..errors import InputError
 from ..groth16.keys import Proof, VerificationKey
 from ..groth16.verifier import verify as groth16_verify
-from ..statements.base import Statement, compile
+from ..statements.base import Statement, circuit_hash_of
 from .keystore import KeyStore
 
 
@@ -38,7 +38,7 @@ class TrustedKey:
 
 def expected_circuit_hash(statement: Statement) -> str:
     """The hash of the circuit ``statement``'s spec compiles to (what its key must be bound to)."""
-    return compile(statement.spec).hash
+    return circuit_hash_of(statement.spec)[0]
 
 
 def trusted_key(statement: Statement, keys: Optional[KeyStore] = None, vk: Optional[VerificationKey] = None,

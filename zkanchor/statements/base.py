@@ -136,9 +136,72 @@ def compile(spec: StatementSpec, progress: Callable[[str], None] | None = None) 
     r1cs = cs.build()
     circuit = Circuit(spec, cs, r1cs, circuit_hash(r1cs).hex(), tuple(names), time.perf_counter() - started)
     _COMPILED[key] = circuit
+    _remember_hash(circuit)
     while len(_COMPILED) > CIRCUIT_CACHE_SIZE:
         _COMPILED.popitem(last=False)
     return circuit
+
+
+_FINGERPRINT: str | None = None
+COMPILER_PACKAGES = ("r1cs", "gadgets", "statements", "models", "poseidon", "commit")
+
+
+def compiler_fingerprint() -> str:
+    """A hash of the code that turns specs into circuits (the packages above, every .py file).
+
+    Cached circuit hashes are keyed by it, so a change to any gadget, model or statement
+    invalidates them without anyone remembering to bump a version.
+    """
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import hashlib
+        from pathlib import Path
+
+        root = Path(__file__).resolve().parent.parent
+        h = hashlib.sha256()
+        for package in COMPILER_PACKAGES:
+            for path in sorted((root / package).glob("*.py")):
+                h.update(path.name.encode())
+                h.update(path.read_bytes())
+        _FINGERPRINT = h.hexdigest()[:16]
+    return _FINGERPRINT
+
+
+def circuit_hash_of(spec: StatementSpec) -> tuple[str, int]:
+    """(circuit hash, constraints) of ``spec``'s circuit: from this process, this machine's cache, or a compile.
+
+    The cache (``<cache>/circuits``) holds what this machine's own compiler produced for
+    a (kind, digest, compiler fingerprint); verifying then needs no compile.
+    """
+    import json
+
+    from ..paths import cache_dir
+
+    key = (spec.kind, spec.digest())
+    hit = _COMPILED.get(key)
+    if hit is not None:
+        return hit.hash, hit.constraints
+    path = cache_dir("circuits") / f"{spec.kind}-{spec.digest():064x}-{compiler_fingerprint()}.json"
+    try:
+        obj = json.loads(path.read_text())
+        if isinstance(obj, dict) and isinstance(obj.get("circuit_hash"), str) and isinstance(obj.get("constraints"), int):
+            return obj["circuit_hash"], obj["constraints"]
+    except (OSError, ValueError):
+        pass
+    circuit = compile(spec)
+    return circuit.hash, circuit.constraints
+
+
+def _remember_hash(circuit: "Circuit") -> None:
+    from ..fileio import write_json
+    from ..paths import cache_dir
+
+    try:
+        path = cache_dir("circuits") / f"{circuit.spec.kind}-{circuit.spec.digest():064x}-{compiler_fingerprint()}.json"
+        write_json(path, {"circuit_hash": circuit.hash, "constraints": circuit.constraints,
+                          "public_inputs": list(circuit.public_names)})
+    except OSError:
+        pass  # a read-only cache only costs a compile next time
 
 
 def field_int(value: object, what: str, bits: int = 254) -> int:
