@@ -12,7 +12,7 @@ report.  Two kinds of run, side by side in one invocation:
 The breakdown comes from the run's ``timings.json``; phases are shares of the wall time
 (this machine is shared, so ratios are the meaningful figures).  Target: <= 60 s on 2 cores.
 
-    python scripts/bench_demo.py [--cold] [--runs 2] [--scenario simulator/scenarios/hospitals.toml]
+    python scripts/bench_demo.py [--cold] [--runs 2] [--scenario zkanchor/simulator/scenarios/hospitals.toml]
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def run_once(scenario: Path, seed: int, workers: int | None, cache: Path | None)
     with tempfile.TemporaryDirectory(prefix="zkanchor-bench-") as tmp:
         out = Path(tmp) / "report"
         code = (
-            "import sys; from simulator import run_scenario; "
+            "import sys; from zkanchor.simulator import run_scenario; "
             f"r = run_scenario({str(scenario)!r}, seed={seed}, out={str(out)!r}, workers={workers!r}); "
             "sys.exit(0 if r.ok else 1)"
         )
@@ -101,7 +101,7 @@ def show(label: str, run: dict) -> None:
 def main() -> int:
     """Time warm (and with --cold, cold) runs; exit 1 if the best warm run misses the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", type=Path, default=ROOT / "simulator" / "scenarios" / "hospitals.toml")
+    parser.add_argument("--scenario", type=Path, default=ROOT / "zkanchor" / "simulator" / "scenarios" / "hospitals.toml")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=None, help="prover processes (default: the CPUs)")
     parser.add_argument("--runs", type=int, default=1, help="warm runs to time (the best is reported too)")

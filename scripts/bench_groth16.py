@@ -1,21 +1,29 @@
 """Benchmark: zkanchor's Groth16 against snarkjs, side by side in one run.
 
-For each circuit and size it writes one .r1cs and .wtns, sets every tool up on it, and
-times ``zkanchor prove`` (native kernel and pure-Python backends) against ``snarkjs
-groth16 prove`` on the same witness (whole commands, process start included, best of
---repeat, runs interleaved so machine noise hits all; peak RSS per command).  Then, for several public-input counts, it deploys our verifier and
-snarkjs's for the same key and prints the gas of a verifyProof transaction next to the
-precompile floor 181,000 + 6,150·l.  Ratios are what to read: this machine is shared.
+For each circuit and domain size 2^k it writes one .r1cs and .wtns that fill the domain
+(constraints + public inputs + 1 <= 2^k), sets every tool up on it, and times ``zkanchor
+prove`` (native kernel and, if asked, pure-Python backends) against ``snarkjs groth16
+prove`` on the same witness: whole commands (process start and loading included, best
+of --repeat, runs interleaved so machine noise hits all, peak RSS per command from GNU
+time), and the prover alone in-process (after the key, circuit and witness are loaded:
+seconds, the RSS once loaded and the peak).  Peak memory is also given in bytes per
+constraint.  snarkjs needs a prepared powers-of-tau file of 2^k, made once and cached;
+preparing one takes minutes at 2^14, ~20 min at 2^16 and hours at 2^20, so sizes above
+--snarkjs-max-power are run without snarkjs.  Then, for several public-input counts, it
+deploys our verifier and snarkjs's for the same key and prints the gas of a verifyProof
+transaction next to the precompile floor 181,000 + 6,150·l.  Ratios are what to read:
+this machine is shared.
 
-    .venv/bin/python scripts/bench_groth16.py --sizes 16381,65533 --gas-inputs 1,2,5,9
+    .venv/bin/python scripts/bench_groth16.py --powers 14,16 --gas-inputs 1,2,5,9
+    .venv/bin/python scripts/bench_groth16.py --powers 20 --snarkjs-max-power 16 --repeat 1 --gas-inputs ''
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -26,14 +34,81 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from bench_circuits import CIRCUITS  # noqa: E402
+import numpy as np  # noqa: E402
 
+from zkanchor.bn254.constants import R  # noqa: E402
 from zkanchor.paths import cache_dir  # noqa: E402
-from zkanchor.r1cs import write_r1cs, write_wtns  # noqa: E402
+from zkanchor.r1cs import ConstraintSystem, concatenate, write_r1cs, write_wtns  # noqa: E402
 
 SNARKJS = ROOT / "node_modules" / ".bin" / "snarkjs"
 GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None  # GNU time reports peak RSS
 ENTROPY = "zkanchor benchmark"
+
+
+# -- circuits -----------------------------------------------------------------------
+#
+# Defined once over blocks with the builder and solved by hints, so that 2^20 constraints
+# build in seconds; each takes the number of QAP rows it may fill (constraints + public
+# inputs + 1 <= rows) and returns (r1cs, witness as a list of ints).
+
+
+def squarings(rows: int, seed: int = 1):
+    """x_{i+1} = x_i^2 from a public x_0 to a public x_n: every witness value full-size
+    (the worst case for an MSM), one wire and one constraint per row."""
+    n = rows - 3  # two public inputs and the constant wire take a row each
+    x0 = random.Random(seed).randrange(2, 2**64)
+    cs = ConstraintSystem()
+    start = cs.public("x0", x0)
+    end = cs.public("xn", pow(x0, pow(2, n - 1, R - 1), R))
+
+    def chain(v):
+        out, x = np.empty(n - 1, dtype=object), int(v)
+        for i in range(n - 1):
+            x = x * x % R
+            out[i] = x
+        return out
+
+    xs = cs.hint(chain, (start,), (n - 1,), "chain")
+    prev = concatenate([start.reshape(1), xs[:-1]])
+    cs.constrain(prev, prev, xs, "square")
+    cs.assert_equal(xs[-1], end, "end")
+    return cs.build(), cs.solve().tolist()
+
+
+def _linreg(epochs: int, rows_n: int, seed: int):
+    from zkanchor.models import linreg as model
+    from zkanchor.models.spec import make_spec
+
+    d = 8
+    rng = random.Random(seed)
+    spec = make_spec("linreg", rows_n, d, epochs, 0.5, frac_bits=8, value_bits=16)
+    x = np.array([[rng.randrange(-(1 << 9), 1 << 9) for _ in range(d)] for _ in range(rows_n)], dtype=object)
+    y = np.array([sum(row) // 4 + rng.randrange(-64, 64) for row in x], dtype=object)
+    w0 = model.initial_weights(spec)
+    final = model.train(spec, x, y, w0)
+    cs = ConstraintSystem()
+    w = cs.public("w", shape=(d + 1,))
+    xs = cs.private("x", shape=(rows_n, d))
+    ys = cs.private("y", shape=(rows_n,))
+    start = cs.private("w0", shape=(d + 1,))
+    cs.assert_equal(model.circuit(cs, spec, xs, ys, start), w, "final weights")
+    return cs, {"w": final, "x": x, "y": y, "w0": w0}
+
+
+def linreg(rows: int, seed: int = 1):
+    """Linear-regression gradient descent (8 features, private data, public final weights)
+    with as many epochs as fit ``rows``: products of small fixed-point values and the bits
+    of the update truncations, as in the training circuits."""
+    rows_n = 64 if rows <= 20_000 else 256
+    one, two = (_linreg(e, rows_n, seed)[0].build() for e in (1, 2))
+    per_epoch = two.n_constraints - one.n_constraints
+    fixed = one.n_constraints - per_epoch + one.n_public + 1
+    epochs = max(1, (rows - fixed) // per_epoch)
+    cs, inputs = _linreg(epochs, rows_n, seed)
+    return cs.build(), cs.solve(inputs).tolist()
+
+
+CIRCUITS = {"squarings": squarings, "linreg": linreg}
 
 
 def measure(args, env=None) -> tuple[float, float]:
@@ -81,47 +156,99 @@ def zk(*args) -> list:
 BACKENDS = ("native", "python")
 
 
-def prepare(name: str, size: int, work: Path, backends):
-    """Write the circuit and witness; set both tools up; return paths and setup measurements."""
-    r1cs, witness = CIRCUITS[name](size)
-    d = work / f"{name}-{size}"
+def prepare(name: str, power: int, work: Path, backends, with_snarkjs: bool):
+    """Write the circuit and witness; set the tools up; return (dir, counts, setup measurements)."""
+    r1cs, witness = CIRCUITS[name](1 << power)
+    d = work / f"{name}-2^{power}"
     d.mkdir(parents=True, exist_ok=True)
     write_r1cs(r1cs, d / "circuit.r1cs")
     write_wtns(witness, d / "witness.wtns")
-    rows = len(r1cs.constraints) + r1cs.n_public + 1
-    power = max(8, math.ceil(math.log2(rows)))
+    counts = {"constraints": r1cs.n_constraints, "wires": r1cs.n_wires, "nnz": r1cs.nnz, "public": r1cs.n_public}
+    del r1cs, witness
     setups = {b: measure(zk("setup", d / "circuit.r1cs", "-o", d / f"keys-{b}"), {"ZKANCHOR_BACKEND": b})
               for b in backends}
-    pot = ptau(power)
-    setups["snarkjs"] = measure([SNARKJS, "groth16", "setup", d / "circuit.r1cs", pot, d / "circuit.zkey"])
-    return d, r1cs, setups
+    if with_snarkjs:
+        setups["snarkjs"] = measure([SNARKJS, "groth16", "setup", d / "circuit.r1cs", ptau(power), d / "circuit.zkey"])
+    return d, counts, setups
 
 
-def bench_prove(names, sizes, repeat: int, work: Path, backends) -> list[dict]:
+# The prover alone, in a fresh process: load everything, then time prove() and read the
+# RSS before and the high-water mark after (VmHWM covers loading too, so the load-time
+# RSS is printed beside it).
+INPROCESS = """
+import json, sys, time
+from zkanchor.groth16.keydir import load_keydir
+from zkanchor.groth16.prover import prove
+from zkanchor.r1cs.wtns import read_wtns
+
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+keys = load_keydir(sys.argv[1])
+witness = read_wtns(sys.argv[2])
+loaded = status("VmRSS")
+t = time.perf_counter()
+prove(keys.pk, keys.r1cs, witness)
+print(json.dumps({"seconds": time.perf_counter() - t, "loaded_mb": loaded, "peak_mb": status("VmHWM")}))
+"""
+
+
+def in_process(keydir: Path, wtns: Path, backend: str) -> dict:
+    proc = subprocess.run([sys.executable, "-c", INPROCESS, str(keydir), str(wtns)], capture_output=True, text=True,
+                          env={**os.environ, "ZKANCHOR_BACKEND": backend}, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"in-process prove failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_prove(names, powers, repeat: int, work: Path, backends, snarkjs_max_power: int) -> list[dict]:
     rows = []
     for name in names:
-        for size in sizes:
-            d, r1cs, setups = prepare(name, size, work, backends)
-            runs: dict[str, list[tuple[float, float]]] = {b: [] for b in (*backends, "snarkjs")}
+        for power in powers:
+            with_snarkjs = power <= snarkjs_max_power
+            d, counts, setups = prepare(name, power, work, backends, with_snarkjs)
+            tools = (*backends, "snarkjs") if with_snarkjs else tuple(backends)
+            runs: dict[str, list[tuple[float, float]]] = {b: [] for b in tools}
+            inner: dict[str, list[dict]] = {b: [] for b in backends}
             for _ in range(repeat):  # interleaved, so machine noise hits every tool alike
                 for b in backends:
                     runs[b].append(measure(zk("prove", d / f"keys-{b}", d / "witness.wtns", "-o", d / f"out-{b}"),
                                            {"ZKANCHOR_BACKEND": b}))
-                runs["snarkjs"].append(measure([SNARKJS, "groth16", "prove", d / "circuit.zkey", d / "witness.wtns",
-                                                d / "theirs_proof.json", d / "theirs_public.json"]))
-            for b in backends:  # cross-check: snarkjs accepts every proof we made
-                run([SNARKJS, "groth16", "verify", d / f"keys-{b}" / "verification_key.json",
-                     d / f"out-{b}" / "public.json", d / f"out-{b}" / "proof.json"])
+                    inner[b].append(in_process(d / f"keys-{b}", d / "witness.wtns", b))
+                if with_snarkjs:
+                    runs["snarkjs"].append(measure([SNARKJS, "groth16", "prove", d / "circuit.zkey", d / "witness.wtns",
+                                                    d / "theirs_proof.json", d / "theirs_public.json"]))
+            for b in backends:  # cross-check: our verifier and (when set up) snarkjs accept every proof we made
+                run(zk("verify", d / f"keys-{b}" / "verification_key.json", d / f"out-{b}" / "proof.json",
+                       d / f"out-{b}" / "public.json"))
+                if with_snarkjs:
+                    run([SNARKJS, "groth16", "verify", d / f"keys-{b}" / "verification_key.json",
+                         d / f"out-{b}" / "public.json", d / f"out-{b}" / "proof.json"])
             best = {tool: min(t for t, _ in r) for tool, r in runs.items()}
             peak = {tool: max(m for _, m in r) for tool, r in runs.items()}
-            row = {"circuit": name, "constraints": len(r1cs.constraints), "prove_s": best, "prove_peak_mb": peak,
+            inproc = {b: {"seconds": min(x["seconds"] for x in r), "loaded_mb": max(x["loaded_mb"] for x in r),
+                          "peak_mb": max(x["peak_mb"] for x in r)} for b, r in inner.items()}
+            m = counts["constraints"]
+            row = {"circuit": name, "power": power, **counts, "prove_s": best, "prove_peak_mb": peak,
+                   "prove_peak_bytes_per_constraint": {t: peak[t] * 2**20 / m for t in peak},
+                   "in_process": inproc,
                    "setup_s": {k: v[0] for k, v in setups.items()}, "setup_peak_mb": {k: v[1] for k, v in setups.items()}}
             rows.append(row)
-            parts = [f"{b} {best[b]:.2f} s ({best[b] / best['snarkjs']:.2f}x, {peak[b]:.0f} MB)" for b in backends]
-            setup_parts = [f"{b} {setups[b][0]:.1f} s ({setups[b][0] / setups['snarkjs'][0]:.2f}x)" for b in backends]
-            print(f"  {name:9} {row['constraints']:>7,} constraints | prove: {', '.join(parts)}, snarkjs "
-                  f"{best['snarkjs']:.2f} s ({peak['snarkjs']:.0f} MB) | setup: {', '.join(setup_parts)}, snarkjs "
-                  f"{setups['snarkjs'][0]:.1f} s", flush=True)
+            ref = best.get("snarkjs")
+            parts = []
+            for b in backends:
+                ratio = f", {best[b] / ref:.2f}x" if ref else ""
+                parts.append(f"{b} {best[b]:.2f} s{ratio}, {peak[b]:.0f} MB = {peak[b] * 2**20 / m:.0f} B/constraint "
+                             f"(prove() alone {inproc[b]['seconds']:.2f} s, loaded {inproc[b]['loaded_mb']:.0f} MB, "
+                             f"peak {inproc[b]['peak_mb']:.0f} MB)")
+            theirs = (f"snarkjs {best['snarkjs']:.2f} s, {peak['snarkjs']:.0f} MB = "
+                      f"{peak['snarkjs'] * 2**20 / m:.0f} B/constraint" if ref else "snarkjs not run (no 2^%d ptau)" % power)
+            setup_parts = [f"{b} {setups[b][0]:.1f} s ({setups[b][1]:.0f} MB)" for b in backends]
+            if with_snarkjs:
+                setup_parts.append(f"snarkjs {setups['snarkjs'][0]:.1f} s ({setups['snarkjs'][1]:.0f} MB)")
+            print(f"  {name:9} 2^{power} ({m:,} constraints, {counts['wires']:,} wires) | prove: {'; '.join(parts)}; "
+                  f"{theirs} | setup: {', '.join(setup_parts)}", flush=True)
     return rows
 
 
@@ -171,9 +298,12 @@ def bench_gas(counts, work: Path) -> list[dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="16381,65533", help="constraint counts (comma-separated)")
-    parser.add_argument("--circuits", default="linreg,squarings", help=f"of {', '.join(CIRCUITS)}")
-    parser.add_argument("--backends", default=",".join(BACKENDS), help="zkanchor backends to time")
+    parser.add_argument("--powers", default="14,16", help="log2 of the domain sizes (comma-separated)")
+    parser.add_argument("--circuits", default="squarings,linreg", help=f"of {', '.join(CIRCUITS)}")
+    parser.add_argument("--backends", default="native", help=f"zkanchor backends to time, of {', '.join(BACKENDS)} "
+                        "(the pure-Python one takes minutes at 2^14)")
+    parser.add_argument("--snarkjs-max-power", type=int, default=16,
+                        help="run snarkjs only up to this power (its ptau takes hours to prepare at 2^20)")
     parser.add_argument("--repeat", type=int, default=3, help="prove runs per tool (best is kept)")
     parser.add_argument("--gas-inputs", default="1,2,5,9", help="public-input counts for the gas table ('' to skip)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
@@ -183,11 +313,11 @@ def main() -> int:
     work = cache_dir("bench")
     warnings.simplefilter("ignore")
     results = {}
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    if sizes:
-        print("prove time, zkanchor vs snarkjs (same .r1cs and .wtns; whole commands):")
-        results["prove"] = bench_prove(args.circuits.split(","), sizes, args.repeat, work,
-                                       [b for b in args.backends.split(",") if b])
+    powers = [int(s) for s in args.powers.split(",") if s]
+    if powers:
+        print("prove time and peak memory, zkanchor vs snarkjs (same .r1cs and .wtns; whole commands):")
+        results["prove"] = bench_prove(args.circuits.split(","), powers, args.repeat, work,
+                                       [b for b in args.backends.split(",") if b], args.snarkjs_max_power)
     counts = [int(s) for s in args.gas_inputs.split(",") if s]
     if counts:
         print("verifier gas per verifyProof transaction, same key and proof:")

@@ -1,4 +1,4 @@
-"""The zkanchor demo: three hospitals on an embedded Ethereum chain (simulator/scenarios/hospitals.toml).
+"""The zkanchor demo: three hospitals on an embedded Ethereum chain (zkanchor/simulator/scenarios/hospitals.toml).
 
 Each hospital commits to its slice of the breast-cancer data, anchors the commitment,
 trains a logistic model in exact fixed point, proves in zero knowledge that the model was
@@ -17,13 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulator.engine import run_scenario  # noqa: E402
+from zkanchor.simulator.engine import run_scenario  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", default=str(ROOT / "out" / "hospitals"), help="report directory")
-    parser.add_argument("--scenario", default=str(ROOT / "simulator" / "scenarios" / "hospitals.toml"),
+    parser.add_argument("--scenario", default=str(ROOT / "zkanchor" / "simulator" / "scenarios" / "hospitals.toml"),
                         help="scenario file (default: the three hospitals)")
     parser.add_argument("--seed", type=int, default=None, help="seed (default: the scenario's)")
     args = parser.parse_args()

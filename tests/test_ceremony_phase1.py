@@ -2,6 +2,7 @@
 
 Each attack below keeps the file well-formed (records re-hashed, checksum recomputed) so
 that it is the ceremony check -- not the checksum -- that catches it, with its sentence.
+The transcript forgeries of the adversarial review are in test_ceremony_adversarial.py.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ def chain():
 
 
 def _forge(phase1: pot.Phase1, acc: pot.Accumulator) -> pot.Phase1:
-    """Replace the accumulator and patch the last record's hash and heads to match it."""
-    last = replace(phase1.contributions[-1], hash=acc.digest(), heads=acc.heads())
+    """Replace the accumulator and patch the last record (heads, digest, hash) to match it."""
+    last = pot._rehash(replace(phase1.contributions[-1], accumulator=acc.digest(), heads=acc.heads()))
     return pot.Phase1(acc, phase1.contributions[:-1] + (last,))
+
+
+def _rehashed(rec: pot.Contribution, **changes) -> pot.Contribution:
+    """A record with ``changes`` and its hash recomputed (a forger can always do that)."""
+    return pot._rehash(replace(rec, **changes))
 
 
 def test_three_contributions_and_beacon_verify(chain):
@@ -40,6 +46,11 @@ def test_three_contributions_and_beacon_verify(chain):
     assert report.names == ("alice", "bob", "carol", "beacon")
     assert report.beacon and not report.imported
     assert pot.verify_phase1(chain[2], previous=chain[1]).contributions == 2
+    # Every record's hash is the hash of its contents, and each names the one before.
+    hashes = report.hashes
+    assert [r.compute_hash() for r in chain[-1].contributions] == list(hashes)
+    assert [r.previous_hash for r in chain[-1].contributions] == [pot.genesis_hash(POWER), *hashes[:-1]]
+    assert chain[-1].contributions[-1].accumulator == chain[-1].accumulator.digest()
 
 
 def test_accumulator_really_holds_powers_of_one_tau():
@@ -99,11 +110,15 @@ def test_reused_g2_power_is_caught(chain):
 
 
 def test_points_changed_after_last_contribution_are_caught(chain):
-    acc = chain[-1].accumulator
-    pts = list(acc.tau_g1)
+    # Consistent powers of another tau (the coordinator's own rescaling): only the records can tell.
+    acc = pot.rescale(chain[-1].accumulator, 2, 3, 5)
+    with pytest.raises(CeremonyCheckFailed, match="points were changed after it"):
+        pot.verify_phase1(pot.Phase1(acc, chain[-1].contributions))
+    # A point changed alone breaks the powers first.
+    pts = list(chain[-1].accumulator.tau_g1)
     pts[5] = g1.add(pts[5], G1_GEN)
-    tampered = pot.Phase1(replace(acc, tau_g1=tuple(pts)), chain[-1].contributions)
-    with pytest.raises(CeremonyCheckFailed, match="points were changed after the last contribution"):
+    tampered = pot.Phase1(replace(chain[-1].accumulator, tau_g1=tuple(pts)), chain[-1].contributions)
+    with pytest.raises(CeremonyCheckFailed, match="G1 powers are not consecutive"):
         pot.verify_phase1(tampered)
 
 
@@ -129,26 +144,34 @@ def test_forged_previous_hash_is_caught_by_the_proofs(chain):
     # The record claims to chain from chain[1], but its points were made from a fork.
     fork = pot.contribute(pot.start(POWER), "mallory-fork")
     forked = pot.contribute(fork, "bob2")
-    rec = replace(forked.contributions[-1], previous_hash=chain[1].accumulator.digest())
+    rec = _rehashed(forked.contributions[-1], previous_hash=chain[1].contributions[-1].hash)
     hijacked = pot.Phase1(forked.accumulator, chain[1].contributions + (rec,))
-    with pytest.raises(CeremonyCheckFailed, match="does not chain from the previous one|proof of knowledge"):
+    with pytest.raises(CeremonyCheckFailed, match=r"contribution 2 \('bob2'\)('s proof of knowledge| does not chain)"):
         pot.verify_phase1(hijacked, previous=chain[1])
+    # Without the re-hash the record is not the one its hash names.
+    rec = replace(forked.contributions[-1], previous_hash=chain[1].contributions[-1].hash)
+    with pytest.raises(CeremonyCheckFailed, match=r"contribution 2 \('bob2'\) is not the record its hash"):
+        pot.verify_phase1(pot.Phase1(forked.accumulator, chain[1].contributions + (rec,)))
 
 
 def test_rewritten_history_is_caught(chain):
     renamed = replace(chain[2].contributions[0], name="eve")
     rewritten = pot.Phase1(chain[2].accumulator, (renamed,) + chain[2].contributions[1:])
-    with pytest.raises(CeremonyCheckFailed, match="history was rewritten"):
+    with pytest.raises(CeremonyCheckFailed, match=r"contribution 1 \('eve'\) is not the record its hash"):
+        pot.verify_phase1(rewritten, previous=chain[1])
+    # Re-hashed, the rename breaks the next record's link to it.
+    rewritten = pot.Phase1(chain[2].accumulator, (_rehashed(renamed),) + chain[2].contributions[1:])
+    with pytest.raises(CeremonyCheckFailed, match=r"contribution 2 \('bob'\) does not chain"):
         pot.verify_phase1(rewritten, previous=chain[1])
 
 
 def test_wrong_beacon_is_caught(chain):
     # Made with one beacon value but claiming another.
     made = pot.apply_beacon(chain[3], "1234", 2)
-    rec = replace(made.contributions[-1], beacon={"value": "5678", "iterations_exp": 2})
+    rec = _rehashed(made.contributions[-1], beacon={"value": "5678", "iterations_exp": 2})
     with pytest.raises(CeremonyCheckFailed, match="not made from its stated beacon value 5678"):
         pot.verify_phase1(pot.Phase1(made.accumulator, made.contributions[:-1] + (rec,)))
-    rec = replace(made.contributions[-1], beacon={"value": "1234", "iterations_exp": 3})
+    rec = _rehashed(made.contributions[-1], beacon={"value": "1234", "iterations_exp": 3})
     with pytest.raises(CeremonyCheckFailed, match="not made from its stated beacon value"):
         pot.verify_phase1(pot.Phase1(made.accumulator, made.contributions[:-1] + (rec,)))
 
@@ -202,6 +225,8 @@ def test_point_off_curve_with_valid_checksum_is_rejected(chain, tmp_path):
     acc = chain[-1].accumulator
     sections = acc.sections()
     raw = container.encode(container.KIND_PHASE1, {"power": POWER, "contributions": []}, sections)
+    (tmp_path / "ok.zkc").write_bytes(raw)
+    assert pot.load_phase1(tmp_path / "ok.zkc").accumulator == acc
     # Re-encode with one y coordinate bumped, and a fresh checksum.
     body = bytearray(raw[:-32])
     idx = body.find(container.encode_points([acc.tau_g1[2]], 64))

@@ -18,7 +18,7 @@ from zkanchor.errors import FormatError, InputError
 from zkanchor.groth16 import generator, prover, verifier
 from zkanchor.groth16.keydir import load_keydir
 from zkanchor.groth16.qap import domain_for
-from zkanchor.r1cs import encode_r1cs
+from zkanchor.r1cs import circuit_hash
 
 from groth16_circuits import many_public, multiplier, no_public
 
@@ -33,20 +33,20 @@ def _known_phase1(power: int) -> pot.Phase1:
 @pytest.fixture(scope="module")
 def circuit():
     r1cs, witness = many_public(4)
-    return r1cs, witness, encode_r1cs(r1cs)
+    return r1cs, witness
 
 
 @pytest.fixture(scope="module")
 def ceremony(circuit):
     """Three phase-1 contributions + beacon, prepared, three phase-2 contributions."""
-    r1cs, _, raw = circuit
+    r1cs, _ = circuit
     log = domain_for(r1cs).size.bit_length() - 1
     p1 = pot.start(log + 1)
     for name in ("hospital-a", "hospital-b", "hospital-c"):
         p1 = pot.contribute(p1, name)
     p1 = pot.apply_beacon(p1, "deadbeef", 2)
     prepared = prep_mod.prepare(p1, log)
-    stages = [phase2.initialize(prepared, r1cs, raw)]
+    stages = [phase2.initialize(prepared, r1cs)]
     for name in ("hospital-a", "hospital-b", "hospital-c"):
         stages.append(phase2.contribute(stages[-1], name))
     return p1, prepared, stages
@@ -55,7 +55,7 @@ def ceremony(circuit):
 def test_lagrange_points_match_the_field_computation():
     tau = 987654321
     acc = pot.rescale(pot.start(3).accumulator, tau, 17, 19)
-    p1 = pot.Phase1(acc, (pot.Contribution("k", "contribution", "x", acc.digest(), acc.heads()),))
+    p1 = pot.Phase1(acc, (pot.make_record("k", "contribution", pot.genesis_hash(3), acc),))
     for log in (1, 3):
         prep = prep_mod.prepare(p1, log)
         lag = Domain(1 << log).lagrange_at(tau)
@@ -77,21 +77,21 @@ def test_group_ifft_pure_python_matches_native(monkeypatch):
                          ids=["1-public", "3-public", "0-public"])
 def test_ceremony_key_equals_single_party_key_with_the_same_secrets(build):
     r1cs, witness = build()
-    raw = encode_r1cs(r1cs)
     log = domain_for(r1cs).size.bit_length() - 1
     prepared = prep_mod.prepare(_known_phase1(log + 1), log)
-    state = phase2._apply(phase2.initialize(prepared, r1cs, raw), "a", DELTA1, 11)
+    state = phase2._apply(phase2.initialize(prepared, r1cs), "a", DELTA1, 11)
     state = phase2._apply(state, "b", DELTA2, 13)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = generator.setup(r1cs, generator.ToxicWaste(TAU, ALPHA, BETA, 1, DELTA1 * DELTA2 % R))
-    assert state.pk == expected
+    assert phase2.keys_equal(state.pk, expected)  # the generator's vectors are packed, ours tuples
+    assert state.circuit_hash == circuit_hash(r1cs).hex()
     proof, public = prover.prove(state.pk, r1cs, witness)
     assert verifier.verify(state.pk.vk, proof, public)
 
 
 def test_three_contributors_keys_prove_and_verify(circuit, ceremony):
-    r1cs, witness, _ = circuit
+    r1cs, witness = circuit
     _, _, stages = ceremony
     report = phase2.verify_phase2(stages[-1], stages[0])
     assert report.names == ("hospital-a", "hospital-b", "hospital-c")
@@ -104,13 +104,14 @@ def test_three_contributors_keys_prove_and_verify(circuit, ceremony):
 
 
 def test_finish_writes_a_keydir_that_reverifies(circuit, ceremony, tmp_path):
-    r1cs, witness, raw = circuit
+    r1cs, witness = circuit
     _, prepared, stages = ceremony
-    finish(stages[-1], prepared, raw, tmp_path / "keys")
-    keys = load_keydir(tmp_path / "keys")
-    assert keys.pk == stages[-1].pk
+    finish(stages[-1], prepared, r1cs, tmp_path / "keys")
+    keys = load_keydir(tmp_path / "keys", r1cs)
+    assert phase2.keys_equal(keys.pk, stages[-1].pk)
     info = (tmp_path / "keys" / "setup.json").read_text()
     assert "multi-party ceremony" in info and "single-party" not in info
+    assert keys.circuit_hash == stages[-1].circuit_hash == circuit_hash(r1cs).hex()
     report = verify_keydir(tmp_path / "keys", prepared)
     assert report.phase2_names == ("hospital-a", "hospital-b", "hospital-c") and report.beacon
     proof, public = prover.prove(keys.pk, keys.r1cs, witness)
@@ -155,8 +156,9 @@ def test_l_and_h_not_divided_by_delta_are_caught(ceremony):
     h = list(pk.h_g1)
     h[0] = g1.mul(h[0], 2)
     bad_pk = replace(pk, h_g1=tuple(h))
-    # Re-hash the last record so only the L/H ratio check can notice.
-    last = replace(state.contributions[-1], hash=phase2.key_digest(bad_pk))
+    # The record's key digest and hash re-made too: only the L/H ratio check can notice.
+    last = replace(state.contributions[-1], key=phase2.key_digest(bad_pk))
+    last = replace(last, hash=last.compute_hash())
     bad = replace(state, pk=bad_pk, contributions=state.contributions[:-1] + (last,))
     with pytest.raises(CeremonyCheckFailed, match="L and H points are not the initial ones divided by delta"):
         phase2.verify_phase2(bad, stages[0])
@@ -170,7 +172,11 @@ def test_phase2_contribution_that_does_not_chain_is_caught(ceremony):
         phase2.verify_phase2(spliced, stages[0])
     forged = replace(fork.contributions[-1], previous_hash=stages[2].contributions[-1].hash)
     spliced = replace(fork, contributions=stages[2].contributions + (forged,))
-    with pytest.raises(CeremonyCheckFailed, match="does not chain|proof of knowledge"):
+    with pytest.raises(CeremonyCheckFailed, match=r"contribution 3 \('mallory'\) is not the record its hash"):
+        phase2.verify_phase2(spliced, stages[0])
+    forged = replace(forged, hash=forged.compute_hash())
+    spliced = replace(fork, contributions=stages[2].contributions + (forged,))
+    with pytest.raises(CeremonyCheckFailed, match=r"contribution 3 \('mallory'\)('s proof of knowledge| does not chain)"):
         phase2.verify_phase2(spliced, stages[0])
     # Checked against the file it should extend, the fork is not an extension of it.
     with pytest.raises(CeremonyCheckFailed, match="rewrites contributions"):
@@ -181,7 +187,7 @@ def test_wrong_circuit_or_domain_is_an_input_error(ceremony):
     _, prepared, stages = ceremony
     small, _ = multiplier()
     with pytest.raises(InputError, match="prepared file is for"):
-        phase2.initialize(prepared, small, encode_r1cs(small))
-    other = phase2.initialize(prepared, *(lambda r: (r, encode_r1cs(r)))(many_public(5)[0]))
+        phase2.initialize(prepared, small)
+    other = phase2.initialize(prepared, many_public(5)[0])
     with pytest.raises(CeremonyCheckFailed, match="different circuit"):
         phase2.verify_phase2(stages[-1], other)

@@ -1,4 +1,4 @@
-"""Datasets: CSV/array loading, quantization, the dataset directory, and the commitment."""
+"""Datasets: CSV/array loading, quantization, the dataset directory, and the commitment (scheme v2)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import sys
 
 import numpy as np
 import pytest
-from test_poseidon import assert_every_wire_forced
+from test_poseidon import assert_every_wire_forced, wire_index
 
 from zkanchor.bn254.constants import R
 from zkanchor.commit import (
     COMMITMENT_FILE,
     DATA_FILE,
     SALT_FILE,
+    SCHEME,
     DataFileError,
     Dataset,
     NonFiniteError,
@@ -25,10 +26,12 @@ from zkanchor.commit import (
     commit,
     commit_dataset,
     commitment_constraints,
-    commitment_gadget,
+    dataset_leaves,
+    dataset_root,
+    dataset_shape_digest,
     dequantize,
     from_arrays,
-    hash_elements,
+    leaf_salts,
     load_commitment,
     load_dataset_dir,
     load_sklearn,
@@ -42,11 +45,18 @@ from zkanchor.commit import (
     values_per_element,
     verify_opening,
 )
-from zkanchor.commit.quantize import round_half_away
+from zkanchor.commit.commitment import check_owner, leaf_tag, schema_digest, shape_digest
+from zkanchor.commit.dataset import load_commitment_extra
+from zkanchor.commit.quantize import narrowest_value_bits, round_half_away, standardize
 from zkanchor.errors import FormatError, InputError, UnsatisfiedConstraint
+from zkanchor.gadgets.commitment import dataset_commitment as commitment_gadget
+from zkanchor.gadgets.poseidon import constraint_count
 from zkanchor.merkle import merkle_root
-from zkanchor.poseidon import constraint_count, poseidon
+from zkanchor.poseidon import domains, hash_chain, poseidon, tag
 from zkanchor.r1cs import ConstraintSystem, check
+
+OWNER = 0x7E5F4552091A69125D5DFCB7B8C2659029395BDF
+OTHER = 0x2B5AD5C4795C026514F8317C7A215E218DCCD6CF
 
 # -- quantization ---------------------------------------------------------------------------
 
@@ -202,20 +212,49 @@ def test_sklearn_errors(monkeypatch):
         load_sklearn("diabetes")
 
 
+def test_quantize_picks_the_narrowest_width_unless_told():
+    t = from_arrays([[1.0, -2.0], [0.5, 3.0]], [1.0, 0.0])
+    ds = quantize(t, frac_bits=8)
+    # The largest |q| is 3 * 2^8 = 768: ten magnitude bits and a sign.
+    assert ds.value_bits == narrowest_value_bits(t, 8) == 11
+    assert quantize(t, 8, 24).value_bits == 24
+    assert quantize(from_arrays([[0.0]], [0.0]), 8).value_bits == 10  # never below frac_bits + 2
+    with pytest.raises(ValueRangeError, match="row 0 \\(counting from 0\\), column 'x1': the value is -2.0"):
+        quantize(t, 8, 10)
+
+
+def test_standardize_uses_its_own_or_the_given_statistics():
+    t = from_arrays([[1.0, 5.0], [3.0, 5.0], [5.0, 5.0]], [0, 1, 0], ["a", "b"])
+    s, (mean, std) = standardize(t)
+    assert mean.tolist() == [3.0, 5.0] and std[1] == 1.0  # a constant column keeps std 1
+    assert np.allclose(s.features[:, 0], [-1.224744871391589, 0.0, 1.224744871391589])
+    assert s.features[:, 1].tolist() == [0.0, 0.0, 0.0] and s.targets.tolist() == t.targets.tolist()
+    other, stats = standardize(from_arrays([[3.0, 6.0]], [1], ["a", "b"]), (mean, std))
+    assert other.features.tolist() == [[0.0, 1.0]] and stats[0] is not None
+    with pytest.raises(DataFileError, match="one mean and std per column"):
+        standardize(t, (mean[:1], std[:1]))
+
+
 # -- Dataset and its directory --------------------------------------------------------------
 
 
-def _dataset(n=3, d=4, value_bits=8, seed=0):
+def _dataset(n=3, d=4, value_bits=8, seed=0, frac_bits=4):
     rng = np.random.default_rng(seed)
     lim = 2 ** (value_bits - 1)
     return Dataset(
         features=rng.integers(-lim + 1, lim, size=(n, d)),
         targets=rng.integers(-lim + 1, lim, size=n),
-        frac_bits=4,
+        frac_bits=frac_bits,
         value_bits=value_bits,
         feature_names=tuple(f"f{j}" for j in range(d)),
         target_name="t",
     )
+
+
+def _with(ds, **changes):
+    fields = dict(features=ds.features, targets=ds.targets, frac_bits=ds.frac_bits, value_bits=ds.value_bits,
+                  feature_names=ds.feature_names, target_name=ds.target_name)
+    return Dataset(**{**fields, **changes})
 
 
 def test_dataset_validation():
@@ -238,13 +277,17 @@ def test_dataset_validation():
 
 def test_dataset_directory_round_trip(tmp_path):
     ds = _dataset(5, 3)
-    commitment, salt = commit_dataset(ds)
-    out = save_dataset_dir(tmp_path / "mine", ds, salt, commitment)
+    commitment, salt = commit_dataset(ds, OWNER)
+    assert commitment.owner == OWNER and commitment.scheme == SCHEME
+    out = save_dataset_dir(tmp_path / "mine", ds, salt, commitment, {"standardize": {"mean": [1.5]}})
     assert sorted(os.listdir(out)) == sorted([DATA_FILE, SALT_FILE, COMMITMENT_FILE])
     for private in (DATA_FILE, SALT_FILE):
         assert (out / private).stat().st_mode & 0o077 == 0
     public = (out / COMMITMENT_FILE).read_text()
-    assert str(salt) not in public and json.loads(public)["commitment"] == str(commitment.commitment)
+    obj = json.loads(public)
+    assert str(salt) not in public and obj["commitment"] == str(commitment.commitment)
+    assert int(obj["owner"], 16) == OWNER
+    assert load_commitment_extra(out) == {"standardize": {"mean": [1.5]}}
     ds2, salt2, commitment2 = load_dataset_dir(out)
     assert np.array_equal(ds2.features, ds.features) and np.array_equal(ds2.targets, ds.targets)
     assert (ds2.frac_bits, ds2.value_bits, ds2.feature_names, ds2.target_name) == (4, 8, ("f0", "f1", "f2"), "t")
@@ -254,13 +297,15 @@ def test_dataset_directory_round_trip(tmp_path):
         save_dataset_dir(out, ds, salt, commitment)
     (tmp_path / "empty").mkdir()  # an empty directory is fine to fill
     assert load_dataset_dir(save_dataset_dir(tmp_path / "empty", ds, salt, commitment))[1] == salt
+    with pytest.raises(InputError, match="do not match the dataset"):
+        save_dataset_dir(tmp_path / "other", _dataset(4, 3), salt, commitment)
 
 
 def test_dataset_directory_is_all_or_nothing(tmp_path, monkeypatch):
     import zkanchor.commit.dataset as module
 
     ds = _dataset()
-    commitment, salt = commit_dataset(ds)
+    commitment, salt = commit_dataset(ds, OWNER)
 
     def fail(path, obj):
         if str(path).endswith(COMMITMENT_FILE):
@@ -276,7 +321,7 @@ def test_dataset_directory_is_all_or_nothing(tmp_path, monkeypatch):
 
 def test_dataset_directory_load_errors(tmp_path):
     ds = _dataset()
-    commitment, salt = commit_dataset(ds)
+    commitment, salt = commit_dataset(ds, OWNER)
     out = save_dataset_dir(tmp_path / "d", ds, salt, commitment)
     (out / DATA_FILE).write_bytes(b"not a zip")
     with pytest.raises(FormatError, match="is not a zkanchor dataset file"):
@@ -287,10 +332,12 @@ def test_dataset_directory_load_errors(tmp_path):
         load_dataset_dir(out)
     obj = commitment.to_json()
     for change, message in [
-        ({"scheme": "v0"}, "has scheme 'v0'"),
+        ({"scheme": "zkanchor-dataset-commitment-v1"}, "has scheme 'zkanchor-dataset-commitment-v1'"),
         ({"commitment": str(R)}, "'commitment' must be a decimal string below"),
         ({"n": -1}, "'n' must be a non-negative integer"),
         ({"feature_names": ["a"]}, "'feature_names' must be a list of d strings"),
+        ({"owner": "0x" + "0" * 40}, "'owner' must be the owning institution's non-zero address"),
+        ({"owner": "0x1234"}, "'owner' must be the owning institution's non-zero address"),
     ]:
         (out / COMMITMENT_FILE).write_text(json.dumps({**obj, **change}))
         with pytest.raises(FormatError, match=message):
@@ -314,86 +361,108 @@ def test_packing():
         pack_row([128], 8)
 
 
-def test_chained_hash_of_many_elements():
-    e = list(range(1, 40))
-    assert hash_elements(e[:16]) == poseidon(e[:16])
-    assert hash_elements(e[:17]) == poseidon([poseidon(e[:16]), e[16]])
-    h = poseidon([poseidon(e[:16]), *e[16:31]])
-    assert hash_elements(e[:39]) == poseidon([h, *e[31:39]])
-
-
 def test_commitment_definition():
-    ds = _dataset(3, 2)
-    leaves = [poseidon(pack_row(r, 8)) for r in ds.rows()]
-    assert [row_leaf(r, 8) for r in ds.rows()] == leaves
-    assert commit(ds, 12345) == poseidon([merkle_root(leaves), 12345])
+    ds = _dataset(3, 2)  # three 8-bit values per row: one packed element
+    salt = 12345
+    row_salts = [poseidon([salt, i], tag(domains.LEAF_SALT)) for i in range(3)]
+    assert leaf_salts(salt, 3).tolist() == row_salts
+    leaves = [hash_chain([s, *pack_row(r, 8)], tag(domains.DATASET_LEAF, 2)) for s, r in zip(row_salts, ds.rows())]
+    assert leaf_tag(1) == tag(domains.DATASET_LEAF, 2)
+    assert [row_leaf(r, 8, s) for r, s in zip(ds.rows(), row_salts)] == leaves == dataset_leaves(ds, salt).tolist()
+    assert dataset_root(ds, salt) == merkle_root(leaves)
+    names = [int.from_bytes(__import__("hashlib").sha256(s.encode()).digest(), "big") % R for s in ("f0", "f1", "t")]
+    schema = hash_chain(names, tag(domains.SCHEMA, 3))
+    assert schema_digest(("f0", "f1"), "t") == schema
+    shape = hash_chain([2, 3, 2, 4, 8, schema], tag(domains.DATASET_SHAPE))
+    assert dataset_shape_digest(ds) == shape == shape_digest(3, 2, 4, 8, schema)
+    assert commit(ds, salt, OWNER) == poseidon([merkle_root(leaves), shape, OWNER], tag(domains.DATASET))
 
 
-def test_commitment_is_deterministic_and_binds_every_value_and_the_salt():
+def test_commitment_binds_every_value_the_salt_the_owner_and_the_shape():
     ds = _dataset(3, 3)
     salt = 987654321
-    c = commit(ds, salt)
-    assert commit(_dataset(3, 3), salt) == c
-    assert commit(ds, salt + 1) != c
-    seen = {c}
+    c = commit(ds, salt, OWNER)
+    assert commit(_dataset(3, 3), salt, OWNER) == c
+    seen = {c, commit(ds, salt + 1, OWNER), commit(ds, salt, OTHER)}
     for i in range(ds.n):
         for j in range(ds.d + 1):  # j == d is the target
             x, y = ds.features.copy(), ds.targets.copy()
             cell = (x, (i, j)) if j < ds.d else (y, (i,))
             # One unit in the last place, staying inside the 8-bit range.
             cell[0][cell[1]] += 1 if cell[0][cell[1]] < 127 else -1
-            changed = Dataset(x, y, ds.frac_bits, ds.value_bits, ds.feature_names, ds.target_name)
-            seen.add(commit(changed, salt))
-    assert len(seen) == 1 + ds.n * (ds.d + 1)  # every change gives a new, distinct commitment
-    swapped = Dataset(ds.features[::-1], ds.targets[::-1], 4, 8, ds.feature_names, "t")
-    assert commit(swapped, salt) != c
+            seen.add(commit(_with(ds, features=x, targets=y), salt, OWNER))
+    # The same values under another meaning: column names, target name, scale, width.
+    seen.add(commit(_with(ds, feature_names=("f0", "f2", "f1")), salt, OWNER))
+    seen.add(commit(_with(ds, target_name="label"), salt, OWNER))
+    seen.add(commit(_with(ds, frac_bits=5), salt, OWNER))
+    seen.add(commit(_with(ds, value_bits=9), salt, OWNER))
+    seen.add(commit(_with(ds, features=ds.features[::-1], targets=ds.targets[::-1]), salt, OWNER))
+    assert len(seen) == 3 + ds.n * (ds.d + 1) + 5  # every change gives a new, distinct commitment
 
 
-def test_salts():
+def test_per_row_salts_hide_equal_rows():
+    row = np.array([[3, -4, 5]])
+    ds = Dataset(np.repeat(row, 2, axis=0), np.array([1, 1]), 4, 8, ("a", "b", "c"), "t")
+    leaves = dataset_leaves(ds, 777).tolist()
+    assert leaves[0] != leaves[1]  # the same row at two positions: unlinkable leaves
+
+
+def test_salts_and_owners():
     salts = {new_salt() for _ in range(8)}
-    assert len(salts) == 8 and all(0 <= s < 2**253 for s in salts)
+    assert len(salts) == 8 and all(0 <= s < R for s in salts)
     ds = _dataset()
-    commitment, salt = commit_dataset(ds)
-    assert commitment.commitment == commit(ds, salt)
-    assert commit_dataset(ds, salt)[0] == commitment
+    commitment, salt = commit_dataset(ds, OWNER)
+    assert commitment.commitment == commit(ds, salt, OWNER)
+    assert commit_dataset(ds, OWNER, salt)[0] == commitment
     assert not verify_opening(ds, salt + 1, commitment)
+    theirs, _ = commit_dataset(ds, OTHER, salt)
+    assert theirs.commitment != commitment.commitment and theirs.owner == OTHER
+    import dataclasses
+
+    # commitment.json naming another owner than the one bound into C does not open.
+    assert not verify_opening(ds, salt, dataclasses.replace(commitment, owner=OTHER))
     with pytest.raises(InputError, match="salt must be an int in \\[0, 2\\^253\\)"):
-        commit(ds, 2**253)
+        commit(ds, 2**253, OWNER)
+    for bad in (0, 1 << 160, -1, True, "0x01"):
+        with pytest.raises(InputError, match="non-zero Ethereum address"):
+            commit(ds, salt, bad)
+    assert check_owner(OWNER) == OWNER
 
 
 # -- the commitment gadget ------------------------------------------------------------------
 
 
-def _to_field(q):
-    return int(q) % R
-
-
-def _commit_circuit(ds, salt, claimed, feature_values=None, target_values=None):
-    """A circuit with public C; data wires get ``feature/target_values`` (default: ds's)."""
-    fv = ds.features.tolist() if feature_values is None else feature_values
-    tv = ds.targets.tolist() if target_values is None else target_values
+def _commit_circuit(ds):
+    """Public C and owner, private data and per-row salts; the v2 commitment constrained equal to C."""
     cs = ConstraintSystem()
-    c_pub = cs.public("C", claimed)
-    fw = [[cs.private(f"x{i}_{j}", _to_field(v)) for j, v in enumerate(row)] for i, row in enumerate(fv)]
-    tw = [cs.private(f"y{i}", _to_field(v)) for i, v in enumerate(tv)]
-    sw = cs.private("salt", salt)
-    out = commitment_gadget(cs, fw, tw, sw, ds.value_bits)
+    c_pub = cs.public("C")
+    owner = cs.public("owner")
+    x = cs.private("x", shape=(ds.n, ds.d))
+    y = cs.private("y", shape=(ds.n,))
+    salts = cs.private("salts", shape=(ds.n,))
+    out = commitment_gadget(cs, x, y, salts, ds.value_bits, dataset_shape_digest(ds), owner, "commit")
     cs.assert_equal(out, c_pub, "C")
-    return cs, fw, tw, sw
+    return cs, x
 
 
-@pytest.mark.parametrize("n, d, value_bits", [(1, 1, 8), (3, 4, 8), (2, 3, 24), (2, 50, 64)])
+def _inputs(ds, salt, claimed, owner=OWNER, features=None, targets=None):
+    return {"C": claimed, "owner": owner, "x": ds.features if features is None else features,
+            "y": ds.targets if targets is None else targets, "salts": leaf_salts(salt, ds.n)}
+
+
+@pytest.mark.parametrize("n, d, value_bits", [(1, 1, 8), (3, 4, 8), (2, 3, 24), (2, 50, 64), (5, 2, 12)])
 def test_gadget_equals_python(n, d, value_bits):
     ds = _dataset(n, d, value_bits, seed=n * d)
     salt = new_salt()
-    cs, *_ = _commit_circuit(ds, salt, commit(ds, salt))
-    check(cs.build(), cs.witness())
+    cs, _ = _commit_circuit(ds)
+    check(cs.build(), cs.witness(_inputs(ds, salt, commit(ds, salt, OWNER))))
 
 
 def test_gadget_constraint_count():
-    # 4 rows of 9 + 1 values at 16 bits: one element per row (15 fit), so a Poseidon(1)
-    # leaf each, three tree nodes, the salted hash (bound to a wire) and range checks.
-    expected = 4 * 10 * 16 + 4 * constraint_count(2, False) + 3 * constraint_count(3, False) + constraint_count(3)
+    # 4 rows of 9 + 1 values at 16 bits: one element per row (15 fit), so a Poseidon(2)
+    # leaf over (row salt, element) each, three tree nodes, the commitment's Poseidon(3)
+    # (its shape input is a constant) and the range checks.
+    expected = 4 * 10 * 16 + 4 * constraint_count(3) + 3 * constraint_count(3) + constraint_count(4) - 3
     assert commitment_constraints(4, 9, 16) == expected
 
 
@@ -404,22 +473,25 @@ def test_constraints_per_committed_value_at_default_widths():
     assert per_value <= 45, per_value
 
 
-def test_gadget_rejects_a_changed_value_or_salt():
+def test_gadget_rejects_a_changed_value_salt_or_owner():
     ds = _dataset(3, 2, seed=5)
     salt = new_salt()
-    c = commit(ds, salt)
+    c = commit(ds, salt, OWNER)
+    cs, _ = _commit_circuit(ds)
+    r1cs = cs.build()
     for i, j in [(0, 0), (1, 1), (2, 2)]:  # j == d is the target
-        fv, tv = ds.features.tolist(), ds.targets.tolist()
+        fv, tv = ds.features.copy(), ds.targets.copy()
         if j < ds.d:
-            fv[i][j] += 1 if fv[i][j] < 127 else -1
+            fv[i, j] += 1 if fv[i, j] < 127 else -1
         else:
             tv[i] += 1 if tv[i] < 127 else -1
-        cs, *_ = _commit_circuit(ds, salt, c, fv, tv)
         with pytest.raises(UnsatisfiedConstraint, match="\\(C\\)"):
-            check(cs.build(), cs.witness())
-    cs, *_ = _commit_circuit(ds, salt + 1, c)
+            check(r1cs, cs.witness(_inputs(ds, salt, c, features=fv, targets=tv)))
     with pytest.raises(UnsatisfiedConstraint, match="\\(C\\)"):
-        check(cs.build(), cs.witness())
+        check(r1cs, cs.witness(_inputs(ds, salt + 1, c)))
+    with pytest.raises(UnsatisfiedConstraint, match="\\(C\\)"):
+        check(r1cs, cs.witness(_inputs(ds, salt, c, owner=OTHER)))
+    check(r1cs, cs.witness(_inputs(ds, salt, commit(ds, salt, OTHER), owner=OTHER)))
 
 
 @pytest.mark.parametrize("shift", [1, -1])
@@ -428,49 +500,67 @@ def test_gadget_rejects_aliased_out_of_range_values(shift):
     # so every hash wire, unchanged: only the range checks stand in the way.
     ds = _dataset(2, 3, 8, seed=9)
     salt = new_salt()
-    cs, fw, tw, sw = _commit_circuit(ds, salt, commit(ds, salt))
-    r1cs, w = cs.build(), cs.witness()
+    cs, x = _commit_circuit(ds)
+    r1cs, w = cs.build(), cs.witness(_inputs(ds, salt, commit(ds, salt, OWNER)))
     check(r1cs, w)
     q0, q1 = int(ds.features[0, 0]), int(ds.features[0, 1])
     a0, a1 = q0 + shift * 256, q1 - shift
     half = 128
     honest = (q0 + half) + ((q1 + half) << 8)
     assert (a0 + half) + ((a1 + half) << 8) == honest  # the aliasing really aliases
+    # The honest prover's solver refuses the values outright ...
+    fv = ds.features.copy()
+    fv[0, 0], fv[0, 1] = a0, a1
+    with pytest.raises(InputError, match="commit.range"):
+        cs.witness(_inputs(ds, salt, commit(ds, salt, OWNER), features=fv))
+    # ... and a forged witness with every other wire unchanged breaks only the range check.
     bad = list(w)
-    bad[cs.wire_of(fw[0][0])] = a0 % R
-    bad[cs.wire_of(fw[0][1])] = a1 % R
-    with pytest.raises(UnsatisfiedConstraint, match="commit\\.row0\\.v[01]\\.b"):
+    bad[wire_index(cs, x[0, 0])] = a0 % R
+    bad[wire_index(cs, x[0, 1])] = a1 % R
+    with pytest.raises(UnsatisfiedConstraint, match="commit\\.range\\.b7\\[0, [01]\\]"):
         check(r1cs, bad)
 
 
 def test_gadget_every_wire_forced():
     ds = _dataset(2, 2, 8, seed=11)
     salt = new_salt()
-    cs, *_ = _commit_circuit(ds, salt, commit(ds, salt))
-    assert_every_wire_forced(cs.build(), cs.witness())
+    cs, _ = _commit_circuit(ds)
+    assert_every_wire_forced(cs.build(), cs.witness(_inputs(ds, salt, commit(ds, salt, OWNER))))
 
 
 def test_gadget_shape_errors():
     cs = ConstraintSystem()
-    a = [cs.private(None, 1) for _ in range(4)]
-    with pytest.raises(InputError, match="as many targets"):
-        commitment_gadget(cs, [[a[0]], [a[1]]], [a[2]], a[3], 8)
-    with pytest.raises(InputError, match="same number"):
-        commitment_gadget(cs, [[a[0]], [a[1], a[2]]], [a[2], a[3]], a[3], 8)
-    with pytest.raises(InputError, match="value_bits must be"):
-        commitment_gadget(cs, [[a[0]]], [a[1]], a[3], 1)
-    with pytest.raises(InputError, match="does not fit in 8 signed bits"):
-        commitment_gadget(cs, [[cs.private(None, 200)]], [a[1]], a[3], 8)
+    x = cs.private("x", shape=(2, 1))
+    with pytest.raises(InputError, match="features \\(n, d\\) and targets \\(n,\\)"):
+        commitment_gadget(cs, x, cs.private("y", shape=(3,)), cs.private("s", shape=(2,)), 8, 0, 1)
+    with pytest.raises(InputError, match="one salt per row"):
+        commitment_gadget(cs, x, cs.private("y2", shape=(2,)), cs.private("s2", shape=(3,)), 8, 0, 1)
 
 
 def test_random_datasets_gadget_matches(seed=3):
     rng = random.Random(seed)
     for _ in range(2):
         n, d, vb = rng.randint(1, 4), rng.randint(1, 6), rng.choice([4, 12, 33])
-        ds = _dataset(n, d, vb, seed=rng.randrange(1000))
+        ds = _dataset(n, d, vb, seed=rng.randrange(1000), frac_bits=min(4, vb - 2))
         salt = new_salt()
-        cs, *_ = _commit_circuit(ds, salt, commit(ds, salt))
-        check(cs.build(), cs.witness())
+        cs, _ = _commit_circuit(ds)
+        check(cs.build(), cs.witness(_inputs(ds, salt, commit(ds, salt, OWNER))))
+
+
+def test_weights_commitment_gadget_equals_python():
+    from zkanchor.gadgets.commitment import weights_commitment as weights_gadget
+    from zkanchor.models.weights import weights_commitment
+
+    weights = [5, -3, 0, 1 << 20, -(1 << 20)]
+    cs = ConstraintSystem()
+    w = cs.private("w", shape=(5,))
+    s = cs.private("s")
+    out = weights_gadget(cs, w, s, "cw")
+    check(cs.build(), cs.witness({"w": weights, "s": 99}))
+    assert cs.value(out) == weights_commitment(weights, 99)
+    assert weights_commitment(weights, 99) != weights_commitment(weights, 98)
+    assert weights_commitment(weights, 99) != weights_commitment(weights[:-1], 99)
+    assert weights_commitment([1, 2], 0) != weights_commitment([1, 2, 0], 0)  # the length is in the domain
 
 
 @pytest.mark.filterwarnings("ignore::zkanchor.groth16.TrustedSetupWarning")
@@ -479,11 +569,12 @@ def test_commitment_circuit_proves_and_verifies_with_groth16():
 
     ds = _dataset(2, 2, 8, seed=13)
     salt = new_salt()
-    c = commit(ds, salt)
-    cs, *_ = _commit_circuit(ds, salt, c)
+    c = commit(ds, salt, OWNER)
+    cs, _ = _commit_circuit(ds)
     r1cs = cs.build()
     pk = setup(r1cs)
-    proof, public = prove(pk, r1cs, cs.witness())
-    assert public == [c]
+    proof, public = prove(pk, r1cs, cs.solve(_inputs(ds, salt, c)))
+    assert public == [c, OWNER]
     assert verify(pk.vk, proof, public)
-    assert not verify(pk.vk, proof, [commit(ds, salt + 1)])
+    assert not verify(pk.vk, proof, [commit(ds, salt + 1, OWNER), OWNER])
+    assert not verify(pk.vk, proof, [c, OTHER])

@@ -145,7 +145,7 @@ def assert_snarkjs_decodes_like_us(r1cs_path: Path, tmp_path: Path) -> None:
     assert (exported["nVars"], exported["nOutputs"], exported["nPubInputs"], exported["nPrvInputs"]) == (
         ours.n_wires, ours.n_pub_out, ours.n_pub_in, ours.n_prv_in)
     assert exported["nLabels"] == ours.n_labels
-    assert exported["map"] == ours.wire_to_label
+    assert exported["map"] == [int(v) for v in ours.wire_to_label]
     theirs = [
         tuple({int(w): int(c) for w, c in lc.items()} for lc in con) for con in exported["constraints"]
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import struct
 
@@ -14,7 +15,9 @@ from zkanchor.errors import FormatError, InputError
 from zkanchor.r1cs import (
     R1CS,
     ConstraintSystem,
+    SparseRows,
     check,
+    circuit_hash,
     decode_r1cs,
     decode_wtns,
     encode_r1cs,
@@ -80,7 +83,7 @@ e8030000 00000000
 44010000 00000000
 """
 
-SPEC_EXAMPLE = R1CS(
+SPEC_EXAMPLE = R1CS.from_constraints(
     n_wires=7,
     n_pub_out=1,
     n_pub_in=2,
@@ -105,13 +108,25 @@ def sample_r1cs() -> R1CS:
     x = cs.private("x", 3)
     x2 = cs.mul(x, x)
     cs.assert_equal(cs.mul(x2, x) + x + 5, y)
-    r1cs = cs.build()
-    r1cs.names = None
-    return r1cs
+    return cs.build()
 
 
 def sample_witness() -> list[int]:
     return [1, 35, 3, 9, 27]
+
+
+def labels_of(r1cs: R1CS) -> list[int] | None:
+    return None if r1cs.wire_to_label is None else [int(v) for v in r1cs.wire_to_label]
+
+
+def assert_same(got: R1CS, want: R1CS) -> None:
+    """Field-by-field equality of two systems (R1CS objects compare by identity)."""
+    assert (got.n_wires, got.n_pub_out, got.n_pub_in, got.n_prv_in, got.n_labels, got.prime) == (
+        want.n_wires, want.n_pub_out, want.n_pub_in, want.n_prv_in, want.n_labels, want.prime)
+    assert labels_of(got) == labels_of(want)
+    assert got.constraints == want.constraints
+    assert got.coeffs == want.coeffs
+    assert circuit_hash(got) == circuit_hash(want)
 
 
 def sections_of(data: bytes, magic: bytes, version: int) -> dict[int, bytes]:
@@ -127,7 +142,7 @@ def test_encode_matches_the_spec_example_byte_for_byte():
 
 
 def test_decode_reads_the_spec_example():
-    assert decode_r1cs(spec_bytes()) == SPEC_EXAMPLE
+    assert_same(decode_r1cs(spec_bytes()), SPEC_EXAMPLE)
 
 
 # -- round trips -------------------------------------------------------------------
@@ -143,23 +158,25 @@ def r1cs_systems(draw) -> R1CS:
     n_prv_in = draw(st.integers(0, n_wires - 1 - n_pub_out - n_pub_in))
     lc = st.dictionaries(st.integers(0, n_wires - 1), coeffs, max_size=4)
     constraints = draw(st.lists(st.tuples(lc, lc, lc), max_size=6))
-    labels = draw(st.one_of(st.none(), st.lists(st.integers(0, 2**64 - 1), min_size=n_wires, max_size=n_wires)))
-    n_labels = None if labels is None else draw(st.integers(0, 2**64 - 1))
-    return R1CS(n_wires, n_pub_out, n_pub_in, n_prv_in, constraints,
-                n_labels=n_labels, wire_to_label=labels)
+    labels = draw(st.one_of(st.none(), st.lists(st.integers(0, 2**64 - 2), min_size=n_wires, max_size=n_wires)))
+    # Every label in the map is below nLabels (as in circom's files; the reader checks it).
+    n_labels = None if labels is None else draw(st.integers(max(labels) + 1, 2**64 - 1))
+    return R1CS.from_constraints(n_wires, n_pub_out, n_pub_in, n_prv_in, constraints,
+                                 n_labels=n_labels, wire_to_label=labels)
 
 
 @settings(max_examples=150, deadline=None)
 @given(r1cs_systems())
 def test_r1cs_round_trip(r1cs):
     back = decode_r1cs(encode_r1cs(r1cs))
-    expected_labels = r1cs.wire_to_label if r1cs.wire_to_label is not None else list(range(r1cs.n_wires))
-    assert back.wire_to_label == expected_labels
+    expected_labels = labels_of(r1cs) if r1cs.wire_to_label is not None else list(range(r1cs.n_wires))
+    assert labels_of(back) == expected_labels
     assert back.n_labels == (r1cs.n_labels if r1cs.n_labels is not None else r1cs.n_wires)
     assert (back.n_wires, back.n_pub_out, back.n_pub_in, back.n_prv_in) == (
         r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in)
     assert back.constraints == r1cs.constraints
-    assert back.prime == R and back.names is None
+    assert back.prime == R and back.blocks == () and set(back.names) <= {None}
+    assert circuit_hash(back) == circuit_hash(r1cs)
     # encoding is canonical: a second trip gives the same bytes
     assert encode_r1cs(back) == encode_r1cs(r1cs)
 
@@ -174,8 +191,8 @@ def test_wtns_round_trip(values):
 
 
 def test_terms_are_written_in_ascending_wire_order():
-    r1cs = R1CS(n_wires=4, n_pub_out=0, n_pub_in=0, n_prv_in=0,
-                constraints=[({3: 5, 1: 6, 2: 7}, {}, {})])
+    r1cs = R1CS.from_constraints(n_wires=4, n_pub_out=0, n_pub_in=0, n_prv_in=0,
+                                 constraints=[({3: 5, 1: 6, 2: 7}, {}, {})])
     body = sections_of(encode_r1cs(r1cs), b"r1cs", 1)[2]
     wires = [struct.unpack_from("<I", body, 4 + 36 * k)[0] for k in range(3)]
     assert wires == [1, 2, 3]
@@ -199,9 +216,11 @@ def test_invalid_input_leaves_the_existing_file_untouched(tmp_path):
     path = tmp_path / "c.r1cs"
     write_r1cs(sample_r1cs(), path)
     before = path.read_bytes()
-    bad = sample_r1cs()
-    bad.constraints[0][0][99] = 1
-    with pytest.raises(InputError, match="wire 99"):
+    good = sample_r1cs()
+    cols = good.a.cols.copy()
+    cols[0] = 99  # constraint 0's A now names a wire the system does not have
+    bad = dataclasses.replace(good, a=SparseRows(good.a.row_ptr, cols, good.a.cidx), _hash=None)
+    with pytest.raises(InputError, match="constraint 0: A uses a wire out of range"):
         write_r1cs(bad, path)
     with pytest.raises(InputError, match="must be 1"):
         write_wtns([2, 3], tmp_path / "w.wtns")
@@ -353,7 +372,8 @@ def test_coefficient_not_below_the_prime_is_rejected():
 
 
 def test_duplicate_wire_in_a_combination_is_rejected():
-    r1cs = R1CS(n_wires=3, n_pub_out=0, n_pub_in=0, n_prv_in=0, constraints=[({1: 5, 2: 6}, {}, {})])
+    r1cs = R1CS.from_constraints(n_wires=3, n_pub_out=0, n_pub_in=0, n_prv_in=0,
+                                 constraints=[({1: 5, 2: 6}, {}, {})])
     data = bytearray(encode_r1cs(r1cs))
     p = first_term_offset(data) + 36
     data[p : p + 4] = struct.pack("<I", 1)
@@ -366,7 +386,7 @@ def test_sections_in_any_order_and_unknown_sections_are_accepted():
     secs = sections_of(data, b"r1cs", 1)
     secs[99] = b"future extension"
     for order in ((2, 1, 3), (3, 2, 1), (1, 99, 2, 3), (99, 3, 2, 1)):
-        assert decode_r1cs(rebuild(secs, order)) == decode_r1cs(data)
+        assert_same(decode_r1cs(rebuild(secs, order)), decode_r1cs(data))
     # the label map is optional
     assert decode_r1cs(rebuild(secs, (2, 1))).wire_to_label is None
 

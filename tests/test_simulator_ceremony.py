@@ -14,9 +14,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from simulator import ceremony, run_scenario
-from simulator.log import EventLog
-from simulator.scenario import CeremonySpec, ScenarioError, load_scenario, parse_scenario
+from zkanchor.simulator import ceremony, run_scenario
+from zkanchor.simulator.log import EventLog
+from zkanchor.simulator.scenario import CeremonySpec, ScenarioError, load_scenario, parse_scenario
 from zkanchor.bn254.constants import G2_GEN
 from zkanchor.ceremony import powers_of_tau as pt
 from zkanchor.errors import InputError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.federated import AggregationOpening, build_aggregation_circuit, federated_average, make_statement
-from simulator.proving import ProveJob, failing_constraint, prove_job, setup_job
+from zkanchor.simulator.federated import AggregationOpening, build_aggregation_circuit, federated_average, make_statement
+from zkanchor.simulator.proving import ProveJob, failing_constraint, prove_job, setup_job
 from zkanchor.errors import InputError, UnsatisfiedConstraint
 from zkanchor.groth16.verifier import verify
 from zkanchor.r1cs import check

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import run_scenario
-from simulator.replay import replay
+from zkanchor.simulator import run_scenario
+from zkanchor.simulator.replay import replay
 from zkanchor.cli import main as cli_main
 from zkanchor.cli import simulate_commands
 

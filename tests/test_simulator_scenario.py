@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.data import all_data, perturbed
-from simulator.scenario import ScenarioError, load_scenario, parse_scenario
+from zkanchor.simulator.data import all_data, perturbed
+from zkanchor.simulator.scenario import ScenarioError, load_scenario, parse_scenario
 from zkanchor.cli import main as cli_main
 from zkanchor.cli import simulate_commands
 

@@ -5,19 +5,23 @@ compiler are loaded only when a chain function is first used)::
 
     import zkanchor as zk
 
-    table = zk.read_csv("train.csv", target="label")        # or zk.load_sklearn("breast_cancer")
-    dataset = zk.quantize(table)
-    commitment, salt = zk.commit_dataset(dataset)
-    spec = zk.make_spec("logreg", dataset.n, dataset.d, epochs=5, learning_rate=0.5)
-    opening = zk.train_model(spec, dataset)
-    result = zk.prove_training(spec, dataset, salt, opening, institution=0xAA)
-    assert zk.verify_training(result.vk, result.proof, result.statement)
+    table, stats = zk.standardize(zk.load_sklearn("breast_cancer"))   # or zk.read_csv("train.csv", target="y")
+    dataset = zk.quantize(table)                                      # the narrowest width that holds the data
+    commitment, salt = zk.commit_dataset(dataset, owner=0x7E5F...)    # the owner's address is bound into C_D
+    spec = zk.spec_for("logreg", dataset, epochs=10, learning_rate=0.5)
+    model = zk.train_model(spec, dataset)
+    bundle = zk.prove_training(spec, dataset, salt, model, institution=0x7E5F...)
+    assert zk.verify_training(bundle)                                 # key bound to the recompiled circuit
+    bundle.save("proof/")
 
-    chain = zk.connect()                                    # embedded chain, or connect("http://...")
+    chain = zk.connect()                                              # embedded chain, or connect("http://...")
     registry = zk.deploy_registry(chain)
 
-Lower layers — ``zkanchor.groth16`` (setup/prove/verify), ``zkanchor.r1cs`` (circuits),
-``zkanchor.gadgets``, ``zkanchor.solidity``, ``zkanchor.ceremony`` — are importable directly.
+Statements (``zk.TrainingClaim``, ``zk.TrainingStatement``, ``zk.AggregationStatement``),
+the one proving path (``zk.Prover``, ``zk.KeyStore``, ``zk.ProofBundle``) and checkpointed
+runs (``zk.plan_run``, ``zk.prove_run``, ``zk.verify_run``) are here too.  Lower layers —
+``zkanchor.groth16`` (setup/prove/verify), ``zkanchor.r1cs`` (circuits), ``zkanchor.gadgets``,
+``zkanchor.solidity``, ``zkanchor.ceremony`` — are importable directly.
 """
 
 from __future__ import annotations
@@ -32,16 +36,30 @@ _EXPORTS = {
     "load_sklearn": "zkanchor.commit",
     "from_arrays": "zkanchor.commit",
     "quantize": "zkanchor.commit",
+    "standardize": "zkanchor.commit.quantize",
     "commit_dataset": "zkanchor.commit",
     "Dataset": "zkanchor.commit",
     "save_dataset_dir": "zkanchor.commit",
     "load_dataset_dir": "zkanchor.commit",
     "make_spec": "zkanchor.models.spec",
+    "spec_for": "zkanchor.models.spec",
     "TrainingSpec": "zkanchor.models.spec",
     "train_model": "zkanchor.training.api",
     "prove_training": "zkanchor.training.api",
     "verify_training": "zkanchor.training.api",
-    "TrainingStatement": "zkanchor.training.statement",
+    "plan_run": "zkanchor.training.checkpoints",
+    "prove_run": "zkanchor.training.checkpoints",
+    "verify_run": "zkanchor.training.checkpoints",
+    "TrainingClaim": "zkanchor.statements",
+    "TrainingStatement": "zkanchor.statements",
+    "TrainingOpening": "zkanchor.statements",
+    "Evaluation": "zkanchor.statements",
+    "AggregationStatement": "zkanchor.statements",
+    "compile": "zkanchor.statements",
+    "Prover": "zkanchor.proofs",
+    "KeyStore": "zkanchor.proofs",
+    "ProofBundle": "zkanchor.proofs",
+    "trusted_key": "zkanchor.proofs",
     "setup": "zkanchor.groth16",
     "prove": "zkanchor.groth16",
     "verify": "zkanchor.groth16",

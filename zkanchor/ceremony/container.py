@@ -2,8 +2,8 @@
 
 Layout (all integers little-endian)::
 
-    8 bytes   magic b"zkaceremo"[:8] = b"zkacerem"
-    u32       format version (1)
+    8 bytes   magic b"zkacerem"
+    u32       format version (2)
     u32       kind: 1 phase-1 accumulator, 2 prepared phase 1, 3 phase-2 key
     u64       header length, then that many bytes of UTF-8 JSON
     u32       number of sections; each section is
@@ -14,8 +14,15 @@ Layout (all integers little-endian)::
 Points use the native kernel's wire encoding: G1 x||y, G2 x.c0||x.c1||y.c0||y.c1, each
 coordinate 32 bytes little-endian in standard (not Montgomery) form, all zeros for the
 point at infinity.  A file that is cut short or altered fails the checksum and is
-rejected with one sentence before any point is parsed; coordinates are then checked to
-lie on their curve (subgroup membership of G2 points is a verification step).
+rejected with one sentence before any point is parsed.
+
+Each kind has a fixed list of sections (:data:`SCHEMAS`): a file must hold exactly
+those, once each, in that order, with their point sizes, and its JSON header only the
+keys its kind knows (no key twice).  So two different files can never decode to the
+same points: a file cannot change without its digest (:func:`points_digest`) changing.
+Every count is checked against the bytes that remain before anything is allocated or
+parsed; coordinates are then checked to lie on their curve (subgroup membership of
+G2 points is a verification step).
 """
 
 from __future__ import annotations
@@ -32,12 +39,31 @@ from ..bn254 import g1, g2
 from ..bn254.constants import P
 from ..errors import FormatError, PointError
 from ..fileio import atomic_write_bytes, read_bytes
+from ..groth16.keys import PackedPoints, pack_points
 
 MAGIC = b"zkacerem"
-VERSION = 1
+VERSION = 2
 KIND_PHASE1, KIND_PREPARED, KIND_PHASE2 = 1, 2, 3
 KIND_NAMES = {KIND_PHASE1: "phase-1 accumulator", KIND_PREPARED: "prepared phase-1", KIND_PHASE2: "phase-2 key"}
 G1_SIZE, G2_SIZE = 64, 128
+
+_ACCUMULATOR = (("tau_g1", G1_SIZE), ("tau_g2", G2_SIZE), ("alpha_tau_g1", G1_SIZE), ("beta_tau_g1", G1_SIZE),
+                ("beta_g2", G2_SIZE))
+_LAGRANGE = (("lagrange_tau_g1", G1_SIZE), ("lagrange_tau_g2", G2_SIZE), ("lagrange_alpha_g1", G1_SIZE),
+             ("lagrange_beta_g1", G1_SIZE))
+_KEY = (("alpha_g1", G1_SIZE), ("beta_g1", G1_SIZE), ("beta_g2", G2_SIZE), ("gamma_g2", G2_SIZE),
+        ("delta_g1", G1_SIZE), ("delta_g2", G2_SIZE), ("a_g1", G1_SIZE), ("b_g1", G1_SIZE), ("b_g2", G2_SIZE),
+        ("ic", G1_SIZE), ("l_g1", G1_SIZE), ("h_g1", G1_SIZE))
+
+# Per kind: the sections, in file order, with their point sizes; the header keys.
+SCHEMAS = {
+    KIND_PHASE1: (_ACCUMULATOR, {"curve", "power", "hash", "contributions"}),
+    KIND_PREPARED: (_ACCUMULATOR + _LAGRANGE,
+                    {"curve", "log_size", "phase1_power", "phase1_hash", "hash", "contributions"}),
+    KIND_PHASE2: (_KEY, {"curve", "circuit_hash", "prepared_hash", "initial_hash", "hash", "n_public", "n_wires",
+                         "domain_size", "phase1", "contributions"}),
+}
+_SECTION_OVERHEAD = 2 + 4 + 8  # name length, point size, point count (a name of at least one byte follows)
 
 
 @dataclass(frozen=True)
@@ -49,39 +75,24 @@ class Container:
     sections: dict
 
 
-def encode_points(points: Sequence, size: int) -> bytes:
-    """Points in the wire encoding (``size`` 64 for G1, 128 for G2)."""
+def encode_points(points, size: int) -> bytes:
+    """Points in the wire encoding (``size`` 64 for G1, 128 for G2); PackedPoints pass as they are."""
+    if isinstance(points, PackedPoints):
+        return pack_points(points, 1 if size == G1_SIZE else 2)
     if native.AVAILABLE:
         return native.pack_g1(points) if size == G1_SIZE else native.pack_g2(points)
-    out = bytearray()
-    for p in points:
-        if p is None:
-            out += bytes(size)
-        elif size == G1_SIZE:
-            out += p[0].to_bytes(32, "little") + p[1].to_bytes(32, "little")
-        else:
-            (x0, x1), (y0, y1) = p
-            out += b"".join(c.to_bytes(32, "little") for c in (x0, x1, y0, y1))
-    return bytes(out)
+    return pack_points(points, 1 if size == G1_SIZE else 2)
 
 
 def decode_points(data: bytes, size: int, what: str) -> list:
     """Inverse of :func:`encode_points`; every point is checked to lie on its curve."""
     if native.AVAILABLE:
-        try:
-            points = native.unpack_g1(data) if size == G1_SIZE else native.unpack_g2(data)
-        except ValueError:
-            raise PointError(f"{what} holds a coordinate that is not below the field modulus") from None
-    else:
-        points = []
-        for off in range(0, len(data), size):
-            coords = [int.from_bytes(data[off + k : off + k + 32], "little") for k in range(0, size, 32)]
-            if not any(coords):
-                points.append(None)
-            elif size == G1_SIZE:
-                points.append((coords[0], coords[1]))
-            else:
-                points.append(((coords[0], coords[1]), (coords[2], coords[3])))
+        bad = native.g1_check_points(data) if size == G1_SIZE else native.g2_check_points(data)
+        if bad >= 0:
+            raise PointError(f"point {bad} of {what} is not on the curve (or has a coordinate not below the "
+                             "field modulus)")
+        return native.unpack_g1(data) if size == G1_SIZE else native.unpack_g2(data)
+    points = PackedPoints(bytes(data), 1 if size == G1_SIZE else 2).points()
     check = g1.is_on_curve if size == G1_SIZE else g2.is_on_curve
     for i, p in enumerate(points):
         if p is not None and (max(_coords(p)) >= P or not check(p)):
@@ -107,9 +118,18 @@ def encode(kind: int, header: dict, sections: Sequence[tuple[str, int, Sequence]
     return body + hashlib.sha256(body).digest()
 
 
+def _unique_keys(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the JSON header names {key!r} twice")
+        out[key] = value
+    return out
+
+
 def decode(data: bytes, what: str, expect_kind: int | None = None) -> Container:
     """Parse and checksum a ceremony file; FormatError (one sentence) on any damage."""
-    if len(data) < len(MAGIC) + 16 + 32 or data[: len(MAGIC)] != MAGIC:
+    if len(data) < len(MAGIC) + 16 + 4 + 32 or data[: len(MAGIC)] != MAGIC:
         if data[:4] == b"ptau":
             raise FormatError(f"{what} is a snarkjs .ptau file; import it with 'zkanchor ceremony import-ptau'")
         raise FormatError(f"{what} is not a zkanchor ceremony file (bad magic or too short)")
@@ -118,30 +138,53 @@ def decode(data: bytes, what: str, expect_kind: int | None = None) -> Container:
         raise FormatError(f"{what} is truncated or corrupted (its sha256 checksum does not match)")
     version, kind, head_len = struct.unpack_from("<IIQ", data, len(MAGIC))
     if version != VERSION:
-        raise FormatError(f"{what} has format version {version}; this zkanchor reads version {VERSION}")
+        raise FormatError(f"{what} has format version {version}; this zkanchor reads version {VERSION} "
+                          "(files of another version must be made again)")
+    if kind not in SCHEMAS:
+        raise FormatError(f"{what} is of unknown kind {kind}")
     if expect_kind is not None and kind != expect_kind:
-        raise FormatError(
-            f"{what} is a {KIND_NAMES.get(kind, 'unknown')} file, not a {KIND_NAMES[expect_kind]} file"
-        )
+        raise FormatError(f"{what} is a {KIND_NAMES[kind]} file, not a {KIND_NAMES[expect_kind]} file")
+    schema, header_keys = SCHEMAS[kind]
     pos = len(MAGIC) + 16
+    if head_len > len(body) - pos - 4:
+        raise FormatError(f"{what} declares a {head_len}-byte header but only {len(body) - pos - 4} bytes follow")
     try:
-        header = json.loads(body[pos : pos + head_len].decode("utf-8"))
+        header = json.loads(body[pos : pos + head_len].decode("utf-8"), object_pairs_hook=_unique_keys)
+        if not isinstance(header, dict):
+            raise ValueError("the header is not a JSON object")
+        unknown = sorted(set(header) - header_keys)
+        if unknown:
+            raise ValueError(f"unknown header field {unknown[0]!r}")
         pos += head_len
         (count,) = struct.unpack_from("<I", body, pos)
         pos += 4
+        if count != len(schema):
+            raise ValueError(f"{count} sections where a {KIND_NAMES[kind]} file has {len(schema)}")
+        if count * (_SECTION_OVERHEAD + 1) > len(body) - pos:
+            raise ValueError(f"{count} sections do not fit in the {len(body) - pos} bytes left")
         sections = {}
-        for _ in range(count):
+        for expected_name, expected_size in schema:
             (name_len,) = struct.unpack_from("<H", body, pos)
             pos += 2
+            if pos + name_len > len(body):
+                raise ValueError("a section name overruns the file")
             name = body[pos : pos + name_len].decode("ascii")
             pos += name_len
+            if name in sections:
+                raise ValueError(f"section {name!r} appears twice")
+            if name != expected_name:
+                known = {n for n, _ in schema}
+                raise ValueError(f"unknown section {name!r}" if name not in known else
+                                 f"section {name!r} is out of order (expected {expected_name!r})")
             size, n = struct.unpack_from("<IQ", body, pos)
             pos += 12
-            if size not in (G1_SIZE, G2_SIZE) or pos + size * n > len(body):
-                raise ValueError("section overruns the file")
+            if size != expected_size:
+                raise ValueError(f"section {name!r} has {size}-byte points, not {expected_size}")
+            if n > (len(body) - pos) // size:
+                raise ValueError(f"section {name!r} declares {n} points, more than the file holds")
             sections[name] = decode_points(body[pos : pos + size * n], size, f"section {name!r} of {what}")
             pos += size * n
-    except (ValueError, struct.error, UnicodeDecodeError) as exc:
+    except (ValueError, struct.error, UnicodeDecodeError, RecursionError) as exc:
         raise FormatError(f"{what} is malformed ({exc})") from None
     if pos != len(body):
         raise FormatError(f"{what} has {len(body) - pos} stray bytes after its last section")
@@ -167,3 +210,15 @@ def points_digest(sections: Sequence[tuple[str, int, Sequence]]) -> str:
         h.update(name.encode("ascii") + struct.pack("<IQ", size, len(points)))
         h.update(encode_points(points, size))
     return h.hexdigest()
+
+
+def record_hash(tag: str, record_json: dict) -> str:
+    """sha256 (hex) of a transcript record's canonical JSON (its own "hash" left out), under ``tag``.
+
+    Every field of a record, its points included, is in what is hashed, so a record's
+    hash can be recomputed from the transcript alone: the hash a contributor kept names
+    exactly the record (points, proofs, predecessor) they made.
+    """
+    body = {k: v for k, v in record_json.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(f"zkanchor-ceremony-{tag}\0".encode() + canonical.encode()).hexdigest()

@@ -13,6 +13,12 @@ elementwise product with the best backend available:
 
 Additions stay in Python: batch-affine, one field inversion per batch, which costs a
 few microseconds per point next to the hundreds a scalar multiplication costs.
+
+:func:`column_sums` is what phase 2 needs from a sparse matrix: per column j, the sum
+of coefficient * basis point over the column's entries (the per-wire points of a key).
+
+The native kernel is used only when the process's backend is native
+(``ZKANCHOR_BACKEND``, see :mod:`zkanchor.backend`) and ``ZKANCHOR_CEREMONY_PURE`` is unset.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Sequence
 
-from .. import native
+import numpy as np
+
+from .. import backend, native
 from ..bn254 import g1, g2
 from ..bn254.constants import R
 from ..bn254.curve_ops import curve_ops
@@ -32,7 +40,7 @@ _PURE = bool(os.environ.get("ZKANCHOR_CEREMONY_PURE"))
 
 
 def _native_ok() -> bool:
-    return native.AVAILABLE and not _PURE
+    return native.AVAILABLE and not _PURE and backend.backend_name() == "native"
 
 
 def _curve(mod, name: str, size: int) -> SimpleNamespace:
@@ -102,6 +110,18 @@ def msm(curve: SimpleNamespace, points: Sequence, scalars: Sequence[int]):
     return msm_g1(points, scalars) if curve is G1 else msm_g2(points, scalars)
 
 
+def msm_vec(curve: SimpleNamespace, points, scalars: Sequence[int]):
+    """:func:`msm` for a point vector that may be PackedPoints (a loaded key's)."""
+    from ..groth16.keys import PackedPoints, pack_points, point_list
+
+    if isinstance(points, PackedPoints):
+        if _native_ok():
+            buf = pack_points(points, points.group)
+            return native.msm_g1_packed(buf, scalars) if curve is G1 else native.msm_g2_packed(buf, scalars)
+        points = point_list(points)
+    return msm(curve, list(points), scalars)
+
+
 def add_many(curve: SimpleNamespace, ps: Sequence, qs: Sequence) -> list:
     """[p_i + q_i] with one field inversion for the whole batch."""
     fast = [curve.to_fast(p) for p in ps], [curve.to_fast(q) for q in qs]
@@ -165,3 +185,63 @@ def group_ifft(curve: SimpleNamespace, points: Sequence, omega_inv: int) -> list
             a[i + h] = curve.to_int(d)
         h = step
     return a
+
+
+# ------------------------------------------------------------------ sparse column sums
+
+
+HEAVY_COLUMN = 64  # a column with this many entries gets an MSM of its own
+
+
+def column_sums(curve: SimpleNamespace, basis: Sequence, point_idx, cols, coeff_idx, table: Sequence[int],
+                n_out: int) -> list:
+    """out[j] = sum over entries e with cols[e] = j of table[coeff_idx[e]] * basis[point_idx[e]].
+
+    ``point_idx``, ``cols``, ``coeff_idx`` are integer arrays of one length (the entries
+    of a sparse matrix, in any order); None where a column has no entry.  The entries are
+    sorted by column (a stable argsort); a column with :data:`HEAVY_COLUMN` entries or
+    more (the constant wire, typically) is one MSM; the rest are one elementwise product
+    for every coefficient other than 1, then pairwise batch-affine additions inside each
+    column, level by level (about one addition per entry in all).
+    """
+    out: list = [None] * n_out
+    cols = np.asarray(cols, dtype=np.int64)
+    if len(cols) == 0:
+        return out
+    order = np.argsort(cols, kind="stable")
+    cols = cols[order]
+    pidx = np.asarray(point_idx, dtype=np.int64)[order]
+    cidx = np.asarray(coeff_idx, dtype=np.int64)[order]
+    counts = np.bincount(cols, minlength=n_out)
+    starts = np.concatenate(([0], np.cumsum(counts)))
+    for j in np.nonzero(counts >= HEAVY_COLUMN)[0].tolist():
+        lo, hi = int(starts[j]), int(starts[j + 1])
+        out[j] = msm(curve, [basis[i] for i in pidx[lo:hi].tolist()], [table[k] for k in cidx[lo:hi].tolist()])
+    light = counts[cols] < HEAVY_COLUMN
+    cols, pidx, cidx = cols[light], pidx[light].tolist(), cidx[light].tolist()
+    if len(cols) == 0:
+        return out
+    points = [basis[i] for i in pidx]
+    values = [table[k] for k in cidx]
+    need = [k for k, v in enumerate(values) if v != 1]
+    if need:
+        for k, q in zip(need, _scale(curve, [points[k] for k in need], [values[k] for k in need])):
+            points[k] = q
+    fast = [curve.to_fast(p) for p in points]
+    while len(cols) > 1:
+        same = cols[1:] == cols[:-1]
+        if not same.any():
+            break
+        index = np.arange(len(cols))
+        run_start = np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), index, 0))
+        left = np.nonzero(((index - run_start) % 2 == 0) & np.concatenate((same, [False])))[0]
+        sums = curve.batch_add([fast[k] for k in left.tolist()], [fast[k + 1] for k in left.tolist()])
+        for k, s in zip(left.tolist(), sums):
+            fast[k] = s
+        keep = np.ones(len(cols), dtype=bool)
+        keep[left + 1] = False
+        fast = [fast[k] for k in np.nonzero(keep)[0].tolist()]
+        cols = cols[keep]
+    for j, p in zip(cols.tolist(), fast):
+        out[j] = curve.to_int(p)
+    return out

@@ -11,10 +11,11 @@ for tau*G1, tau*G2, alpha*tau*G1 and beta*tau*G1.  Only the size the circuit nee
 computed (snarkjs computes every size up to the file's power, and one more for tauG1).
 
 A prepared file also keeps the accumulator truncated to that size, so it can be checked
-on its own: the truncated powers are verified like any accumulator (their first points
-must equal the phase-1 transcript's last record), and the Lagrange points against them
-with one random linear combination per list: for random c, sum c_i L_i must equal
-sum d_j T_j with d = intt(c) -- two MSMs, no pairing.
+on its own: the phase-1 transcript is verified record by record (each record's hash
+recomputed, each step chained by pairings), the truncated powers like any accumulator
+(their first points must be the ones the transcript's last record kept), and the
+Lagrange points against them with one random linear combination per list: for random
+c, sum c_i L_i must equal sum d_j T_j with d = intt(c) -- two MSMs, no pairing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from ..errors import FormatError, InputError
 from . import container
 from .checks import RatioChecks, require
 from .groupops import G1, G2, group_ifft, msm
-from .powers_of_tau import Accumulator, Contribution, Phase1, check_powers, check_records, check_structure, sizes
+from .powers_of_tau import (MAX_POWER, Accumulator, Phase1, accumulator_from_sections, check_last, check_powers,
+                            check_records, check_structure, header_power, records_from_json, sizes)
 
 
 @dataclass(frozen=True)
@@ -112,19 +114,21 @@ def verify_prepared(prep: Prepared, phase1: Optional[Phase1] = None) -> None:
     """
     acc = prep.accumulator
     check_structure(acc)
+    require(1 <= prep.log_size <= prep.phase1_power <= MAX_POWER,
+            f"the prepared file's sizes are inconsistent (2^{prep.log_size} from a phase 1 of 2^{prep.phase1_power})")
     require(bool(prep.contributions), "the prepared file carries no phase-1 transcript")
-    last = prep.contributions[-1]
-    require(last.hash == prep.phase1_hash, "the prepared file's phase-1 hash differs from its transcript's last step")
-    require(last.heads == acc.heads(),
-            "the prepared file's powers do not start from the points the phase-1 transcript ended with")
     if phase1 is not None:
         require(phase1.accumulator.digest() == prep.phase1_hash,
                 "the prepared file was made from a different phase-1 accumulator than the one given")
         require(truncate(phase1.accumulator, prep.log_size) == acc,
                 "the prepared file's powers differ from the phase-1 accumulator's")
-    checks = RatioChecks()
-    check_records(prep.contributions, prep.phase1_power, checks)
+        require(phase1.contributions == prep.contributions,
+                "the prepared file's phase-1 transcript differs from the phase-1 file's")
+    checks = RatioChecks(group="powers")
     check_powers(acc, checks)
+    checks.run()
+    check_records(prep.contributions, prep.phase1_power, checks)
+    check_last(prep.contributions, acc, "the prepared file's phase 1", digest=prep.phase1_hash)
     checks.run()
     n = prep.size
     domain = Domain(n)
@@ -156,19 +160,29 @@ def save_prepared(prep: Prepared, path) -> str:
 
 
 def load_prepared(path) -> Prepared:
-    """Read a prepared file (FormatError, one sentence, if damaged)."""
+    """Read a prepared file (FormatError, one sentence, if damaged or inconsistent).
+
+    The declared sizes are checked against the points the file holds (and the phase-1
+    power against its limit) before anything is computed from them.
+    """
     what = f"prepared file {str(path)!r}"
     c = container.read_file(path, "prepared", container.KIND_PREPARED)
     try:
-        log_size = int(c.header["log_size"])
-        s = c.sections
-        acc = Accumulator(log_size, tuple(s["tau_g1"]), tuple(s["tau_g2"]), tuple(s["alpha_tau_g1"]),
-                          tuple(s["beta_tau_g1"]), s["beta_g2"][0])
-        records = tuple(Contribution.from_json(r, what) for r in c.header["contributions"])
-        return Prepared(log_size, int(c.header["phase1_power"]), str(c.header["phase1_hash"]), records, acc,
+        h, s = c.header, c.sections
+        log_size = header_power(h["log_size"], what, "log_size")
+        phase1_power = header_power(h["phase1_power"], what, "phase-1 power", low=log_size)
+        acc = accumulator_from_sections(s, log_size, what)
+        n = 1 << log_size
+        for name in ("lagrange_tau_g1", "lagrange_tau_g2", "lagrange_alpha_g1", "lagrange_beta_g1"):
+            if len(s[name]) != n:
+                raise FormatError(f"{what} holds {len(s[name])} {name} points where 2^{log_size} needs {n}")
+        if not isinstance(h["phase1_hash"], str):
+            raise FormatError(f"{what} has no phase-1 hash")
+        records = records_from_json(h["contributions"], what)
+        return Prepared(log_size, phase1_power, h["phase1_hash"], records, acc,
                         tuple(s["lagrange_tau_g1"]), tuple(s["lagrange_tau_g2"]), tuple(s["lagrange_alpha_g1"]),
                         tuple(s["lagrange_beta_g1"]))
-    except (KeyError, IndexError, TypeError, ValueError) as exc:
+    except KeyError as exc:
         raise FormatError(f"{what} lacks a required part ({exc})") from None
 
 

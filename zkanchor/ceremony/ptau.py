@@ -44,17 +44,23 @@ MAX_POWER = 28
 
 @dataclass(frozen=True)
 class PtauContribution:
-    """What the .ptau file says about one of its contributions (not re-verified here)."""
+    """One of a .ptau's contribution records: who, what kind, and the points it keeps.
+
+    ``heads`` are the five points after it (tau*G1, tau*G2, alpha*G1, beta*G1, beta*G2);
+    ``keys`` its public key: (g1_s, g1_sx, g2_spx) for tau, alpha and beta.
+    """
 
     name: str
     kind: str  # "contribution" or "beacon"
     beacon_hash: str | None
     iterations_exp: int | None
+    heads: tuple = ()
+    keys: tuple = ()
 
 
 @dataclass(frozen=True)
 class PtauFile:
-    """A parsed .ptau: the accumulator's points, its contributions, Lagrange sections."""
+    """A parsed .ptau: the accumulator's points (first 2^power), contributions, Lagrange sections."""
 
     power: int
     ceremony_power: int
@@ -65,6 +71,13 @@ class PtauFile:
     beta_g2: object
     contributions: tuple[PtauContribution, ...]
     lagrange: dict  # section name -> {m: list of points}, empty unless prepared
+    file_power: int = 0
+
+
+KNOWN_SECTIONS = (1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15)
+_HEADS_BYTES = 64 + 128 + 64 + 64 + 128
+_KEY_BYTES = 6 * 64 + 3 * 128
+_CONTRIBUTION_MIN = _HEADS_BYTES + _KEY_BYTES + 216 + 64 + 4 + 4
 
 
 def read_ptau(path: str | os.PathLike, power: int | None = None) -> PtauFile:
@@ -79,12 +92,19 @@ def read_ptau(path: str | os.PathLike, power: int | None = None) -> PtauFile:
 
 
 def parse_ptau(data: bytes, what: str, power: int | None = None) -> PtauFile:
-    """:func:`read_ptau` on bytes already in memory."""
+    """:func:`read_ptau` on bytes already in memory.
+
+    Every count (sections, the power, contributions, parameter lengths) is checked
+    against the bytes that hold it before anything is allocated or parsed; each section
+    type may appear once, and only the types snarkjs writes are accepted.
+    """
     if len(data) < 12 or data[:4] != b"ptau":
         raise FormatError(f"{what} is not a .ptau file (no 'ptau' magic)")
     version, count = struct.unpack_from("<II", data, 4)
     if version != 1:
         raise FormatError(f"{what} has .ptau version {version}; only version 1 is supported")
+    if count > (len(data) - 12) // 12:
+        raise FormatError(f"{what} declares {count} sections, more than its {len(data)} bytes can hold")
     sections: dict[int, tuple[int, int]] = {}
     pos = 12
     for _ in range(count):
@@ -92,8 +112,10 @@ def parse_ptau(data: bytes, what: str, power: int | None = None) -> PtauFile:
             raise FormatError(f"{what} is truncated (section table cut short)")
         kind, size = struct.unpack_from("<IQ", data, pos)
         pos += 12
-        if pos + size > len(data):
+        if size > len(data) - pos:
             raise FormatError(f"{what} is truncated (section {kind} claims {size} bytes, {len(data) - pos} remain)")
+        if kind not in KNOWN_SECTIONS:
+            raise FormatError(f"{what} has section type {kind}, which a powers-of-tau file does not hold")
         if kind in sections:
             raise FormatError(f"{what} has section {kind} twice")
         sections[kind] = (pos, size)
@@ -114,6 +136,8 @@ def parse_ptau(data: bytes, what: str, power: int | None = None) -> PtauFile:
     file_power, ceremony_power = struct.unpack_from("<II", data, off + 36)
     if not 1 <= file_power <= MAX_POWER:
         raise FormatError(f"{what} declares power {file_power}, outside 1..{MAX_POWER}")
+    if not 1 <= ceremony_power <= 64:
+        raise FormatError(f"{what} declares ceremony power {ceremony_power}, outside 1..64")
     if power is None:
         power = file_power
     if not 1 <= power <= file_power:
@@ -149,7 +173,8 @@ def parse_ptau(data: bytes, what: str, power: int | None = None) -> PtauFile:
             start = off + ((1 << k) - 1) * size_pt
             by_size[k] = _points(data[start : start + (1 << k) * size_pt], size_pt, f"Lagrange section {kind} of {what}")
         lagrange[name] = by_size
-    return PtauFile(power, ceremony_power, tau_g1, tau_g2, alpha, beta, beta_g2, contributions, lagrange)
+    return PtauFile(power, ceremony_power, tau_g1, tau_g2, alpha, beta, beta_g2, contributions, lagrange,
+                    file_power)
 
 
 def _points(raw: bytes, size: int, what: str) -> list:
@@ -172,50 +197,138 @@ def _points(raw: bytes, size: int, what: str) -> list:
 
 
 def _contributions(data: bytes, off: int, size: int, what: str) -> tuple[PtauContribution, ...]:
-    end = off + size
-    pos = off
+    view = data[off : off + size]
+    pos = 0
     try:
-        (count,) = struct.unpack_from("<I", data, pos)
+        (count,) = struct.unpack_from("<I", view, pos)
         pos += 4
+        if count > (size - 4) // _CONTRIBUTION_MIN:
+            raise ValueError(f"{count} contributions cannot fit in {size} bytes")
         out = []
-        for _ in range(count):
-            # 5 points after the contribution, 6 G1 + 3 G2 key points, partial hash, next challenge.
-            pos += 64 + 128 + 64 + 64 + 128 + 6 * 64 + 3 * 128 + 216 + 64
-            kind, plen = struct.unpack_from("<II", data, pos)
+        for number in range(1, count + 1):
+            label = f"contribution {number} of {what}"
+            if pos + _CONTRIBUTION_MIN > size:
+                raise ValueError("a contribution overruns the section")
+            t1, t2, a1, b1, b2 = (_points(view[pos + o : pos + o + s], s, label)[0]
+                                  for o, s in ((0, 64), (64, 128), (192, 64), (256, 64), (320, 128)))
+            pos += _HEADS_BYTES
+            g1s = _points(view[pos : pos + 6 * 64], 64, label)
+            g2s = _points(view[pos + 6 * 64 : pos + _KEY_BYTES], 128, label)
+            pos += _KEY_BYTES + 216 + 64  # public key, partial hash, next challenge
+            kind, plen = struct.unpack_from("<II", view, pos)
             pos += 8
+            if plen > size - pos:
+                raise ValueError("contribution parameters overrun the section")
             stop = pos + plen
             name, beacon, iters = "", None, None
             while pos < stop:
-                ptype = data[pos]
+                ptype = view[pos]
                 pos += 1
                 if ptype == 1:
-                    ln = data[pos]
-                    name = data[pos + 1 : pos + 1 + ln].decode("utf-8", "replace")
+                    ln = view[pos]
+                    name = view[pos + 1 : pos + 1 + ln].decode("utf-8", "replace")
                     pos += 1 + ln
                 elif ptype == 2:
-                    iters = data[pos]
+                    iters = view[pos]
                     pos += 1
                 elif ptype == 3:
-                    ln = data[pos]
-                    beacon = data[pos + 1 : pos + 1 + ln].hex()
+                    ln = view[pos]
+                    beacon = view[pos + 1 : pos + 1 + ln].hex()
                     pos += 1 + ln
                 else:
                     raise ValueError(f"unknown contribution parameter {ptype}")
             if pos != stop:
                 raise ValueError("contribution parameters overrun")
-            out.append(PtauContribution(name, "beacon" if kind == 1 else "contribution", beacon, iters))
+            keys = tuple((g1s[2 * i], g1s[2 * i + 1], g2s[i]) for i in range(3))
+            out.append(PtauContribution(name, "beacon" if kind == 1 else "contribution", beacon, iters,
+                                        (t1, t2, a1, b1, b2), keys))
     except (struct.error, IndexError, ValueError) as exc:
         raise FormatError(f"{what} has a malformed contributions section ({exc})") from None
-    if pos != end:
+    if pos != size:
         raise FormatError(f"{what} has a contributions section of the wrong size")
     return tuple(out)
 
 
+def check_contributions(ptau: PtauFile) -> None:
+    """The .ptau's contribution records must end at its points and chain where no snarkjs hashing is needed.
+
+    For each record: tau*G1 and tau*G2 agree, beta*G1 and beta*G2 agree, and tau*G2 and
+    beta*G2 are the previous record's times the secrets of its key's G1 pairs; the last
+    record's points are the file's own (so a .ptau whose points were replaced, or whose
+    record list was stitched on, is refused).  CeremonyCheckFailed names the first failure.
+    """
+    from ..bn254.constants import G1_GEN, G2_GEN
+    from .checks import RatioChecks, require
+
+    heads = (ptau.tau_g1[1], ptau.tau_g2[1], ptau.alpha_tau_g1[0], ptau.beta_tau_g1[0], ptau.beta_g2)
+    prev = (G1_GEN, G2_GEN, G1_GEN, G1_GEN, G2_GEN)
+    if not ptau.contributions:
+        require(heads == prev, "the .ptau holds no contribution record, but its points are not the initial ones")
+        return
+    checks = RatioChecks()
+    for number, c in enumerate(ptau.contributions, start=1):
+        checks.group = number
+        label = f"the .ptau's contribution {number} ({c.name or 'unnamed'!r})"
+        require(len(c.heads) == 5 and all(p is not None for p in c.heads) and len(c.keys) == 3
+                and all(k[0] is not None and k[1] is not None for k in c.keys),
+                f"{label} records a point at infinity")
+        t1, t2, _a1, b1, b2 = c.heads
+        (tau_s, tau_sx, _), _alpha, (beta_s, beta_sx, _) = c.keys
+        checks.same_ratio(G1_GEN, t1, G2_GEN, t2, f"{label} has tau in G1 and tau in G2 that differ")
+        checks.same_ratio(G1_GEN, b1, G2_GEN, b2, f"{label} has beta in G1 and beta in G2 that differ")
+        checks.same_ratio(tau_s, tau_sx, prev[1], t2,
+                          f"{label}'s tau is not the previous one times the secret of its key")
+        checks.same_ratio(beta_s, beta_sx, prev[4], b2,
+                          f"{label}'s beta is not the previous one times the secret of its key")
+        prev = c.heads
+    require(prev == heads, f"the .ptau's points are not the ones its last contribution recorded "
+                           f"({len(ptau.contributions)}): the accumulator was replaced after it")
+    checks.run()
+
+
+def _mont(c: int) -> bytes:
+    return (c * ((1 << 256) % P) % P).to_bytes(32, "little")
+
+
 def encode_montgomery_g1(points) -> bytes:
     """G1 points in .ptau's encoding (tests build .ptau variants with it)."""
-    r = (1 << 256) % P
-    out = bytearray()
-    for p in points:
-        out += bytes(64) if p is None else b"".join((c * r % P).to_bytes(32, "little") for c in p)
-    return bytes(out)
+    return b"".join(bytes(64) if p is None else _mont(p[0]) + _mont(p[1]) for p in points)
 
+
+def encode_montgomery_g2(points) -> bytes:
+    """G2 points in .ptau's encoding."""
+    return b"".join(bytes(128) if p is None else b"".join(_mont(c) for c in (*p[0], *p[1])) for p in points)
+
+
+def encode_ptau(power: int, tau_g1, tau_g2, alpha_tau_g1, beta_tau_g1, beta_g2, contributions=(),
+                ceremony_power: int | None = None, extra_sections=()) -> bytes:
+    """A .ptau file's bytes (no Lagrange sections): what tests forge .ptau variants with.
+
+    ``contributions`` are :class:`PtauContribution` with heads and keys (the partial hash
+    and next challenge are written as zeros: we never read them); ``extra_sections``
+    (type, bytes) pairs are appended as they are.
+    """
+    header = struct.pack("<I", 32) + P.to_bytes(32, "little") + struct.pack("<II", power, ceremony_power or power)
+    contrib = bytearray(struct.pack("<I", len(contributions)))
+    for c in contributions:
+        t1, t2, a1, b1, b2 = c.heads
+        contrib += encode_montgomery_g1([t1]) + encode_montgomery_g2([t2]) + encode_montgomery_g1([a1, b1])
+        contrib += encode_montgomery_g2([b2])
+        contrib += encode_montgomery_g1([p for k in c.keys for p in k[:2]])
+        contrib += encode_montgomery_g2([k[2] for k in c.keys])
+        contrib += bytes(216 + 64)
+        params = bytearray()
+        if c.name:
+            raw = c.name.encode()[:64]
+            params += bytes([1, len(raw)]) + raw
+        if c.kind == "beacon":
+            value = bytes.fromhex(c.beacon_hash or "")
+            params += bytes([2, c.iterations_exp or 0, 3, len(value)]) + value
+        contrib += struct.pack("<II", 1 if c.kind == "beacon" else 0, len(params)) + params
+    sections = [(1, header), (2, encode_montgomery_g1(tau_g1)), (3, encode_montgomery_g2(tau_g2)),
+                (4, encode_montgomery_g1(alpha_tau_g1)), (5, encode_montgomery_g1(beta_tau_g1)),
+                (6, encode_montgomery_g2([beta_g2])), (7, bytes(contrib)), *extra_sections]
+    out = bytearray(b"ptau" + struct.pack("<II", 1, len(sections)))
+    for kind, body in sections:
+        out += struct.pack("<IQ", kind, len(body)) + body
+    return bytes(out)

@@ -10,6 +10,11 @@ A typical run::
     zkanchor ceremony phase2-contribute key_0.zkc -o key_1.zkc --name hospital-a  # each member
     zkanchor ceremony finish key_3.zkc --prepared prepared.zkc --circuit circuit.r1cs -o KEYDIR
     zkanchor ceremony verify KEYDIR --prepared prepared.zkc                          # anyone
+    zkanchor ceremony verify KEYDIR --prepared prepared.zkc --contribution-hash <the hash you kept>
+
+Every contribution prints a hash to keep: the hash of its transcript record, which holds
+the points it produced and the hash of the record before it.  ``verify
+--contribution-hash`` fails unless that record is in the verified chain.
 
 Exit codes: 0 done / verified, 1 a well-formed file that fails verification (one
 sentence naming the failed check), 2 unusable input (one sentence).
@@ -61,7 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", metavar="PHASE1", help="phase-1 file")
     p.add_argument("--beacon", required=True, metavar="HEX", help="the public beacon value, hexadecimal")
     p.add_argument("--iterations-exp", type=int, default=10, metavar="E",
-                   help="hash the beacon 2^E times (default: %(default)s)")
+                   help="hash the beacon 2^E times, E at most 28 (default: %(default)s)")
     p.add_argument("--name", default="beacon", help="name recorded for this step (default: %(default)s)")
     _out(p, "phase-1 file to write")
     p.set_defaults(handler=cmd_beacon)
@@ -112,8 +117,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", metavar="FILE|KEYDIR", help="what to verify")
     p.add_argument("--previous", metavar="FILE", help="the file it was contributed to (checks the chaining)")
     p.add_argument("--prepared", metavar="PREPARED", help="prepared file (needed for phase-2 files and KEYDIRs)")
-    p.add_argument("--circuit", metavar="CIRCUIT.r1cs", help="circuit (needed for phase-2 files)")
+    p.add_argument("--circuit", metavar="CIRCUIT.r1cs",
+                   help="circuit (needed for phase-2 files, and for a KEYDIR that holds none)")
     p.add_argument("--phase1", metavar="PHASE1", help="for a prepared file: the phase-1 file it came from")
+    p.add_argument("--ptau", metavar="FILE.ptau",
+                   help="for a transcript rooted in an import: the .ptau it claims, to check the root against")
+    p.add_argument("--contribution-hash", action="append", default=[], metavar="HASH",
+                   help="a record hash a contributor kept: fail unless it is in the verified chain (repeatable)")
     add_json_flag(p)
     p.set_defaults(handler=cmd_verify)
 
@@ -164,9 +174,10 @@ def cmd_contribute(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     record = new.contributions[-1]
     emit(args, {"output": args.output, "name": name, "index": len(new.contributions),
-                "previous_hash": record.previous_hash, "hash": digest, "seconds": round(elapsed, 3)},
+                "previous_hash": record.previous_hash, "hash": record.hash, "accumulator": digest,
+                "seconds": round(elapsed, 3)},
          f"contribution {len(new.contributions)} by {name!r} written to {args.output} in {elapsed:.2f} s; "
-         f"keep its hash to check the final transcript: {digest}")
+         f"keep its hash to check the final transcript: {record.hash}")
     return 0
 
 
@@ -177,7 +188,8 @@ def cmd_beacon(args: argparse.Namespace) -> int:
     phase1 = load_phase1(args.input)
     new = apply_beacon(phase1, args.beacon, args.iterations_exp, _check_name(args.name))
     digest = save_phase1(new, args.output)
-    emit(args, {"output": args.output, "hash": digest, "beacon": new.contributions[-1].beacon},
+    emit(args, {"output": args.output, "hash": new.contributions[-1].hash, "accumulator": digest,
+                "beacon": new.contributions[-1].beacon},
          f"beacon applied; phase-1 file {args.output} (hash {digest[:16]}...)")
     return 0
 
@@ -186,21 +198,20 @@ def cmd_import_ptau(args: argparse.Namespace) -> int:
     """zkanchor ceremony import-ptau."""
     import hashlib
 
+    from ..ceremony.checks import CeremonyCheckFailed
     from ..ceremony.powers_of_tau import from_ptau, save_phase1, verify_phase1
     from ..ceremony.ptau import parse_ptau
 
     raw = read_bytes(args.ptau, ".ptau")
     ptau = parse_ptau(raw, f".ptau file {args.ptau!r}", args.power)
-    phase1 = from_ptau(ptau, "sha256:" + hashlib.sha256(raw).hexdigest())
-    from ..ceremony.checks import CeremonyCheckFailed
-
     try:
+        phase1 = from_ptau(ptau, "sha256:" + hashlib.sha256(raw).hexdigest())
         verify_phase1(phase1)
     except CeremonyCheckFailed as exc:
         return _failed(args, exc)
     digest = save_phase1(phase1, args.output)
-    emit(args, {"output": args.output, "power": ptau.power, "hash": digest,
-                "snarkjs_contributions": len(ptau.contributions)},
+    emit(args, {"output": args.output, "power": ptau.power, "hash": phase1.contributions[-1].hash,
+                "accumulator": digest, "snarkjs_contributions": len(ptau.contributions)},
          f"imported 2^{ptau.power} powers ({len(ptau.contributions)} snarkjs contributions) into {args.output}")
     return 0
 
@@ -212,9 +223,8 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
     if args.circuit:
         from ..groth16.qap import domain_for
-        from ..r1cs.circom_r1cs import decode_r1cs
 
-        r1cs = decode_r1cs(read_bytes(args.circuit, "circuit"), f"circuit {args.circuit!r}")
+        r1cs = _read_circuit(args.circuit)
         log_size = domain_for(r1cs).size.bit_length() - 1
     else:
         log_size = args.domain_power
@@ -233,14 +243,12 @@ def cmd_phase2_start(args: argparse.Namespace) -> int:
     """zkanchor ceremony phase2-start."""
     from ..ceremony.phase2 import initialize, save_phase2
     from ..ceremony.prepare import load_prepared
-    from ..r1cs.circom_r1cs import decode_r1cs
 
-    raw = read_bytes(args.circuit, "circuit")
-    r1cs = decode_r1cs(raw, f"circuit {args.circuit!r}")
+    r1cs = _read_circuit(args.circuit)
     prep = load_prepared(args.prepared)
     started = time.perf_counter()
     with step_bar("phase2-start", 4, enabled=not args.json) as tick:
-        state = initialize(prep, r1cs, raw, tick)
+        state = initialize(prep, r1cs, progress=tick)
     elapsed = time.perf_counter() - started
     digest = save_phase2(state, args.output)
     emit(args, {"output": args.output, "hash": digest, "seconds": round(elapsed, 3)},
@@ -258,10 +266,11 @@ def cmd_phase2_contribute(args: argparse.Namespace) -> int:
     new = contribute(state, name, args.entropy.encode())
     digest = save_phase2(new, args.output)
     elapsed = time.perf_counter() - started
-    emit(args, {"output": args.output, "name": name, "index": len(new.contributions), "hash": digest,
-                "seconds": round(elapsed, 3)},
+    record = new.contributions[-1]
+    emit(args, {"output": args.output, "name": name, "index": len(new.contributions), "hash": record.hash,
+                "key": digest, "seconds": round(elapsed, 3)},
          f"phase-2 contribution {len(new.contributions)} by {name!r} written to {args.output} in {elapsed:.2f} s; "
-         f"keep its hash to check the final transcript: {digest}")
+         f"keep its hash to check the final transcript: {record.hash}")
     return 0
 
 
@@ -272,12 +281,12 @@ def cmd_finish(args: argparse.Namespace) -> int:
     from ..ceremony.prepare import load_prepared
     from ..ceremony.transcript import finish
 
-    raw = read_bytes(args.circuit, "circuit")
+    r1cs = _read_circuit(args.circuit)
     state = load_phase2(args.input)
     prep = load_prepared(args.prepared)
     try:
         with step_bar("finish", 3, enabled=not args.json) as tick:
-            report = finish(state, prep, raw, args.output, tick)
+            report = finish(state, prep, r1cs, args.output, tick)
     except CeremonyCheckFailed as exc:
         return _failed(args, exc)
     emit(args, {"keydir": args.output, "phase1_contributors": list(report.phase1_names),
@@ -300,8 +309,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_circuit(path):
+    from ..r1cs.circom_r1cs import decode_r1cs
+
+    return decode_r1cs(read_bytes(path, "circuit"), f"circuit {str(path)!r}")
+
+
+def _check_root(args: argparse.Namespace, records) -> str:
+    """Check an imported root against --ptau; the note the output carries about it."""
+    from ..ceremony.powers_of_tau import check_import
+
+    if args.ptau:
+        check_import(records, read_bytes(args.ptau, ".ptau"), f".ptau file {args.ptau!r}")
+        return f"; its imported root is {args.ptau}'s"
+    if records and records[0].kind == "imported":
+        return "; its imported root was not checked against a .ptau (pass --ptau)"
+    return ""
+
+
 def _verify(args: argparse.Namespace) -> tuple[dict, str]:
     from ..ceremony import container
+    from ..ceremony.powers_of_tau import find_hashes
     from ..ceremony.prepare import load_prepared
 
     path = Path(args.input)
@@ -309,42 +337,53 @@ def _verify(args: argparse.Namespace) -> tuple[dict, str]:
         from ..ceremony.transcript import verify_keydir
 
         prep = load_prepared(_need(args.prepared, "--prepared", "a key directory"))
-        rep = verify_keydir(path, prep)
+        rep = verify_keydir(path, prep, r1cs=_read_circuit(args.circuit) if args.circuit else None)
+        note = _check_root(args, prep.contributions)
+        find_hashes(rep.phase1_hashes + rep.phase2_hashes, args.contribution_hash)
         return ({"kind": "keydir", "phase1": list(rep.phase1_names), "phase2": list(rep.phase2_names),
-                 "beacon": rep.beacon, "hash": rep.final_hash},
+                 "beacon": rep.beacon, "hash": rep.final_hash, "phase1_hashes": list(rep.phase1_hashes),
+                 "phase2_hashes": list(rep.phase2_hashes)},
                 f"key directory {path} verified: phase 1 by {', '.join(rep.phase1_names)}; "
-                f"phase 2 by {', '.join(rep.phase2_names) or 'nobody'}")
+                f"phase 2 by {', '.join(rep.phase2_names) or 'nobody'}{note}")
     kind = container.read_file(path, "ceremony").kind
     if kind == container.KIND_PHASE1:
         from ..ceremony.powers_of_tau import load_phase1, verify_phase1
 
         previous = load_phase1(args.previous) if args.previous else None
-        rep = verify_phase1(load_phase1(path), previous)
+        phase1 = load_phase1(path)
+        rep = verify_phase1(phase1, previous)
+        note = _check_root(args, phase1.contributions)
+        find_hashes(rep.hashes, args.contribution_hash)
         return ({"kind": "phase1", "power": rep.power, "contributions": list(rep.names), "beacon": rep.beacon,
-                 "imported": rep.imported, "hash": rep.hash},
+                 "imported": rep.imported, "hash": rep.hash, "hashes": list(rep.hashes)},
                 f"phase-1 file {path} verified: 2^{rep.power}, {rep.contributions} steps "
-                f"({', '.join(rep.names) or 'none'}){', beacon applied' if rep.beacon else ''}")
+                f"({', '.join(rep.names) or 'none'}){', beacon applied' if rep.beacon else ''}{note}")
     if kind == container.KIND_PREPARED:
         from ..ceremony.powers_of_tau import load_phase1
         from ..ceremony.prepare import verify_prepared
 
         prep = load_prepared(path)
         verify_prepared(prep, load_phase1(args.phase1) if args.phase1 else None)
-        return ({"kind": "prepared", "log_size": prep.log_size, "hash": prep.digest()},
-                f"prepared file {path} verified: Lagrange points for 2^{prep.log_size} rows")
+        note = _check_root(args, prep.contributions)
+        find_hashes([r.hash for r in prep.contributions], args.contribution_hash)
+        return ({"kind": "prepared", "log_size": prep.log_size, "hash": prep.digest(),
+                 "hashes": [r.hash for r in prep.contributions]},
+                f"prepared file {path} verified: Lagrange points for 2^{prep.log_size} rows{note}")
     from ..ceremony.phase2 import initialize, load_phase2, verify_phase2
+    from ..ceremony.prepare import verify_prepared
 
     prep = load_prepared(_need(args.prepared, "--prepared", "a phase-2 file"))
-    raw = read_bytes(_need(args.circuit, "--circuit", "a phase-2 file"), "circuit")
-    from ..ceremony.prepare import verify_prepared
-    from ..r1cs.circom_r1cs import decode_r1cs
-
+    r1cs = _read_circuit(_need(args.circuit, "--circuit", "a phase-2 file"))
+    state = load_phase2(path)
     verify_prepared(prep)
-    initial = initialize(prep, decode_r1cs(raw, f"circuit {args.circuit!r}"), raw)
+    initial = initialize(prep, r1cs)
     previous = load_phase2(args.previous) if args.previous else None
-    rep = verify_phase2(load_phase2(path), initial, previous)
-    return ({"kind": "phase2", "contributions": list(rep.names), "hash": rep.hash},
-            f"phase-2 file {path} verified: {rep.contributions} contributions ({', '.join(rep.names) or 'none'})")
+    rep = verify_phase2(state, initial, previous)
+    note = _check_root(args, prep.contributions)
+    find_hashes([r.hash for r in state.phase1] + list(rep.hashes), args.contribution_hash)
+    return ({"kind": "phase2", "contributions": list(rep.names), "hash": rep.hash, "hashes": list(rep.hashes)},
+            f"phase-2 file {path} verified: {rep.contributions} contributions ({', '.join(rep.names) or 'none'})"
+            f"{note}")
 
 
 def _need(value, flag: str, what: str):

@@ -91,21 +91,20 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from ..groth16.keydir import save_keydir
     from ..r1cs.circom_r1cs import decode_r1cs
 
-    raw = read_bytes(args.circuit, "circuit")
-    r1cs = decode_r1cs(raw, f"circuit {args.circuit!r}")
+    r1cs = decode_r1cs(read_bytes(args.circuit, "circuit"), f"circuit {args.circuit!r}")
     started = time.perf_counter()
     with step_bar("setup", 5, enabled=not args.json) as tick:
         pk = setup(r1cs, progress=tick)
     elapsed = time.perf_counter() - started
-    out = save_keydir(args.output, raw, r1cs, pk)
+    out = save_keydir(args.output, r1cs, pk)
     result = {
         "keydir": str(out),
-        "constraints": len(r1cs.constraints),
+        "constraints": r1cs.n_constraints,
         "public_inputs": r1cs.n_public,
         "domain_size": pk.domain_size,
         "seconds": round(elapsed, 3),
     }
-    emit(args, result, f"setup done in {elapsed:.2f} s: {len(r1cs.constraints)} constraints, "
+    emit(args, result, f"setup done in {elapsed:.2f} s: {r1cs.n_constraints} constraints, "
          f"{r1cs.n_public} public inputs; keys in {out}/")
     return 0
 

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "charts, timings.json, run.json and deployment.json. Exit 0 when every honest action landed and every "
         "attack was stopped, 1 otherwise, 2 for an unusable scenario.",
     )
-    p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see simulator/scenarios/)")
+    p.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file (see zkanchor/simulator/scenarios/, or a shipped name like hospitals)")
     p.add_argument("-o", "--output", metavar="REPORTDIR", required=True, help="report directory to write")
     p.add_argument("--seed", type=int, default=None, help="seed for every salt, key and proof (default: the file's)")
     p.add_argument("--rpc", metavar="URL", default=None, help="JSON-RPC node to run on (default: an embedded chain)")
@@ -53,7 +53,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """Run a scenario and write its report; exit 1 if an honest action failed or an attack got through."""
     from zkanchor.errors import InputError
 
-    from simulator import run_scenario
+    from zkanchor.simulator import run_scenario
 
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed must be a non-negative integer, not {args.seed}")
@@ -82,7 +82,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Re-check a finished run against the chain; exit 1 if the chain disagrees with the log."""
-    from simulator.replay import replay
+    from zkanchor.simulator.replay import replay
 
     result = replay(args.log, args.rpc)
     if result.ok:

@@ -12,14 +12,16 @@ the curve or outside the subgroup and public inputs >= r are refused with one se
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Sequence
 
 from ..bn254 import fp2, g1, g2
 from ..bn254.constants import P, R
 from ..errors import FieldError, FormatError
-from ..fileio import read_json, write_json
+from ..fileio import read_bytes, write_json
 from .keys import G1Point, G2Point, Proof, VerificationKey
+from .verifier import check_verification_key
 
 PROTOCOL = "groth16"
 CURVE = "bn128"
@@ -27,19 +29,70 @@ CURVE = "bn128"
 
 # ---------------------------------------------------------------- numbers
 
+# The longest decimal string read: p and r have 77 digits; a few leading zeros are let
+# through, anything longer is refused before Python converts it.
+MAX_DIGITS = 80
+
+
+class _JsonInt(str):
+    """A JSON number token kept as its text (parsed by :func:`_int` with the same rules as a string)."""
+
+
+class _JsonFloat(str):
+    """A JSON number with a fraction or exponent: never a valid field element."""
+
+
 def _int(value: Any, what: str, bound: int) -> int:
-    # snarkjs writes decimal strings; accept ints too, since hand-written files use them.
+    """A field element (or count) from a decimal string or a JSON integer, strictly.
+
+    Only ASCII digits, at most MAX_DIGITS of them, no sign, space, underscore or
+    other numeral systems (``str.isdigit`` and ``int`` accept '١٢' and '1_0'); the value
+    must be below ``bound`` (p, r or a count limit).
+    """
     if isinstance(value, bool):
         raise FormatError(f"{what} must be a decimal number, not a boolean")
+    if isinstance(value, _JsonFloat):
+        raise FormatError(f"{what} must be a whole decimal number, got {str(value)[:60]!r}")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+        if number < 0:
+            raise FormatError(f"{what} must be a non-negative decimal number, got a negative one")
+    elif isinstance(value, str):
+        if not 0 < len(value) <= MAX_DIGITS or not value.isascii() or not value.isdigit():
+            shown = value[:60] + ("..." if len(value) > 60 else "")
+            raise FormatError(f"{what} must be a non-negative decimal number of at most {MAX_DIGITS} "
+                              f"ASCII digits, got {shown!r}")
+        number = int(value)
     else:
-        raise FormatError(f"{what} must be a non-negative decimal number, got {value!r:.60}")
+        raise FormatError(f"{what} must be a non-negative decimal number, got {type(value).__name__}")
     if number >= bound:
-        raise FieldError(f"{what} is not below the field modulus ({'r' if bound == R else 'p'})")
+        kind = {R: "the field modulus (r)", P: "the field modulus (p)"}.get(bound, str(bound))
+        raise FieldError(f"{what} is not below {kind}")
     return number
+
+
+def _read_json(path: str | os.PathLike, what: str) -> Any:
+    """Parse a snarkjs JSON file, keeping numbers as text for :func:`_int`.
+
+    Python's own parser would turn a 5,000-digit number into a ValueError (its
+    int-conversion limit) and a deeply nested list into a RecursionError; both become
+    one FormatError sentence here.
+    """
+    raw = read_bytes(path, what)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError(f"{what} file {str(path)!r} is not UTF-8 text") from None
+    try:
+        return json.loads(text, parse_int=_JsonInt, parse_float=_JsonFloat, parse_constant=_JsonFloat)
+    except json.JSONDecodeError as exc:
+        raise FormatError(
+            f"{what} file {str(path)!r} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecursionError:
+        raise FormatError(f"{what} file {str(path)!r} nests JSON lists or objects too deeply") from None
+    except ValueError as exc:
+        raise FormatError(f"{what} file {str(path)!r} could not be parsed: {str(exc)[:80]}") from None
 
 
 def _list(value: Any, length: int, what: str) -> list:
@@ -135,17 +188,19 @@ def vk_from_json(obj: Any, what: str = "verification key") -> VerificationKey:
     ic_raw = _field(obj, "IC", what)
     if not isinstance(ic_raw, list) or not ic_raw:
         raise FormatError(f"{what} field 'IC' must be a non-empty list of G1 points")
-    if "nPublic" in obj and obj["nPublic"] != len(ic_raw) - 1:
+    if "nPublic" in obj and _int(obj["nPublic"], f"{what} nPublic", 1 << 32) != len(ic_raw) - 1:
         raise FormatError(
-            f"{what} says nPublic = {obj['nPublic']!r} but has {len(ic_raw)} IC points (expected nPublic + 1)"
+            f"{what} says nPublic = {str(obj['nPublic'])[:20]} but has {len(ic_raw)} IC points (expected nPublic + 1)"
         )
-    return VerificationKey(
+    vk = VerificationKey(
         alpha_g1=g1_from_json(_field(obj, "vk_alpha_1", what), f"{what} vk_alpha_1"),
         beta_g2=g2_from_json(_field(obj, "vk_beta_2", what), f"{what} vk_beta_2"),
         gamma_g2=g2_from_json(_field(obj, "vk_gamma_2", what), f"{what} vk_gamma_2"),
         delta_g2=g2_from_json(_field(obj, "vk_delta_2", what), f"{what} vk_delta_2"),
         ic=tuple(g1_from_json(p, f"{what} IC[{i}]") for i, p in enumerate(ic_raw)),
     )
+    check_verification_key(vk, what, points_checked=True)
+    return vk
 
 
 def proof_to_json(proof: Proof) -> dict:
@@ -190,7 +245,7 @@ def save_verification_key(vk: VerificationKey, path: str | os.PathLike) -> None:
 
 def load_verification_key(path: str | os.PathLike) -> VerificationKey:
     """Read and validate ``verification_key.json``."""
-    return vk_from_json(read_json(path, "verification key"), f"verification key {os.fspath(path)!r}")
+    return vk_from_json(_read_json(path, "verification key"), f"verification key {os.fspath(path)!r}")
 
 
 def save_proof(proof: Proof, path: str | os.PathLike) -> None:
@@ -200,7 +255,7 @@ def save_proof(proof: Proof, path: str | os.PathLike) -> None:
 
 def load_proof(path: str | os.PathLike) -> Proof:
     """Read and validate ``proof.json``."""
-    return proof_from_json(read_json(path, "proof"), f"proof {os.fspath(path)!r}")
+    return proof_from_json(_read_json(path, "proof"), f"proof {os.fspath(path)!r}")
 
 
 def save_public(values: Sequence[int], path: str | os.PathLike) -> None:
@@ -210,4 +265,4 @@ def save_public(values: Sequence[int], path: str | os.PathLike) -> None:
 
 def load_public(path: str | os.PathLike) -> list[int]:
     """Read and validate ``public.json``."""
-    return public_from_json(read_json(path, "public inputs"), f"public inputs {os.fspath(path)!r}")
+    return public_from_json(_read_json(path, "public inputs"), f"public inputs {os.fspath(path)!r}")

@@ -36,6 +36,8 @@ _SECTION_HEAD = struct.Struct("<IQ")
 _HEADER_COUNTS = struct.Struct("<IIIIQI")
 _HEADER_SIZE = 4 + N8 + _HEADER_COUNTS.size
 _MAX_U32 = (1 << 32) - 1
+# A file without the wire-to-label map may declare this many wires more than it has terms.
+MAP_FREE_WIRE_SLACK = 1 << 16
 
 SECTION_HEADER, SECTION_CONSTRAINTS, SECTION_MAP = 1, 2, 3
 SECTION_CUSTOM_GATES_LIST, SECTION_CUSTOM_GATES_USES = 4, 5
@@ -143,66 +145,88 @@ def read_field_header(
 # -- .r1cs ----------------------------------------------------------------------------
 
 
-def _parse_constraints(data: bytes, start: int, size: int, n_wires: int, m: int, source: str):
-    """The constraints section as three SparseRows plus the coefficient table (canonical form)."""
+def _scan_counts(data: bytes, start: int, end: int, m: int, source: str) -> list[int]:
+    """The 3m term counts of the constraints section, checked against its length as they are read."""
     unpack = _U32.unpack_from
-    end = start + size
-    pos = start
     step = 4 + N8
-    counts = np.empty(3 * m, dtype=np.int64)
-    heads = np.empty(3 * m, dtype=np.int64)
-    # One pass over the term counts only; the terms themselves are read with numpy below.
+    counts = [0] * (3 * m)
+    pos = start
     for k in range(3 * m):
         if pos + 4 > end:
             raise FormatError(f"{source}: truncated constraints section (2): constraint {k // 3} of {m} is cut off")
-        (n_terms,) = unpack(data, pos)
-        if n_terms * step > end - pos - 4:
+        n_terms = unpack(data, pos)[0]
+        pos += 4 + n_terms * step
+        if pos > end:
             raise FormatError(f"{source}: truncated constraints section (2): constraint {k // 3} of {m} is cut off")
         counts[k] = n_terms
-        heads[k] = pos + 4
-        pos += 4 + n_terms * step
     if pos != end:
         raise FormatError(f"{source}: the constraints section (2) has {end - pos} bytes left over after {m} constraints")
-    raw = np.frombuffer(data, dtype=np.uint8)
+    return counts
+
+
+def _parse_constraints(data: bytes, start: int, size: int, n_wires: int, m: int, source: str):
+    """The constraints section as three SparseRows plus the coefficient table (canonical form).
+
+    Terms may come in any order within a linear combination (circom sorts them) but a
+    wire may appear only once; zero coefficients are dropped.  Memory stays a small
+    multiple of the section's size: the terms are cut out with one mask over the section
+    (every byte but the 4-byte term counts) instead of per-byte index arrays.
+    """
+    step = 4 + N8
+    counts = np.array(_scan_counts(data, start, start + size, m, source), dtype=np.int64)
     nnz = int(counts.sum())
+    section = np.frombuffer(data, dtype=np.uint8, count=size, offset=start)
+    # Byte offsets of the count fields within the section: 4 + 36 * (terms before) apart.
+    heads = np.zeros(3 * m, dtype=np.int64)
+    if m:
+        np.cumsum(4 + step * counts[:-1], out=heads[1:])
+    mask = np.ones(size, dtype=bool)
+    for j in range(4):
+        mask[heads + j] = False
+    del heads
+    terms = section[mask].reshape(nnz, step)
+    del mask
+    wires = np.ascontiguousarray(terms[:, :4]).view("<u4").reshape(-1)
     lc_of = np.repeat(np.arange(3 * m, dtype=np.int64), counts)
-    first = np.zeros(3 * m + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-    within = np.arange(nnz, dtype=np.int64) - first[lc_of]
-    term_pos = heads[lc_of] + within * step
-    wires = raw[term_pos[:, None] + np.arange(4)].copy().view("<u4").reshape(-1).astype(np.int64)
-    coeff_raw = np.ascontiguousarray(raw[term_pos[:, None] + np.arange(4, step)])
+    del counts
     if nnz and int(wires.max()) >= n_wires:
-        k = int(lc_of[np.argmax(wires >= n_wires)])
+        i = int(np.argmax(wires >= n_wires))
+        k = int(lc_of[i])
         raise FormatError(f"{source}: constraint {k // 3} ({'ABC'[k % 3]}) uses wire index "
-                          f"{int(wires[np.argmax(wires >= n_wires)])}, out of range for {n_wires} wires")
+                          f"{int(wires[i])}, out of range for {n_wires} wires")
+    coeff_raw = np.ascontiguousarray(terms[:, 4:])
+    del terms
     uniq, inverse = np.unique(coeff_raw.view(f"V{N8}").reshape(-1), return_inverse=True)
+    del coeff_raw
+    inverse = np.asarray(inverse, dtype=np.int64).reshape(-1)
     values = [int.from_bytes(u.tobytes(), "little") for u in uniq]
-    for v in values:
-        if v >= R:
-            raise FormatError(f"{source}: a constraint has a coefficient that is not below the prime")
-    # Terms must be listed once per linear combination (circom writes them sorted).
+    del uniq
+    if values and max(values) >= R:
+        raise FormatError(f"{source}: a constraint has a coefficient that is not below the prime")
+    # Within a combination the terms may come unsorted (circom writes them sorted), but
+    # each wire at most once: sort where needed, then look for neighbours that repeat.
     if nnz > 1:
         same_lc = lc_of[1:] == lc_of[:-1]
-        order_ok = wires[1:] > wires[:-1]
-        bad = same_lc & ~order_ok
-        if bad.any():
-            i = int(np.argmax(bad)) + 1
-            k = int(lc_of[i])
-            if np.any((wires[:i][lc_of[:i] == k]) == wires[i]):
-                raise FormatError(f"{source}: constraint {k // 3} ({'ABC'[k % 3]}) lists wire {int(wires[i])} twice")
-            # unsorted but distinct: sort each combination's terms by wire
+        if np.any(same_lc & (wires[1:] <= wires[:-1])):
             order = np.lexsort((wires, lc_of))
-            wires, inverse, lc_of = wires[order], inverse.reshape(-1)[order], lc_of[order]
-    inverse = np.asarray(inverse).reshape(-1)
+            wires, inverse, lc_of = wires[order], inverse[order], lc_of[order]
+            del order
+            repeat = same_lc & (wires[1:] == wires[:-1])
+            if repeat.any():
+                i = int(np.argmax(repeat)) + 1
+                k = int(lc_of[i])
+                raise FormatError(f"{source}: constraint {k // 3} ({'ABC'[k % 3]}) lists wire {int(wires[i])} twice")
+        del same_lc
     table = sorted(set(values) - {0})
     index = {v: k for k, v in enumerate(table)}
-    remap = np.array([index.get(v, -1) for v in values], dtype=np.int64)
-    cidx = remap[inverse] if nnz else np.zeros(0, dtype=np.int64)
+    remap = np.array([index.get(v, -1) for v in values] or [-1], dtype=np.int64)
+    cidx = remap[inverse]
+    del inverse
     keep = cidx >= 0
+    part_of = lc_of % 3
     mats = []
     for part in range(3):
-        sel = keep & (lc_of % 3 == part)
+        sel = keep & (part_of == part)
         rows = lc_of[sel] // 3
         row_ptr = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=m), out=row_ptr[1:])
@@ -230,21 +254,39 @@ def decode_r1cs(data: bytes, source: str = "r1cs data") -> R1CS:
             f"{source}: the header declares {n_wires} wires, fewer than 1 + {n_pub_out} outputs "
             f"+ {n_pub_in} public inputs + {n_prv_in} private inputs"
         )
+    # Every count is checked against the bytes that must back it before anything is
+    # allocated for it: a few bytes claiming 2^32 wires or constraints are refused here.
     off, size = unique_section(sections, SECTION_CONSTRAINTS, source, "constraints")
-    # Each constraint takes at least 12 bytes: refuse a header that claims more than fit.
+    # Each constraint takes at least 12 bytes (three term counts).
     if m > size // 12:
         raise FormatError(f"{source}: the header declares {m} constraints but the constraints section "
                           f"holds at most {size // 12}")
-    (a, b, c), table = _parse_constraints(data, off, size, n_wires, m, source)
-    wire_to_label = None
+    map_at = None
     if SECTION_MAP in sections:
-        off, size = unique_section(sections, SECTION_MAP, source, "wire-to-label map")
-        if size != 8 * n_wires:
+        map_at, map_size = unique_section(sections, SECTION_MAP, source, "wire-to-label map")
+        if map_size != 8 * n_wires:
             raise FormatError(
-                f"{source}: the wire-to-label map section (3) has {size} bytes, "
+                f"{source}: the wire-to-label map section (3) has {map_size} bytes, "
                 f"expected 8 per wire ({8 * n_wires})"
             )
-        wire_to_label = np.frombuffer(data, dtype="<u8", count=n_wires, offset=off).astype(np.uint64)
+    elif n_wires > MAP_FREE_WIRE_SLACK + size // (4 + N8):
+        # Without the map (circom always writes it) nothing in the file backs the wire
+        # count, which sizes every per-wire vector of a setup: it may exceed the number
+        # of terms only by a little (inputs no constraint uses).
+        raise FormatError(
+            f"{source}: the header declares {n_wires} wires but the file has no wire-to-label map and "
+            f"room for at most {size // (4 + N8)} terms; such a file may declare at most "
+            f"{MAP_FREE_WIRE_SLACK} wires more than that"
+        )
+    wire_to_label = None
+    if map_at is not None:
+        wire_to_label = np.frombuffer(data, dtype="<u8", count=n_wires, offset=map_at).astype(np.uint64)
+        if n_wires and int(wire_to_label.max()) >= n_labels:
+            raise FormatError(
+                f"{source}: the wire-to-label map names label {int(wire_to_label.max())}, "
+                f"but the header declares only {n_labels} labels"
+            )
+    (a, b, c), table = _parse_constraints(data, off, size, n_wires, m, source)
     r1cs = R1CS(n_wires=n_wires, n_pub_out=n_pub_out, n_pub_in=n_pub_in, n_prv_in=n_prv_in,
                 a=a, b=b, c=c, coeffs=table, n_labels=n_labels, wire_to_label=wire_to_label)
     problem = find_problem(r1cs)
@@ -275,6 +317,9 @@ def encode_r1cs(r1cs: R1CS) -> bytes:
     n_labels = r1cs.n_labels
     if n_labels is None:
         n_labels = max(r1cs.n_wires, int(labels.max()) + 1 if len(labels) else 0)
+    if len(labels) and int(labels.max()) >= n_labels:
+        raise InputError(f"cannot encode the R1CS: its wire-to-label map names label {int(labels.max())} "
+                         f"but it declares only {n_labels} labels")
     header = (
         _U32.pack(N8)
         + R.to_bytes(N8, "little")
@@ -283,21 +328,32 @@ def encode_r1cs(r1cs: R1CS) -> bytes:
     step = 4 + N8
     mats = (r1cs.a, r1cs.b, r1cs.c)
     counts = np.stack([np.diff(x.row_ptr) for x in mats], axis=1).reshape(-1)  # constraint-major
-    sizes = 4 + step * counts
-    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=starts[1:])
-    body = np.zeros(int(starts[-1]), dtype=np.uint8)
-    heads = starts[:-1]
-    body[heads[:, None] + np.arange(4)] = counts.astype("<u4").view(np.uint8).reshape(-1, 4)
+    # The terms in file order, one 36-byte record each (wire id, coefficient), then the
+    # body as those records with a 4-byte count before each combination: a mask over
+    # the body, not per-byte index arrays (those cost 256 bytes a term).
+    first_term = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=first_term[1:])
+    terms = np.zeros((int(first_term[-1]), step), dtype=np.uint8)
     table = np.frombuffer(coefficient_bytes(r1cs) or bytes(N8), dtype=np.uint8).reshape(-1, N8)
     for part, x in enumerate(mats):
         if not x.nnz:
             continue
         rows = x.row_of_entries()
-        within = np.arange(x.nnz, dtype=np.int64) - x.row_ptr[rows]
-        pos = heads[rows * 3 + part] + 4 + within * step
-        body[pos[:, None] + np.arange(4)] = x.cols.astype("<u4").view(np.uint8).reshape(-1, 4)
-        body[pos[:, None] + np.arange(4, step)] = table[x.cidx.astype(np.int64)]
+        at = first_term[rows * 3 + part] + (np.arange(x.nnz, dtype=np.int64) - x.row_ptr[rows])
+        del rows
+        terms[at, :4] = x.cols.astype("<u4").view(np.uint8).reshape(-1, 4)
+        terms[at, 4:] = table[x.cidx.astype(np.int64)]
+        del at
+    heads = 4 * np.arange(len(counts), dtype=np.int64) + step * first_term[:-1]
+    del first_term
+    body = np.empty(4 * len(counts) + terms.size, dtype=np.uint8)
+    mask = np.ones(len(body), dtype=bool)
+    for j in range(4):
+        mask[heads + j] = False
+    body[mask] = terms.reshape(-1)
+    del terms
+    body[~mask] = counts.astype("<u4").view(np.uint8)
+    del mask
     return pack_sections(
         b"r1cs",
         1,

@@ -54,7 +54,7 @@ using the same set) and ``csv`` (``path`` relative to the scenario file, ``targe
 ``rows``, ``features``, ``start``).
 
 With ``[setup] ceremony = true`` the run starts with a trusted-setup ceremony (see
-:mod:`simulator.ceremony`): every registered institution contributes to phase 1 in file
+:mod:`zkanchor.simulator.ceremony`): every registered institution contributes to phase 1 in file
 order, a beacon closes it, and every circuit the run needs (the training circuits, and
 the federated aggregator's circuit too, from the same phase 1 prepared for its own
 domain size) gets a phase 2 with every registered institution contributing.  A circuit

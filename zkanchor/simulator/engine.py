@@ -1,25 +1,25 @@
 """Run a scenario end to end on a real chain: the honest pipeline, federated rounds, attacks, audit.
 
-    report = run_scenario("simulator/scenarios/hospitals.toml", seed=7, out="out/hospitals", echo=print)
+    report = run_scenario("zkanchor/simulator/scenarios/hospitals.toml", seed=7, out="out/hospitals", echo=print)
 
 Per round, every honest institution commits its data and anchors the commitment (first
 round only; later rounds reuse it), trains from its initial model, proves the training
 statement through the executor (all proofs of a round in parallel), and anchors the
 result (verified, or optimistic).  Circuits get seeded keys, a verifier contract and a
 registry entry the first time they are needed.  Attack events of the round follow
-(see :mod:`simulator.attacks`); in a federated scenario the aggregator then averages
+(see :mod:`zkanchor.simulator.attacks`); in a federated scenario the aggregator then averages
 the local models, proves it, and anchors the new global model, which the next round
 starts from.  Without [federated], round r+1 continues each institution's own model
 (checkpoint chaining).  A watcher checks optimistic anchors; a regulator audits.
 With ``[setup] ceremony = true`` the institutions first run phase 1 of a trusted-setup
-ceremony, and each circuit's keys come from its own phase 2 (:mod:`simulator.ceremony`)
+ceremony, and each circuit's keys come from its own phase 2 (:mod:`zkanchor.simulator.ceremony`)
 instead of the seeded setup.
 
 Determinism: every salt, blinding factor and key comes from the seed
-(:mod:`simulator.seeds`, :mod:`simulator.proving`), results are used in scenario order
+(:mod:`zkanchor.simulator.seeds`, :mod:`zkanchor.simulator.proving`), results are used in scenario order
 whatever order workers finish in, and the log holds no wall-clock value — so one seed on
 a fresh chain of one kind gives byte-identical ``events.jsonl`` and the same final
-chain-state hash (see :mod:`simulator.state` for what it covers).
+chain-state hash (see :mod:`zkanchor.simulator.state` for what it covers).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Before any proof, the registered institutions (in file order) make the Groth16 keys
 themselves with :mod:`zkanchor.ceremony`, so the keys are trustworthy if any one of them
-was honest — instead of the seeded single-party setup of :mod:`simulator.proving`:
+was honest — instead of the seeded single-party setup of :mod:`zkanchor.simulator.proving`:
 
 1. **Phase 1** (:func:`run_phase1`, before round 1): the accumulator of 2^power starts,
    every institution contributes in turn, and the coordinator (``admin``) verifies each
@@ -28,7 +28,7 @@ is logged ``stopped`` with ``stopped_by = "ceremony:<check>"`` (see :data:`CHECK
 and ``check`` = the verifier's sentence; the contribution is discarded and the ceremony
 continues from the last valid state (the actor loses its turn in that phase).
 
-Determinism: each contributor's secrets come from :mod:`simulator.seeds` (labels
+Determinism: each contributor's secrets come from :mod:`zkanchor.simulator.seeds` (labels
 ``ceremony``, the phase, the circuit for phase 2, the contributor), and the beacon value,
 unless the scenario gives one, from the seed; verification's own random weights only
 decide pass/fail.  Preparation and the initial phase-2 key are pure functions of their

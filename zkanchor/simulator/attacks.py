@@ -14,7 +14,7 @@ when refused, ``stopped_by`` — the check that refused it:
 - ``contract:expire``         a challenged optimistic anchor's proof was never revealed,
                               and it expired Invalid.
 - ``ceremony:<check>``       the trusted-setup ceremony's verification refused a
-                              contribution (see :mod:`simulator.ceremony`).
+                              contribution (see :mod:`zkanchor.simulator.ceremony`).
 
 The kinds:
 
@@ -32,7 +32,7 @@ The kinds:
 =======================  ================================================================
 
 ``malformed_contribution`` (a ceremony contribution tampered with) is run by
-:mod:`simulator.ceremony` before the rounds, not here.
+:mod:`zkanchor.simulator.ceremony` before the rounds, not here.
 
 An attempt that gets through is logged ``not stopped`` and fails the run.
 """

@@ -10,7 +10,7 @@ same circuit (so the same verifier contract, the same proofs and the same chain 
 and a worker that lacks a key regenerates exactly the one the main process has.  The
 price: the trapdoor is public, so these keys prove nothing outside a simulation.
 A scenario with ``[setup] ceremony = true`` instead makes its keys in a multi-party
-ceremony (:mod:`simulator.ceremony`); its jobs then carry the proving key (``pk``).
+ceremony (:mod:`zkanchor.simulator.ceremony`); its jobs then carry the proving key (``pk``).
 Keys are cached on disk by circuit hash (``<cache>/simulator-keys``) and in memory per
 process.
 """

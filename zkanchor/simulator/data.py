@@ -1,6 +1,6 @@
 """Each institution's private training data, deterministic from the run's seed.
 
-Three sources (see :mod:`simulator.scenario` for the keys):
+Three sources (see :mod:`zkanchor.simulator.scenario` for the keys):
 
 - **synthetic**: one hidden "true" model per scenario (so every institution learns the
   same concept), features drawn per institution (``shift`` moves its population);
