@@ -1,4 +1,4 @@
-"""The training commands end to end: commit -> train -> prove-training -> verify-training."""
+"""The training commands end to end: commit -> train -> prove-training -> verify-training / check-keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ import pytest
 from zkanchor.cli.main import main
 
 ROWS = [(0.5, 1.25, 1), (-1.0, 0.5, 0), (1.5, -0.25, 1), (-0.75, -1.0, 0), (0.25, 0.75, 1), (-1.5, 0.25, 0)]
+INSTITUTION = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"  # eth-tester account 1 (EIP-55 form)
+OTHER = "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF"  # eth-tester account 2
+
+
+@pytest.fixture(scope="module", autouse=True)
+def key_cache(tmp_path_factory):
+    """Keys made by these commands go to a temporary cache, never into the checkout."""
+    with pytest.MonkeyPatch.context() as mp:
+        path = tmp_path_factory.mktemp("zkanchor-cache")
+        mp.setenv("ZKANCHOR_CACHE", str(path))
+        yield path
 
 
 def run(capsys, *argv):
@@ -21,9 +32,21 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-def write_csv(path: Path, rows) -> Path:
-    path.write_text("x1,x2,label\n" + "".join(f"{a},{b},{y}\n" for a, b, y in rows))
+def call(*argv) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return main([str(a) for a in argv])
+
+
+def write_csv(path: Path, rows, header="x1,x2,label") -> Path:
+    path.write_text(header + "\n" + "".join(",".join(str(v) for v in row) + "\n" for row in rows))
     return path
+
+
+def one_sentence(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if not line.startswith("zkanchor: warning")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +54,11 @@ def pipeline(tmp_path_factory):
     d = tmp_path_factory.mktemp("training-cli")
     write_csv(d / "train.csv", ROWS)
     write_csv(d / "test.csv", ROWS[:3] + [(0.5, 1.25, 0)])  # the last label is wrong: at most 3 of 4 right
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert main(["commit", str(d / "train.csv"), "--target", "label", "-o", str(d / "ds")]) == 0
-        assert main(["commit", str(d / "test.csv"), "--target", "label", "-o", str(d / "test")]) == 0
-        assert main(["train", str(d / "ds"), "--model", "logreg", "--epochs", "1", "-o", str(d / "model")]) == 0
-        assert main(["prove-training", str(d / "ds"), str(d / "model"), "-o", str(d / "proof"), "--test", str(d / "test"),
-                     "--min-accuracy", "0.5", "--institution", "0x00000000000000000000000000000000000000aa"]) == 0
+    assert call("commit", d / "train.csv", "--target", "label", "--institution", INSTITUTION, "-o", d / "ds") == 0
+    assert call("commit", d / "test.csv", "--target", "label", "--institution", INSTITUTION, "-o", d / "test") == 0
+    assert call("train", d / "ds", "--model", "logreg", "--epochs", "1", "-o", d / "model") == 0
+    assert call("prove-training", d / "ds", d / "model", "-o", d / "proof", "--test", d / "test",
+                "--min-accuracy", "0.5", "--institution", INSTITUTION) == 0
     return d
 
 
@@ -45,60 +66,191 @@ def test_honest_pipeline_verifies(pipeline, capsys):
     code, out, _ = run(capsys, "verify-training", pipeline / "proof", "--json")
     assert code == 0
     result = json.loads(out)
-    assert result["valid"] is True
+    assert result["valid"] is True and result["key"]["source"] == "cache"
     st = result["statement"]
-    assert st["institution"] == "0x00000000000000000000000000000000000000aa"
-    assert st["evaluation"]["threshold"] == "2" and st["evaluation"]["n_test"] == 4
+    assert st["institution"] == INSTITUTION
+    assert st["threshold"] == "2" and st["spec"]["evaluation"] == {"metric": "accuracy", "n_test": 4}
+    assert st["claims"]["evaluation"]["min_accuracy"] == 0.5
     public = json.loads((pipeline / "proof" / "public.json").read_text())
-    assert public == st["public_inputs"] and len(public) == 7
+    assert public == st["public_inputs"] and len(public) == 7 and int(public[0]) == int(INSTITUTION, 16)
+    bundle = json.loads((pipeline / "proof" / "bundle.json").read_text())
+    assert bundle["circuit_hash"] == result["circuit_hash"] and bundle["constraints"] > 0
     assert (pipeline / "ds" / "salt.json").stat().st_mode & 0o077 == 0
+    assert (pipeline / "ds" / "data.npz").stat().st_mode & 0o077 == 0
     assert (pipeline / "model" / "weights.json").stat().st_mode & 0o077 == 0
+    commitment = json.loads((pipeline / "ds" / "commitment.json").read_text())
+    assert int(commitment["owner"], 16) == int(INSTITUTION, 16) and commitment["commitment"] == public[1]
+    code, out, _ = run(capsys, "verify-training", pipeline / "proof")
+    assert code == 0 and out.startswith("OK: " + INSTITUTION)
+
+
+def _keydir(key_cache: Path) -> Path:
+    (found,) = [p for p in (key_cache / "keys").iterdir() if (p / "setup.json").is_file()]
+    return found
+
+
+def test_verify_with_named_keys_and_without_any(pipeline, key_cache, tmp_path, capsys, monkeypatch):
+    import shutil
+
+    keydir = shutil.copytree(_keydir(key_cache), tmp_path / "keys")  # a setup's output, as handed out
+    code, out, _ = run(capsys, "verify-training", pipeline / "proof", "--keys", keydir, "--json")
+    assert code == 0 and json.loads(out)["key"]["source"] == "keys"
+    code, out, _ = run(capsys, "verify-training", pipeline / "proof", "--vk", keydir / "verification_key.json",
+                       "--json")
+    assert code == 0 and json.loads(out)["key"]["source"] == "vk"
+    code, out, _ = run(capsys, "check-keys", pipeline / "proof", keydir, "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+    # On a machine without the keys, verification needs a key it can trust: exit 2, never OUT's own.
+    monkeypatch.setenv("ZKANCHOR_CACHE", str(tmp_path / "empty-cache"))
+    code, out, err = run(capsys, "verify-training", pipeline / "proof", "--json")
+    assert code == 2 and "no trusted verification key" in json.loads(out)["error"]
+    assert "no trusted verification key" in one_sentence(err)
 
 
 def _tampered_copy(pipeline: Path, tmp_path: Path, change) -> Path:
+    """A copy of the proof directory whose statement.json is edited and re-derived consistently."""
+    from zkanchor.statements import statement_from_json
+
     out = tmp_path / "proof"
     out.mkdir()
-    for name in ("proof.json", "verification_key.json"):
+    for name in ("proof.json", "verification_key.json", "bundle.json"):
         (out / name).write_bytes((pipeline / "proof" / name).read_bytes())
     statement = json.loads((pipeline / "proof" / "statement.json").read_text())
     change(statement)
-    from zkanchor.training.statement import TrainingStatement
-
-    statement["public_inputs"] = [str(v) for v in TrainingStatement.from_json({**statement, "public_inputs": None}).public_inputs()]
-    (out / "statement.json").write_text(json.dumps(statement))
+    for derived in ("public_inputs", "claims", "description"):
+        statement.pop(derived, None)
+    doc = statement_from_json(statement).to_json()
+    (out / "statement.json").write_text(json.dumps(doc))
+    (out / "public.json").write_text(json.dumps(doc["public_inputs"]))
     return out
 
 
 def test_a_higher_accuracy_claim_exits_1(pipeline, tmp_path, capsys):
-    out = _tampered_copy(pipeline, tmp_path, lambda s: s["evaluation"].update(threshold="3"))
+    out = _tampered_copy(pipeline, tmp_path, lambda s: s.update(threshold="3"))
     code, text, _ = run(capsys, "verify-training", out)
-    assert code == 1 and text.startswith("INVALID")
+    assert code == 1 and text.startswith("INVALID") and "3 of 4 rows" in text
 
 
 def test_another_institution_exits_1(pipeline, tmp_path, capsys):
-    out = _tampered_copy(pipeline, tmp_path, lambda s: s.update(institution="0x00000000000000000000000000000000000000ab"))
-    assert run(capsys, "verify-training", out)[0] == 1
+    out = _tampered_copy(pipeline, tmp_path, lambda s: s.update(institution=OTHER))
+    code, out_text, _ = run(capsys, "verify-training", out, "--json")
+    assert code == 1 and json.loads(out_text)["valid"] is False
 
 
 def test_inconsistent_statement_exits_2(pipeline, tmp_path, capsys):
     out = _tampered_copy(pipeline, tmp_path, lambda s: None)
+    assert run(capsys, "verify-training", out)[0] == 0  # the copy itself is intact
     doc = json.loads((out / "statement.json").read_text())
     doc["public_inputs"][1] = "5"
     (out / "statement.json").write_text(json.dumps(doc))
     code, _, err = run(capsys, "verify-training", out)
-    assert code == 2 and "public_inputs do not match" in err
+    assert code == 2 and "public_inputs do not match" in one_sentence(err)
+
+
+def test_edited_public_json_exits_2(pipeline, tmp_path, capsys):
+    out = _tampered_copy(pipeline, tmp_path, lambda s: None)
+    public = json.loads((out / "public.json").read_text())
+    public[-1] = "3"
+    (out / "public.json").write_text(json.dumps(public))
+    code, _, err = run(capsys, "verify-training", out)
+    assert code == 2 and "does not list the statement's public inputs" in one_sentence(err)
 
 
 def test_false_accuracy_claim_is_refused_before_proving(pipeline, tmp_path, capsys):
     code, _, err = run(capsys, "prove-training", pipeline / "ds", pipeline / "model", "-o", tmp_path / "p",
                        "--test", pipeline / "test", "--min-accuracy", "1.0")
-    assert code == 2 and "evaluation claim is false" in err
+    assert code == 2 and "evaluation claim is false" in one_sentence(err)
     assert not (tmp_path / "p").exists()
 
 
 def test_model_trained_on_other_data_is_refused(pipeline, tmp_path, capsys):
     code, _, err = run(capsys, "prove-training", pipeline / "test", pipeline / "model", "-o", tmp_path / "p")
-    assert code == 2 and "not trained on this dataset" in err
+    assert code == 2 and "not trained on this dataset" in one_sentence(err)
+
+
+def test_only_the_owner_can_prove(pipeline, tmp_path, capsys):
+    code, _, err = run(capsys, "prove-training", pipeline / "ds", pipeline / "model", "-o", tmp_path / "p",
+                       "--institution", OTHER)
+    assert code == 2 and "only that address can prove" in one_sentence(err)
+    assert not (tmp_path / "p").exists()
+
+
+def test_errors_are_json_objects_with_json(pipeline, capsys):
+    code, out, _ = run(capsys, "prove-training", pipeline / "ds", pipeline / "model", "-o", pipeline / "proof",
+                       "--json")
+    assert code == 2 and "already exists" in json.loads(out)["error"]
+
+
+def test_regression_with_mse_and_optimality_clauses(tmp_path, capsys):
+    rows = [(0.5, 1.0, 1.1), (-1.0, 0.5, -0.6), (1.5, -0.25, 1.2), (-0.75, -1.0, -1.4), (0.25, 0.75, 0.7)]
+    write_csv(tmp_path / "r.csv", rows, "u,v,y")
+    write_csv(tmp_path / "t.csv", rows[:3], "u,v,y")
+    for name in ("r", "t"):
+        out = tmp_path / ("ds" if name == "r" else "t")
+        assert run(capsys, "commit", tmp_path / f"{name}.csv", "--target", "y", "--institution", INSTITUTION,
+                   "-o", out)[0] == 0
+    code, out, _ = run(capsys, "train", tmp_path / "ds", "--model", "linreg", "--epochs", "2", "--lr", "0.3",
+                       "-o", tmp_path / "m", "--json")
+    assert code == 0 and json.loads(out)["spec"]["model"] == "linreg"
+    mse = json.loads(out)["metrics"]["train_mse"]
+    code, out, err = run(capsys, "prove-training", tmp_path / "ds", tmp_path / "m", "-o", tmp_path / "p",
+                         "--test", tmp_path / "t", "--max-mse", "10", "--max-gradient", "100", "--l2", "0.1",
+                         "--json")
+    assert code == 0, err
+    st = json.loads(out)["statement"]
+    assert st["spec"]["evaluation"]["metric"] == "mse" and st["spec"]["optimality"] is True
+    assert len(st["public_inputs"]) == 9 and st["claims"]["optimality"]["max_gradient"] <= 100
+    assert mse >= 0
+    code, out, _ = run(capsys, "verify-training", tmp_path / "p", "--json")
+    assert code == 0 and json.loads(out)["valid"] is True
+    # An accuracy claim on a regression model is one sentence.
+    code, _, err = run(capsys, "prove-training", tmp_path / "ds", tmp_path / "m", "-o", tmp_path / "q",
+                       "--test", tmp_path / "t", "--min-accuracy", "0.5")
+    assert code == 2 and "--max-mse" in one_sentence(err)
+
+
+def test_standardize_and_share_statistics(tmp_path, capsys):
+    write_csv(tmp_path / "a.csv", [(10.0, 100.0, 1), (12.0, 140.0, 0), (14.0, 120.0, 1)])
+    write_csv(tmp_path / "b.csv", [(12.0, 120.0, 1)])
+    code, out, _ = run(capsys, "commit", tmp_path / "a.csv", "--target", "label", "--institution", INSTITUTION,
+                       "--standardize", "-o", tmp_path / "a", "--json")
+    assert code == 0 and json.loads(out)["value_bits"] <= 12
+    stats = json.loads((tmp_path / "a" / "commitment.json").read_text())["standardize"]
+    assert stats["mean"] == [12.0, 120.0]
+    assert run(capsys, "commit", tmp_path / "b.csv", "--target", "label", "--institution", INSTITUTION, "--stats-from",
+                tmp_path / "a", "-o", tmp_path / "b")[0] == 0
+    from zkanchor.commit import load_dataset_dir
+
+    a, _, _ = load_dataset_dir(tmp_path / "a")
+    b, _, _ = load_dataset_dir(tmp_path / "b")
+    assert b.features.tolist() == [[0, 0]]  # centred with a's means ...
+    assert b.value_bits == a.value_bits  # ... and quantized to a's width (its own narrowest would be 10)
+    assert json.loads((tmp_path / "b" / "commitment.json").read_text())["standardize"] == stats
+    assert run(capsys, "commit", tmp_path / "b.csv", "--target", "label", "--institution", INSTITUTION,
+               "-o", tmp_path / "plain")[0] == 0
+    code, _, err = run(capsys, "commit", tmp_path / "b.csv", "--target", "label", "--institution", INSTITUTION,
+                       "--stats-from", tmp_path / "plain", "-o", tmp_path / "c")
+    assert code == 2 and "was not standardized" in one_sentence(err)
+
+
+def test_sklearn_stratified_splits(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    for split, rows in (("train", 559), ("test", 10)):
+        code, out, _ = run(capsys, "commit", "--sklearn", "breast_cancer", "--split", split, "--test-rows", "10",
+                           "--institution", INSTITUTION, "-o", tmp_path / split, "--json")
+        assert code == 0 and json.loads(out)["n"] == rows and json.loads(out)["d"] == 30
+    cases = [
+        (["--sklearn", "breast_cancer", "--test-rows", "10"], "--test-rows needs --split"),
+        (["--sklearn", "breast_cancer", "--split", "test", "--test-rows", "569"], "--test-rows must be between"),
+        ([tmp_path / "x.csv", "--target", "y", "--split", "test"], "--split applies to --sklearn"),
+        (["--sklearn", "mnist"], "unknown scikit-learn data set"),
+        ([], "give either DATA.csv"),
+    ]
+    write_csv(tmp_path / "x.csv", [(1, 2, 3)], "a,b,y")
+    for args, message in cases:
+        code, _, err = run(capsys, "commit", *args, "--institution", INSTITUTION, "-o", tmp_path / "bad")
+        assert code == 2 and message in one_sentence(err), (args, err)
+        assert not (tmp_path / "bad").exists()
 
 
 @pytest.mark.parametrize(
@@ -109,24 +261,28 @@ def test_model_trained_on_other_data_is_refused(pipeline, tmp_path, capsys):
         ("x1,x2,label\n1,inf,0\n", "column 'x2'"),
         ("x1,x2,label\n1,abc,0\n", "column 'x2'"),
         ("x1,x2,label\n", "no data rows"),
-        ("x1,x2,label\n1e9,2,0\n", "column 'x1'"),
+        ("x1,x2,label\n1e30,2,0\n", "column 'x1'"),
     ],
 )
 def test_bad_csv_exits_2_with_one_sentence(tmp_path, capsys, content, message):
     (tmp_path / "bad.csv").write_text(content)
-    code, _, err = run(capsys, "commit", tmp_path / "bad.csv", "--target", "label", "-o", tmp_path / "ds")
-    assert code == 2 and message in err and "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "commit", tmp_path / "bad.csv", "--target", "label", "--institution", INSTITUTION,
+                       "-o", tmp_path / "ds")
+    assert code == 2 and message in one_sentence(err)
     assert not (tmp_path / "ds").exists()
 
 
-def test_missing_target_column_exits_2(tmp_path, capsys):
+def test_missing_target_column_and_missing_institution(tmp_path, capsys):
     write_csv(tmp_path / "d.csv", ROWS)
-    code, _, err = run(capsys, "commit", tmp_path / "d.csv", "--target", "nope", "-o", tmp_path / "ds")
-    assert code == 2 and "nope" in err
+    code, _, err = run(capsys, "commit", tmp_path / "d.csv", "--target", "nope", "--institution", INSTITUTION,
+                       "-o", tmp_path / "ds")
+    assert code == 2 and "nope" in one_sentence(err)
+    with pytest.raises(SystemExit) as info:
+        main(["commit", str(tmp_path / "d.csv"), "--target", "label", "-o", str(tmp_path / "ds")])
+    assert info.value.code == 2 and "--institution" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["commit", "train", "prove-training", "verify-training"])
+@pytest.mark.parametrize("command", ["commit", "train", "prove-training", "verify-training", "check-keys"])
 def test_training_commands_have_help(command, capsys):
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])

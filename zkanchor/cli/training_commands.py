@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--standardize", action="store_true",
                    help="centre and scale every feature by this data's mean and standard deviation")
     p.add_argument("--stats-from", metavar="DATASETDIR",
-                   help="standardize with another committed set's statistics (a test set with its training set's)")
+                   help="standardize with another committed set's statistics and use its value width (a test set "
+                        "with its training set's)")
     p.add_argument("--frac-bits", type=int, default=8, help="fractional bits of the fixed point (default: %(default)s)")
     p.add_argument("--value-bits", type=int, default=None,
                    help="signed bits every value must fit (default: the narrowest that holds the data)")
@@ -146,12 +147,19 @@ def cmd_commit(args: argparse.Namespace) -> int:
     else:
         table = _sklearn_split(load_sklearn(args.sklearn), args.split, args.test_rows, args.split_seed)
     stats = None
+    value_bits = args.value_bits
     if args.stats_from:
         stats = _stats_of(args.stats_from)
         table, stats = standardize(table, stats)
+        if value_bits is None:
+            # A test set must share its training set's width (the circuit has one value_bits), not
+            # pick the narrowest width of its own data.
+            from ..commit import load_commitment
+
+            value_bits = load_commitment(args.stats_from).value_bits
     elif args.standardize:
         table, stats = standardize(table)
-    dataset = quantize(table, args.frac_bits, args.value_bits)
+    dataset = quantize(table, args.frac_bits, value_bits)
     commitment, salt = commit_dataset(dataset, owner)
     extra = None if stats is None else {"standardize": {"mean": [float(v) for v in stats[0]],
                                                         "std": [float(v) for v in stats[1]]}}
@@ -258,6 +266,12 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
     if args.institution is not None and parse_address(args.institution) != institution:
         raise InputError(f"the dataset was committed for {format_address(institution)}, so only that address can "
                          "prove training on it")
+    from ..commit import verify_opening
+
+    # The proof's C_D is computed from data.npz and salt.json: it must be the C_D committed (and anchored).
+    if not verify_opening(dataset, salt, commitment):
+        raise InputError(f"the data and salt in {args.dataset} no longer open its commitment.json "
+                         "(was data.npz or salt.json edited after commit?)")
     from ..models import model_module
 
     kind = model_module(spec.model)
@@ -267,6 +281,14 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
         test_ds, test_salt, test_commitment = load_dataset_dir(args.test)
         if test_commitment.owner != institution:
             raise InputError("the test set was committed for another institution")
+        if (test_ds.frac_bits, test_ds.value_bits) != (dataset.frac_bits, dataset.value_bits):
+            raise InputError(f"the test set holds {test_ds.value_bits}-bit values with frac_bits {test_ds.frac_bits}, "
+                             f"the training set {dataset.value_bits}-bit values with frac_bits {dataset.frac_bits}; "
+                             f"commit the test set again with --value-bits {dataset.value_bits} --frac-bits "
+                             f"{dataset.frac_bits} (or --stats-from the training set)")
+        if not verify_opening(test_ds, test_salt, test_commitment):
+            raise InputError(f"the data and salt in {args.test} no longer open its commitment.json "
+                             "(was data.npz or salt.json edited after commit?)")
         test = (test_ds, test_salt)
         if (args.min_accuracy is None) == (args.max_mse is None):
             raise InputError("with --test give exactly one claim: --min-accuracy (classifiers) or --max-mse (linreg)")

@@ -164,6 +164,9 @@ class TrainingSpec:
                             target_name=obj.get("target_name", "target"), start=obj.get("start", "public"))
         if "digest" in obj and str(obj["digest"]) != str(spec.digest()):
             raise InputError(f"the {what}'s digest does not match its fields")
+        # learning_rate is derived (lr_num * n / 2^lr_shift) but shown to readers: it must not lie.
+        if "learning_rate" in obj and obj["learning_rate"] != spec.learning_rate:
+            raise InputError(f"the {what}'s learning_rate does not match its lr_num, n and lr_shift")
         return spec
 
 

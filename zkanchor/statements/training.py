@@ -473,6 +473,11 @@ class TrainingStatement(Statement):
         listed = s.get("public_inputs")
         if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
             raise FormatError(f"the {what}'s public_inputs do not match its fields")
+        # claims and description are derived for readers; a file that shows other ones is refused.
+        if "claims" in s and s["claims"] != statement.claims():
+            raise FormatError(f"the {what}'s claims do not match its fields")
+        if "description" in s and s["description"] != statement.describe():
+            raise FormatError(f"the {what}'s description does not match its fields")
         return statement
 
 
