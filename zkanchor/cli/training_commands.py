@@ -379,6 +379,9 @@ def cmd_verify_training(args: argparse.Namespace) -> int:
     from ..groth16.snarkjs_json import load_verification_key
     from ..proofs import KeyStore, ProofBundle, trusted_key, verify_statement
 
+    if args.vk and Path(args.outdir).resolve() in Path(args.vk).resolve().parents:
+        raise InputError("that verification key came with the proof (the prover wrote it); name a key you got "
+                         "from the setup, the ceremony or the registry")
     vk = load_verification_key(args.vk) if args.vk else None
     keys = KeyStore(keydirs=args.keys, setup_missing=False)
     if (Path(args.outdir) / "manifest.json").is_file():

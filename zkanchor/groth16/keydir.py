@@ -111,6 +111,12 @@ def load_keydir(path: str | os.PathLike, r1cs: Optional[R1CS] = None) -> KeyDir:
     if r1cs is not None and circuit_hash(r1cs) != bound:
         raise InputError(f"the keys in {str(path)!r} are for circuit {bound.hex()[:16]}..., "
                          f"not {circuit_hash(r1cs).hex()[:16]}...")
+    if r1cs is not None:
+        from .qap import domain_for
+
+        if (pk.n_wires, pk.n_public, pk.domain_size) != (r1cs.n_wires, r1cs.n_public, domain_for(r1cs).size):
+            raise InputError(f"the proving key in {str(path)!r} has the sizes of another circuit "
+                             f"({pk.n_wires} wires, {pk.n_public} public inputs, domain {pk.domain_size})")
     vk = load_verification_key(path / VERIFICATION_KEY)
     if vk != pk.vk:
         raise InputError(f"{VERIFICATION_KEY} in {str(path)!r} does not match the proving key")

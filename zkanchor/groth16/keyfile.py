@@ -22,6 +22,7 @@ anything is allocated.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 import os
 import struct
 
@@ -137,3 +138,48 @@ def save_proving_key(pk: ProvingKey, circuit_hash: bytes, path: str | os.PathLik
 def load_proving_key(path: str | os.PathLike) -> tuple[ProvingKey, bytes]:
     """Read a proving key and the circuit hash it is bound to."""
     return decode_proving_key(read_bytes(path, "proving key"), f"proving key {os.fspath(path)!r}")
+
+
+@dataclass(frozen=True)
+class KeyHeader:
+    """What a proving key says about itself without reading its point vectors."""
+
+    circuit_hash: bytes
+    n_public: int
+    n_wires: int
+    domain_size: int
+    vk: VerificationKey
+
+
+def peek_proving_key(path: str | os.PathLike) -> KeyHeader:
+    """The circuit hash, sizes and verification key of a proving key file, reading only those parts.
+
+    For binding checks (a verifier that trusts a key directory): the point vectors are
+    not read, so this costs a few kilobytes whatever the circuit's size.
+    """
+    what = f"proving key {os.fspath(path)!r}"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEADER.size)
+            if len(head) < _HEADER.size:
+                raise FormatError(f"{what} is truncated: shorter than its header")
+            magic, version, n_public, n_wires, domain, na, nb1, nb2, nl, nh, circuit_hash, _digest = _HEADER.unpack(head)
+            if magic != MAGIC or version != VERSION:
+                raise FormatError(f"{what} is not a version-{VERSION} zkanchor proving key")
+            size = os.fstat(f.fileno()).st_size
+            small = 5 * _G1 + 2 * _G2
+            expected = small + (na + nb1 + nl + nh) * _G1 + nb2 * _G2 + (n_public + 1) * _G1
+            if size - _HEADER.size != expected:
+                raise FormatError(f"{what} is truncated or has trailing data")
+            first = f.read(small)
+            f.seek(size - _G2 - (n_public + 1) * _G1)
+            last = f.read()
+    except OSError as exc:
+        raise FormatError(f"cannot read {what}: {exc.strerror or exc}") from None
+    alpha, _beta1 = PackedPoints(first[0:2 * _G1], 1).points()
+    (beta2,) = PackedPoints(first[2 * _G1:2 * _G1 + _G2], 2).points()
+    (delta2,) = PackedPoints(first[3 * _G1 + _G2:3 * _G1 + 2 * _G2], 2).points()
+    (gamma2,) = PackedPoints(last[:_G2], 2).points()
+    ic = PackedPoints(last[_G2:], 1).points()
+    vk = VerificationKey(alpha_g1=alpha, beta_g2=beta2, gamma_g2=gamma2, delta_g2=delta2, ic=tuple(ic))
+    return KeyHeader(circuit_hash, n_public, n_wires, domain, vk)

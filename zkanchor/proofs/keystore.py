@@ -31,7 +31,7 @@ from ..groth16.keydir import SETUP_INFO, KeyDir, load_keydir, read_setup_info, s
 from ..groth16.keys import ProvingKey, VerificationKey
 from ..groth16.snarkjs_json import load_verification_key
 from ..paths import cache_dir
-from ..statements.base import Circuit
+from ..statements.base import Circuit, CircuitInfo
 
 
 @dataclass(frozen=True)
@@ -131,20 +131,44 @@ class KeyStore:
         self._memory[circuit.hash] = (pk, source)
         return pk, source
 
-    def verification_key(self, circuit_hash: str) -> Optional[tuple[VerificationKey, KeySource]]:
-        """A verification key bound to ``circuit_hash`` from the named key directories or the cache, if any.
+    def verification_key(self, circuit: "CircuitInfo | Circuit | str") -> Optional[tuple[VerificationKey, KeySource]]:
+        """A verification key bound to ``circuit`` from the named key directories or the cache, if any.
 
-        Only the verification key and setup.json are read (no proving key): the binding
-        is setup.json's circuit hash, which the caller recomputed from the spec.
+        A directory counts only when it is consistent with the circuit: setup.json names
+        its hash, and the proving key (when present) is bound to that hash, has the
+        circuit's sizes and carries the very verification key of verification_key.json.
+        Only the proving key's header and small points are read.
         """
+        from ..groth16.keydir import PROVING_KEY
+        from ..groth16.keyfile import peek_proving_key
+
+        info = circuit if not isinstance(circuit, Circuit) else None
+        if isinstance(circuit, Circuit):
+            from ..statements.base import _info
+
+            info = _info(circuit)
+        circuit_hash = info if isinstance(info, str) else info.hash
         candidates = list(self.keydirs) + [self._cache_path(circuit_hash)]
         for path in candidates:
             try:
-                info = read_setup_info(path)
+                setup_info = read_setup_info(path)
             except InputError:
                 continue
-            if info.get("circuit_hash") == circuit_hash:
-                vk = load_verification_key(path / "verification_key.json")
-                kind = "cache" if path == self._cache_path(circuit_hash) else "setup"
-                return vk, KeySource(kind, str(path), str(info.get("trusted_setup", "single-party")))
+            if setup_info.get("circuit_hash") != circuit_hash:
+                continue
+            vk = load_verification_key(path / "verification_key.json")
+            if (path / PROVING_KEY).is_file():
+                head = peek_proving_key(path / PROVING_KEY)
+                if head.circuit_hash.hex() != circuit_hash or head.vk != vk:
+                    raise InputError(f"the key directory {str(path)!r} claims circuit {circuit_hash[:16]}... in "
+                                     "setup.json, but its proving key is bound to another circuit or another "
+                                     "verification key")
+                if not isinstance(info, str) and (head.n_wires, head.n_public, head.domain_size) != (
+                        info.wires, info.n_public, info.domain_size):
+                    raise InputError(f"the keys in {str(path)!r} have the sizes of another circuit")
+            if not isinstance(info, str) and vk.n_public != info.n_public:
+                raise InputError(f"the verification key in {str(path)!r} has {vk.n_public} public inputs; the "
+                                 f"circuit has {info.n_public}")
+            kind = "cache" if path == self._cache_path(circuit_hash) else "setup"
+            return vk, KeySource(kind, str(path), str(setup_info.get("trusted_setup", "single-party")))
         return None

@@ -38,13 +38,14 @@ class TrustedKey:
 
 def expected_circuit_hash(statement: Statement) -> str:
     """The hash of the circuit ``statement``'s spec compiles to (what its key must be bound to)."""
-    return circuit_hash_of(statement.spec)[0]
+    return circuit_hash_of(statement.spec).hash
 
 
 def trusted_key(statement: Statement, keys: Optional[KeyStore] = None, vk: Optional[VerificationKey] = None,
                 vk_path: Optional[str] = None) -> TrustedKey:
     """The verification key to check ``statement`` with (InputError when no trusted key is found)."""
-    circuit_hash = expected_circuit_hash(statement)
+    info = circuit_hash_of(statement.spec)
+    circuit_hash = info.hash
     n_public = len(statement.public_inputs())
     if vk is not None:
         if vk.n_public != n_public:
@@ -52,7 +53,7 @@ def trusted_key(statement: Statement, keys: Optional[KeyStore] = None, vk: Optio
                              f"this statement has {n_public}")
         return TrustedKey(vk, circuit_hash, "vk", f"named explicitly ({vk_path or 'given'})")
     store = keys if keys is not None else KeyStore(setup_missing=False)
-    found = store.verification_key(circuit_hash)
+    found = store.verification_key(info)
     if found is None:
         raise InputError(f"no trusted verification key for this statement's circuit ({circuit_hash[:16]}...): "
                          "pass --keys KEYDIR (a setup or ceremony output), --vk VK.json or --registry")

@@ -167,8 +167,26 @@ def compiler_fingerprint() -> str:
     return _FINGERPRINT
 
 
-def circuit_hash_of(spec: StatementSpec) -> tuple[str, int]:
-    """(circuit hash, constraints) of ``spec``'s circuit: from this process, this machine's cache, or a compile.
+@dataclass(frozen=True)
+class CircuitInfo:
+    """What a verifier needs of a circuit without holding it: its hash and its sizes."""
+
+    hash: str
+    constraints: int
+    wires: int
+    n_public: int
+    domain_size: int
+
+
+def _info(circuit: "Circuit") -> CircuitInfo:
+    from ..groth16.qap import domain_for
+
+    r = circuit.r1cs
+    return CircuitInfo(circuit.hash, r.n_constraints, r.n_wires, r.n_public, domain_for(r).size)
+
+
+def circuit_hash_of(spec: StatementSpec) -> CircuitInfo:
+    """Hash and sizes of ``spec``'s circuit: from this process, this machine's cache, or a compile.
 
     The cache (``<cache>/circuits``) holds what this machine's own compiler produced for
     a (kind, digest, compiler fingerprint); verifying then needs no compile.
@@ -180,16 +198,15 @@ def circuit_hash_of(spec: StatementSpec) -> tuple[str, int]:
     key = (spec.kind, spec.digest())
     hit = _COMPILED.get(key)
     if hit is not None:
-        return hit.hash, hit.constraints
+        return _info(hit)
     path = cache_dir("circuits") / f"{spec.kind}-{spec.digest():064x}-{compiler_fingerprint()}.json"
     try:
         obj = json.loads(path.read_text())
-        if isinstance(obj, dict) and isinstance(obj.get("circuit_hash"), str) and isinstance(obj.get("constraints"), int):
-            return obj["circuit_hash"], obj["constraints"]
-    except (OSError, ValueError):
+        return CircuitInfo(str(obj["circuit_hash"]), int(obj["constraints"]), int(obj["wires"]),
+                           int(obj["n_public"]), int(obj["domain_size"]))
+    except (OSError, ValueError, KeyError, TypeError):
         pass
-    circuit = compile(spec)
-    return circuit.hash, circuit.constraints
+    return _info(compile(spec))
 
 
 def _remember_hash(circuit: "Circuit") -> None:
@@ -198,7 +215,9 @@ def _remember_hash(circuit: "Circuit") -> None:
 
     try:
         path = cache_dir("circuits") / f"{circuit.spec.kind}-{circuit.spec.digest():064x}-{compiler_fingerprint()}.json"
-        write_json(path, {"circuit_hash": circuit.hash, "constraints": circuit.constraints,
+        info = _info(circuit)
+        write_json(path, {"circuit_hash": info.hash, "constraints": info.constraints, "wires": info.wires,
+                          "n_public": info.n_public, "domain_size": info.domain_size,
                           "public_inputs": list(circuit.public_names)})
     except OSError:
         pass  # a read-only cache only costs a compile next time
