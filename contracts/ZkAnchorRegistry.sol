@@ -1,23 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-/// @title zkanchor registry: institutions, dataset commitments and training proofs
+/// @title zkanchor registry v2: institutions, dataset commitments, training proofs, checkpoint
+///        runs and federated aggregates
 /// @notice An admin registers institutions and, per circuit, the Groth16 verifier that checks
-///         its proofs.  Institutions anchor dataset commitments first, then training results
-///         whose proof says "institution A, on the data committed in C_D, trained from C_W0 to
-///         C_W with hyper-parameters H".  Public inputs follow the project-wide layout:
+///         its proofs together with what the verifier is for: the circuit hash (sha256 of the
+///         canonical R1CS, computed off chain from the statement's public spec), the spec digest
+///         (a field element every training statement carries as public input 4), the circuit's
+///         kind (1 = training, 2 = aggregation) and, for training circuits, an optional public
+///         start (the commitment of the public initial weights).
+///
+///         Public inputs of a TRAINING statement:
 ///           [0] the institution's address (uint160)   [1] the dataset commitment C_D
-///           [2] C_W0   [3] C_W   [4] the hyper-parameter digest   [5..] optional clauses.
+///           [2] C_W0   [3] C_W   [4] the spec digest   [5..] optional clauses.
+///         Public inputs of an AGGREGATION statement with k members:
+///           [0] the aggregator's address   [1] C_prev (the global model the round started from)
+///           [2..k+1] C_1..C_k (the members' local models)   [k+2] C_G (the new global model).
 ///
 ///         Rules (each refusal is a custom error):
 ///         - Everything is keyed on the statement hash keccak256(abi.encode(circuitId, inputs)),
 ///           never on proof bytes: Groth16 proofs are malleable ((-A, -B, C) verifies whenever
 ///           (A, B, C) does), so a malleated copy is the same statement and is refused.
 ///         - input[0] must be msg.sender: a proof seen in the mempool is useless to anyone else.
-///         - The dataset in input[1] must have been anchored by msg.sender in a block strictly
-///           before the training anchor's block.  That is all the chain itself can witness about
-///           order.  A circuit may also expose a claimed training-start block as a public input
+///         - Dataset anchors are keyed by (institution, commitment): every institution anchors in
+///           its own namespace, so nobody can squat another's commitment.  A training statement's
+///           input[1] must have been anchored by msg.sender in a block strictly before the
+///           training anchor's block.  That is all the chain itself can witness about order.  A
+///           circuit may also expose a claimed training-start block as a public input
 ///           (trainingBlockInput != 0); it must then lie in (dataset block, current block].
+///           A dataset anchor may carry a retention expiry (unix time, 0 = none); the registry
+///           records and emits it, audits flag training that rests on expired data.
+///         - input[4] of a training statement must be the circuit's spec digest.
 ///         - Verified anchoring runs the verifier and records the anchor only if it returns true.
 ///         - Optimistic anchoring stores the statement (checked exactly as above) and the hash
 ///           of the one proof the institution promises to reveal:
@@ -25,24 +38,40 @@ pragma solidity ^0.8.24;
 ///                                                           so b is in EIP-197 order)
 ///           Anyone may resolve it with (circuitId, a, b, c, inputs): the statement and the proof
 ///           hash must match, then the verifier's answer marks the anchor Valid or Invalid.  A
-///           different proof, even a valid malleated one, is refused (ProofHashMismatch), so no
-///           one can settle an anchor with a proof other than the committed one: a wrong proof
-///           from a griefer cannot mark an honest anchor Invalid, and the institution cannot swap
-///           in a better proof after the fact.  Anyone may also challenge a pending anchor;
-///           if the committed proof is not revealed within `challengeWindow` blocks, anyone
-///           may expire the anchor, which marks it Invalid.
+///           different proof, even a valid malleated one, is refused (ProofHashMismatch).  Anyone
+///           may also challenge a pending anchor; if the committed proof is not revealed within
+///           `challengeWindow` blocks, anyone may expire the anchor, which marks it Invalid.
+///         - Checkpoint runs: long training is proven as segments (epochs k..k+s) of one circuit
+///           over one C_D, chained through the weights.  A run is named by (institution, runId),
+///           so no one can squat or front-run another institution's run id.  Segment 0 opens it
+///           (and must start from the circuit's public start, when it has one); segment i > 0
+///           must come right after the last one (CheckpointGap), with the same circuit, the same
+///           C_D, and C_W0 equal to the last segment's C_W; a second, different segment for an
+///           index already anchored is a fork (CheckpointFork).  Every segment is also a normal
+///           training anchor (verified or optimistic, with challenge/resolve/expire).
+///         - Aggregates: the aggregator's proof is anchored only if every member model C_i is the
+///           C_W of a Valid anchored training statement that started from C_prev, members are
+///           distinct institutions, and C_prev is the public start of the members' circuits or a
+///           C_G the same aggregator anchored before.
 ///         - The verifier gets an explicit gas allowance and the call is refused if less than
 ///           that is available, so a caller cannot starve the verifier to turn a valid proof
 ///           into `false` (the verifier returns false, not revert, when a precompile runs dry).
 ///         - Admin: the deployer; two-step transfer (transferAdmin, then acceptAdmin by the new one).
 contract ZkAnchorRegistry {
-    string public constant VERSION = "1.0.0";
+    string public constant VERSION = "2.0.0";
 
     /// BN254 scalar field modulus: public inputs must be reduced below it.
     uint256 public constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// The five inputs every training statement starts with.
     uint256 public constant MIN_PUBLIC_INPUTS = 5;
+    /// Aggregator, C_prev, at least one member, C_G.
+    uint256 public constant MIN_AGGREGATE_INPUTS = 4;
+    /// Circuit kinds (a uint8: room for more).
+    uint8 public constant KIND_TRAINING = 1;
+    uint8 public constant KIND_AGGREGATION = 2;
+    /// Segments per checkpoint run (indices are stored as uint24).
+    uint256 public constant MAX_SEGMENTS = type(uint24).max;
     /// Gas given to a verifier: the 4-pair pairing is 181,000 and each input's ecMul+ecAdd
     /// 6,150 (EIP-1108); the rest is a generous margin for the verifier's own code and for
     /// the 1/64 each precompile call withholds.
@@ -53,29 +82,41 @@ contract ZkAnchorRegistry {
     enum AnchorKind { None, Verified, Optimistic }
     enum AnchorStatus { None, Valid, Pending, Challenged, Invalid }
 
-    // One storage slot each on the hot path: an anchor reads one slot per institution, circuit
-    // and dataset and writes one new slot.  Lists of anchors by institution or dataset are not
-    // kept in storage (22k gas an entry would break the 60k budget over the verifier call):
-    // the events index them, with the institution, dataset and statement as topics.
+    // Storage is laid out for the hot paths: a training anchor reads one slot per institution,
+    // circuit, spec digest and dataset and writes one new slot; a segment adds its run's two
+    // slots (new ones when it opens the run).  Lists of anchors are not kept in storage (22k gas
+    // an entry): the events index them, with institution, dataset and statement as topics.
     struct Institution {
         InstitutionStatus status;
         uint40 since; // block of the last registration or revocation
         uint32 datasetCount;
     }
 
+    /// What an anchor needs of a circuit: one slot.
     struct Circuit {
         address verifier;
         uint16 nPublic;
         uint8 trainingBlockInput; // 0 = none; else the index of a claimed training-start block
+        uint8 kind;
         bytes4 selector; // verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[nPublic])
+        uint32 index; // position in _circuitList (how a run names its circuit in a packed slot)
+    }
+
+    /// The rest of a circuit's record.
+    struct CircuitMeta {
+        uint256 specDigest;
+        uint256 publicStart; // training circuits: commitment of the public initial weights, 0 = none
+        bytes32 circuitHash;
+        bytes32 descriptionHash;
         uint40 registeredAt;
     }
 
     struct Dataset {
-        address institution;
-        uint40 blockNumber;
-        uint32 timestamp;
-        uint24 anchorCount; // training anchors resting on this dataset
+        uint40 blockNumber; // 0 = not anchored
+        uint40 timestamp;
+        uint40 expiresAt; // retention expiry (unix time), 0 = none
+        uint32 anchorCount; // training anchors resting on this dataset (a checkpoint run counts once)
+        uint32 index; // position in _datasetsOf[institution]
     }
 
     struct Anchor {
@@ -84,6 +125,18 @@ contract ZkAnchorRegistry {
         uint32 timestamp;
         AnchorKind kind;
         AnchorStatus status;
+        uint8 circuitKind;
+    }
+
+    /// A checkpoint run, keyed by (institution, runId).  Slot 0 is packed; the circuit and the
+    /// dataset are named by their list positions so that they fit in it.
+    struct Run {
+        uint32 circuitIndex;
+        uint32 datasetIndex;
+        uint24 total; // 0 = no such run
+        uint24 lastIndex;
+        uint40 lastBlock;
+        uint256 lastWeights; // C_W of the last segment
     }
 
     address public admin;
@@ -94,14 +147,16 @@ contract ZkAnchorRegistry {
     mapping(address => Institution) private _institutions;
     address[] private _institutionList;
     mapping(bytes32 => Circuit) private _circuits;
-    mapping(bytes32 => bytes32) private _circuitDescriptions;
+    mapping(bytes32 => CircuitMeta) private _circuitMeta;
     bytes32[] private _circuitList;
-    mapping(uint256 => Dataset) private _datasets;
-    mapping(uint256 => bytes32) private _datasetMetadata;
+    mapping(address => mapping(uint256 => Dataset)) private _datasets;
+    mapping(address => mapping(uint256 => bytes32)) private _datasetMetadata;
     mapping(address => uint256[]) private _datasetsOf;
     mapping(bytes32 => Anchor) private _anchors;
     mapping(bytes32 => bytes32) private _proofHashes; // optimistic anchors only
     mapping(bytes32 => uint256) private _challengeDeadlines; // challenged anchors only
+    mapping(address => mapping(bytes32 => Run)) private _runs;
+    mapping(address => mapping(uint256 => bool)) private _aggregateModels; // aggregator => C_G => anchored
 
     // ------------------------------------------------------------------ errors
 
@@ -115,17 +170,23 @@ contract ZkAnchorRegistry {
     error InvalidCircuitId();
     error CircuitAlreadyRegistered(bytes32 circuitId);
     error UnknownCircuit(bytes32 circuitId);
+    error InvalidCircuitKind(uint256 kind);
+    error WrongCircuitKind(bytes32 circuitId, uint256 kind);
+    error InvalidCircuitHash();
+    error InvalidSpecDigest(uint256 specDigest);
+    error InvalidPublicStart(uint256 publicStart);
     error VerifierHasNoCode(address verifier);
     error VerifierInterfaceMismatch(address verifier, uint256 nPublic);
     error TooFewPublicInputs(uint256 nPublic, uint256 minimum);
     error InvalidTrainingBlockInput(uint256 index, uint256 nPublic);
     error InvalidCommitment(uint256 commitment);
+    error InvalidExpiry(uint256 expiresAt, uint256 timestamp);
     error DatasetAlreadyAnchored(uint256 commitment, address institution);
     error WrongInputCount(uint256 expected, uint256 given);
     error InputNotInField(uint256 index, uint256 value);
     error InstitutionInputMismatch(address sender, uint256 input0);
-    error DatasetNotAnchored(uint256 commitment);
-    error DatasetAnchoredByOther(uint256 commitment, address institution);
+    error SpecDigestMismatch(uint256 expected, uint256 given);
+    error DatasetNotAnchored(address institution, uint256 commitment);
     error DatasetNotAnchoredEarlier(uint256 commitment, uint256 datasetBlock);
     error TrainingBlockOutOfRange(uint256 claimedBlock, uint256 datasetBlock, uint256 currentBlock);
     error StatementAlreadyAnchored(bytes32 statementHash);
@@ -141,6 +202,22 @@ contract ZkAnchorRegistry {
     error ChallengeWindowOpen(bytes32 statementHash, uint256 deadline);
     error ChallengeWindowClosed(bytes32 statementHash, uint256 deadline);
     error ProofHashMismatch(bytes32 committed, bytes32 given);
+    error InvalidRunId();
+    error InvalidSegmentTotal(uint256 total);
+    error CheckpointIndexOutOfRange(uint256 index, uint256 total);
+    error CheckpointGap(bytes32 runId, uint256 expected, uint256 given);
+    error CheckpointFork(bytes32 runId, uint256 index);
+    error CheckpointTotalMismatch(bytes32 runId, uint256 expected, uint256 given);
+    error CheckpointCircuitMismatch(bytes32 runId, bytes32 expected, bytes32 given);
+    error CheckpointDatasetMismatch(bytes32 runId, uint256 expected, uint256 given);
+    error CheckpointForkOrBreak(bytes32 runId, uint256 expected, uint256 given);
+    error CheckpointStartMismatch(bytes32 runId, uint256 expected, uint256 given);
+    error AggregateMemberCount(uint256 expected, uint256 given);
+    error AggregateInputNotAnchored(uint256 member);
+    error AggregateInputMismatch(uint256 member);
+    error AggregateRoundMismatch(uint256 member);
+    error AggregateDuplicateMember(uint256 member, address institution);
+    error AggregateUnknownRound(uint256 previousModel);
 
     // ------------------------------------------------------------------ events
 
@@ -152,11 +229,16 @@ contract ZkAnchorRegistry {
         bytes32 indexed circuitId,
         address indexed verifier,
         uint256 nPublic,
+        uint256 kind,
         uint256 trainingBlockInput,
-        bytes32 descriptionHash,
+        bytes32 circuitHash,
+        uint256 specDigest,
+        uint256 publicStart,
         string description
     );
-    event DatasetAnchored(uint256 indexed commitment, address indexed institution, bytes32 metadataHash);
+    event DatasetAnchored(
+        uint256 indexed commitment, address indexed institution, bytes32 metadataHash, uint256 expiresAt
+    );
     event TrainingAnchored(
         bytes32 indexed statementHash, address indexed institution, uint256 indexed datasetCommitment, bytes32 circuitId
     );
@@ -166,6 +248,17 @@ contract ZkAnchorRegistry {
         uint256 indexed datasetCommitment,
         bytes32 circuitId,
         bytes32 proofHash
+    );
+    /// One per segment, after its TrainingAnchored or OptimisticAnchored event (which name its
+    /// dataset and circuit); the run's total and last C_W are in the run view and the calldata.
+    event SegmentAnchored(bytes32 indexed runId, address indexed institution, uint256 index, bytes32 statementHash);
+    event AggregateAnchored(
+        bytes32 indexed statementHash,
+        address indexed aggregator,
+        bytes32 indexed circuitId,
+        uint256 previousModel,
+        uint256 globalModel,
+        bytes32[] members
     );
     event AnchorChallenged(bytes32 indexed statementHash, address indexed challenger, uint256 deadline);
     event AnchorResolved(bytes32 indexed statementHash, address indexed resolver, bool valid);
@@ -222,22 +315,38 @@ contract ZkAnchorRegistry {
     }
 
     /// @notice Register the verifier of a circuit once and for all (a circuit id is never
-    ///         re-pointed, so existing anchors keep their meaning).  `description` (model kind,
-    ///         shape, hyper-parameter hash…) is emitted; its keccak256 is stored.
+    ///         re-pointed, so existing anchors keep their meaning), with the circuit hash its
+    ///         key is bound to, the spec digest, the kind and (training only) the public start.
+    ///         `description` is emitted; its keccak256 is stored.
     function registerCircuit(
         bytes32 circuitId,
         address verifier,
         uint16 nPublic,
+        uint8 kind,
         uint8 trainingBlockInput,
+        bytes32 circuitHash,
+        uint256 specDigest,
+        uint256 publicStart,
         string calldata description
     ) external onlyAdmin {
         if (circuitId == bytes32(0)) revert InvalidCircuitId();
         if (_circuits[circuitId].verifier != address(0)) revert CircuitAlreadyRegistered(circuitId);
         if (verifier.code.length == 0) revert VerifierHasNoCode(verifier);
-        if (nPublic < MIN_PUBLIC_INPUTS) revert TooFewPublicInputs(nPublic, MIN_PUBLIC_INPUTS);
-        if (trainingBlockInput != 0 && (trainingBlockInput < MIN_PUBLIC_INPUTS || trainingBlockInput >= nPublic)) {
-            revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
+        if (kind == KIND_TRAINING) {
+            if (nPublic < MIN_PUBLIC_INPUTS) revert TooFewPublicInputs(nPublic, MIN_PUBLIC_INPUTS);
+            if (trainingBlockInput != 0 && (trainingBlockInput < MIN_PUBLIC_INPUTS || trainingBlockInput >= nPublic)) {
+                revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
+            }
+            if (publicStart >= FIELD_MODULUS) revert InvalidPublicStart(publicStart);
+        } else if (kind == KIND_AGGREGATION) {
+            if (nPublic < MIN_AGGREGATE_INPUTS) revert TooFewPublicInputs(nPublic, MIN_AGGREGATE_INPUTS);
+            if (trainingBlockInput != 0) revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
+            if (publicStart != 0) revert InvalidPublicStart(publicStart);
+        } else {
+            revert InvalidCircuitKind(kind);
         }
+        if (circuitHash == bytes32(0)) revert InvalidCircuitHash();
+        if (specDigest == 0 || specDigest >= FIELD_MODULUS) revert InvalidSpecDigest(specDigest);
         bytes4 selector = _verifierSelector(nPublic);
         // A verifier with another input count has another selector and no fallback: probing
         // with an all-zero proof must come back with a 32-byte answer (false).
@@ -245,26 +354,42 @@ contract ZkAnchorRegistry {
             verifier.staticcall(abi.encodePacked(selector, new uint256[](8 + uint256(nPublic))));
         if (!ok || answer.length != 32) revert VerifierInterfaceMismatch(verifier, nPublic);
 
-        _circuits[circuitId] = Circuit(verifier, nPublic, trainingBlockInput, selector, uint40(block.number));
+        _circuits[circuitId] =
+            Circuit(verifier, nPublic, trainingBlockInput, kind, selector, uint32(_circuitList.length));
         bytes32 descriptionHash = keccak256(bytes(description));
-        _circuitDescriptions[circuitId] = descriptionHash;
+        _circuitMeta[circuitId] =
+            CircuitMeta(specDigest, publicStart, circuitHash, descriptionHash, uint40(block.number));
         _circuitList.push(circuitId);
-        emit CircuitRegistered(circuitId, verifier, nPublic, trainingBlockInput, descriptionHash, description);
+        emit CircuitRegistered(
+            circuitId,
+            verifier,
+            nPublic,
+            kind,
+            trainingBlockInput,
+            circuitHash,
+            specDigest,
+            publicStart,
+            description
+        );
     }
 
     // ------------------------------------------------------------------ datasets
 
-    /// @notice Anchor a dataset commitment (a field element) before training on it.
-    function anchorDataset(uint256 commitment, bytes32 metadataHash) external {
+    /// @notice Anchor a dataset commitment (a field element) in the sender's namespace before
+    ///         training on it, with an optional metadata hash and retention expiry (0 = none).
+    function anchorDataset(uint256 commitment, bytes32 metadataHash, uint40 expiresAt) external {
         Institution storage inst = _activeInstitution();
         if (commitment == 0 || commitment >= FIELD_MODULUS) revert InvalidCommitment(commitment);
-        address owner = _datasets[commitment].institution;
-        if (owner != address(0)) revert DatasetAlreadyAnchored(commitment, owner);
-        _datasets[commitment] = Dataset(msg.sender, uint40(block.number), uint32(block.timestamp), 0);
-        if (metadataHash != bytes32(0)) _datasetMetadata[commitment] = metadataHash;
-        _datasetsOf[msg.sender].push(commitment);
+        if (expiresAt != 0 && expiresAt <= block.timestamp) revert InvalidExpiry(expiresAt, block.timestamp);
+        Dataset storage d = _datasets[msg.sender][commitment];
+        if (d.blockNumber != 0) revert DatasetAlreadyAnchored(commitment, msg.sender);
+        uint256[] storage list = _datasetsOf[msg.sender];
+        _datasets[msg.sender][commitment] =
+            Dataset(uint40(block.number), uint40(block.timestamp), expiresAt, 0, uint32(list.length));
+        if (metadataHash != bytes32(0)) _datasetMetadata[msg.sender][commitment] = metadataHash;
+        list.push(commitment);
         inst.datasetCount += 1;
-        emit DatasetAnchored(commitment, msg.sender, metadataHash);
+        emit DatasetAnchored(commitment, msg.sender, metadataHash, expiresAt);
     }
 
     // ------------------------------------------------------------------ training anchors
@@ -279,11 +404,10 @@ contract ZkAnchorRegistry {
         uint256[] calldata inputs
     ) external returns (bytes32 statementHash) {
         Circuit memory cir;
-        uint256 commitment;
-        (statementHash, cir, commitment) = _checkStatement(circuitId, inputs);
+        (statementHash, cir,) = _checkTraining(circuitId, inputs);
         if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
-        _record(statementHash, commitment, AnchorKind.Verified, AnchorStatus.Valid);
-        emit TrainingAnchored(statementHash, msg.sender, commitment, circuitId);
+        _recordTraining(statementHash, inputs[1], AnchorKind.Verified, AnchorStatus.Valid, true);
+        emit TrainingAnchored(statementHash, msg.sender, inputs[1], circuitId);
     }
 
     /// @notice Optimistic anchoring: the statement is checked like a verified one, but only
@@ -293,12 +417,98 @@ contract ZkAnchorRegistry {
         returns (bytes32 statementHash)
     {
         if (proofHash_ == bytes32(0)) revert ZeroProofHash();
-        uint256 commitment;
-        (statementHash,, commitment) = _checkStatement(circuitId, inputs);
-        _record(statementHash, commitment, AnchorKind.Optimistic, AnchorStatus.Pending);
-        _proofHashes[statementHash] = proofHash_;
-        emit OptimisticAnchored(statementHash, msg.sender, commitment, circuitId, proofHash_);
+        (statementHash,,) = _checkTraining(circuitId, inputs);
+        _recordOptimistic(statementHash, circuitId, inputs[1], proofHash_, true);
     }
+
+    /// @notice Verified anchoring of segment `index` (of `total`) of the sender's checkpoint run
+    ///         `runId`: a training anchor that also extends the run (see the header for the rules).
+    function anchorSegment(
+        bytes32 circuitId,
+        bytes32 runId,
+        uint256 index,
+        uint256 total,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata inputs
+    ) external returns (bytes32 statementHash) {
+        Circuit memory cir;
+        Dataset memory d;
+        (statementHash, cir, d) = _checkTraining(circuitId, inputs);
+        _advanceRun(circuitId, cir, d, runId, index, total, inputs);
+        if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
+        _recordTraining(statementHash, inputs[1], AnchorKind.Verified, AnchorStatus.Valid, index == 0);
+        emit TrainingAnchored(statementHash, msg.sender, inputs[1], circuitId);
+        emit SegmentAnchored(runId, msg.sender, index, statementHash);
+    }
+
+    /// @notice Optimistic anchoring of a segment: checked like anchorSegment, proof revealed later.
+    function anchorSegmentOptimistic(
+        bytes32 circuitId,
+        bytes32 runId,
+        uint256 index,
+        uint256 total,
+        uint256[] calldata inputs,
+        bytes32 proofHash_
+    ) external returns (bytes32 statementHash) {
+        if (proofHash_ == bytes32(0)) revert ZeroProofHash();
+        Circuit memory cir;
+        Dataset memory d;
+        (statementHash, cir, d) = _checkTraining(circuitId, inputs);
+        _advanceRun(circuitId, cir, d, runId, index, total, inputs);
+        _recordOptimistic(statementHash, circuitId, inputs[1], proofHash_, index == 0);
+        emit SegmentAnchored(runId, msg.sender, index, statementHash);
+    }
+
+    // ------------------------------------------------------------------ aggregates
+
+    /// @notice Anchor a federated-averaging round: the aggregator's proof that C_G averages the
+    ///         members' models.  memberCircuits[i] and memberInputs[i] name member i's anchored
+    ///         training statement, whose C_W must be input[2 + i] and whose C_W0 must be C_prev.
+    function anchorAggregate(
+        bytes32 circuitId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata inputs,
+        bytes32[] calldata memberCircuits,
+        uint256[][] calldata memberInputs
+    ) external returns (bytes32 statementHash) {
+        _activeInstitution();
+        Circuit memory cir = _circuits[circuitId];
+        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+        if (cir.kind != KIND_AGGREGATION) revert WrongCircuitKind(circuitId, cir.kind);
+        _checkInputs(cir, inputs);
+        uint256 k = inputs.length - 3;
+        if (memberCircuits.length != k) revert AggregateMemberCount(k, memberCircuits.length);
+        if (memberInputs.length != k) revert AggregateMemberCount(k, memberInputs.length);
+        statementHash = keccak256(abi.encode(circuitId, inputs));
+        if (_anchors[statementHash].kind != AnchorKind.None) revert StatementAlreadyAnchored(statementHash);
+
+        uint256 previousModel = inputs[1];
+        bool knownRound = _aggregateModels[msg.sender][previousModel];
+        bytes32[] memory members = new bytes32[](k);
+        address[] memory who = new address[](k);
+        for (uint256 i = 0; i < k; ++i) {
+            (bytes32 member, address owner) =
+                _checkMember(i, memberCircuits[i], memberInputs[i], inputs[2 + i], previousModel, knownRound);
+            for (uint256 j = 0; j < i; ++j) {
+                if (who[j] == owner) revert AggregateDuplicateMember(i, owner);
+            }
+            members[i] = member;
+            who[i] = owner;
+        }
+        if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
+        _anchors[statementHash] = Anchor(
+            msg.sender, uint40(block.number), uint32(block.timestamp), AnchorKind.Verified, AnchorStatus.Valid, KIND_AGGREGATION
+        );
+        uint256 globalModel = inputs[k + 2];
+        _aggregateModels[msg.sender][globalModel] = true;
+        emit AggregateAnchored(statementHash, msg.sender, circuitId, previousModel, globalModel, members);
+    }
+
+    // ------------------------------------------------------------------ optimistic settlement
 
     /// @notice Anyone may challenge a pending optimistic anchor: its proof must then be revealed
     ///         (resolve) within `challengeWindow` blocks or anyone may expire it.
@@ -371,21 +581,35 @@ contract ZkAnchorRegistry {
         return _institutionList;
     }
 
-    /// @notice A circuit's verifier, input count, training-block input, description hash and
-    ///         registration block (verifier zero = not registered).
+    /// @notice A circuit's record (verifier zero = not registered).
     function circuit(bytes32 circuitId)
         external
         view
         returns (
             address verifier,
             uint256 nPublic,
+            uint256 kind,
             uint256 trainingBlockInput,
+            bytes32 circuitHash,
+            uint256 specDigest,
+            uint256 publicStart,
             bytes32 descriptionHash,
             uint256 registeredAt
         )
     {
         Circuit memory cir = _circuits[circuitId];
-        return (cir.verifier, cir.nPublic, cir.trainingBlockInput, _circuitDescriptions[circuitId], cir.registeredAt);
+        CircuitMeta memory meta = _circuitMeta[circuitId];
+        return (
+            cir.verifier,
+            cir.nPublic,
+            cir.kind,
+            cir.trainingBlockInput,
+            meta.circuitHash,
+            meta.specDigest,
+            meta.publicStart,
+            meta.descriptionHash,
+            meta.registeredAt
+        );
     }
 
     /// @notice Every registered circuit id, in registration order.
@@ -393,15 +617,15 @@ contract ZkAnchorRegistry {
         return _circuitList;
     }
 
-    /// @notice Who anchored a dataset commitment, when, with what metadata, and how many
-    ///         training anchors rest on it.
-    function dataset(uint256 commitment)
+    /// @notice `owner`'s anchor of a dataset commitment (blockNumber 0 = not anchored by it):
+    ///         when, its retention expiry, its metadata, and how many training anchors rest on it.
+    function dataset(address owner, uint256 commitment)
         external
         view
-        returns (address owner, uint256 blockNumber, uint256 timestamp, bytes32 metadataHash, uint256 anchorCount)
+        returns (uint256 blockNumber, uint256 timestamp, uint256 expiresAt, bytes32 metadataHash, uint256 anchorCount)
     {
-        Dataset memory d = _datasets[commitment];
-        return (d.institution, d.blockNumber, d.timestamp, _datasetMetadata[commitment], d.anchorCount);
+        Dataset memory d = _datasets[owner][commitment];
+        return (d.blockNumber, d.timestamp, d.expiresAt, _datasetMetadata[owner][commitment], d.anchorCount);
     }
 
     /// @notice The dataset commitments an institution anchored, oldest first.  Its training
@@ -421,7 +645,8 @@ contract ZkAnchorRegistry {
             uint256 blockNumber,
             uint256 timestamp,
             bytes32 proofHash,
-            uint256 challengeDeadline
+            uint256 challengeDeadline,
+            uint256 circuitKind
         )
     {
         Anchor memory an = _anchors[statementHash];
@@ -432,8 +657,41 @@ contract ZkAnchorRegistry {
             an.blockNumber,
             an.timestamp,
             _proofHashes[statementHash],
-            _challengeDeadlines[statementHash]
+            _challengeDeadlines[statementHash],
+            an.circuitKind
         );
+    }
+
+    /// @notice `owner`'s checkpoint run `runId` (total 0 = no such run): its circuit and dataset,
+    ///         its declared number of segments, and its last segment's index, C_W and block.
+    function run(address owner, bytes32 runId)
+        external
+        view
+        returns (
+            bytes32 circuitId,
+            uint256 datasetCommitment,
+            uint256 total,
+            uint256 lastIndex,
+            uint256 lastWeights,
+            uint256 lastBlock
+        )
+    {
+        Run memory r = _runs[owner][runId];
+        if (r.total == 0) return (bytes32(0), 0, 0, 0, 0, 0);
+        return (
+            _circuitList[r.circuitIndex],
+            _datasetsOf[owner][r.datasetIndex],
+            r.total,
+            r.lastIndex,
+            r.lastWeights,
+            r.lastBlock
+        );
+    }
+
+    /// @notice Whether `aggregator` anchored an aggregate whose new global model is `model`
+    ///         (such a model may be C_prev of its next round).
+    function isAggregateModel(address aggregator, uint256 model) external view returns (bool) {
+        return _aggregateModels[aggregator][model];
     }
 
     /// @notice The statement hash anchors are keyed on.
@@ -465,25 +723,32 @@ contract ZkAnchorRegistry {
         }
     }
 
-    /// Every check but the proof's, shared by both kinds of anchoring.
-    function _checkStatement(bytes32 circuitId, uint256[] calldata inputs)
-        private
-        view
-        returns (bytes32 statementHash, Circuit memory cir, uint256 commitment)
-    {
-        _activeInstitution();
-        cir = _circuits[circuitId];
-        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+    /// Input count, range, and input[0] = the sender.
+    function _checkInputs(Circuit memory cir, uint256[] calldata inputs) private view {
         uint256 n = inputs.length;
         if (n != cir.nPublic) revert WrongInputCount(cir.nPublic, n);
         for (uint256 i = 0; i < n; ++i) {
             if (inputs[i] >= FIELD_MODULUS) revert InputNotInField(i, inputs[i]);
         }
         if (inputs[0] != uint256(uint160(msg.sender))) revert InstitutionInputMismatch(msg.sender, inputs[0]);
-        commitment = inputs[1];
-        Dataset memory d = _datasets[commitment];
-        if (d.institution == address(0)) revert DatasetNotAnchored(commitment);
-        if (d.institution != msg.sender) revert DatasetAnchoredByOther(commitment, d.institution);
+    }
+
+    /// Every check of a training statement but the proof's, shared by all its anchoring paths.
+    function _checkTraining(bytes32 circuitId, uint256[] calldata inputs)
+        private
+        view
+        returns (bytes32 statementHash, Circuit memory cir, Dataset memory d)
+    {
+        _activeInstitution();
+        cir = _circuits[circuitId];
+        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+        if (cir.kind != KIND_TRAINING) revert WrongCircuitKind(circuitId, cir.kind);
+        _checkInputs(cir, inputs);
+        uint256 digest = _circuitMeta[circuitId].specDigest;
+        if (inputs[4] != digest) revert SpecDigestMismatch(digest, inputs[4]);
+        uint256 commitment = inputs[1];
+        d = _datasets[msg.sender][commitment];
+        if (d.blockNumber == 0) revert DatasetNotAnchored(msg.sender, commitment);
         if (d.blockNumber >= block.number) revert DatasetNotAnchoredEarlier(commitment, d.blockNumber);
         if (cir.trainingBlockInput != 0) {
             uint256 claimed = inputs[cir.trainingBlockInput];
@@ -495,11 +760,95 @@ contract ZkAnchorRegistry {
         if (_anchors[statementHash].kind != AnchorKind.None) revert StatementAlreadyAnchored(statementHash);
     }
 
-    function _record(bytes32 statementHash, uint256 commitment, AnchorKind kind, AnchorStatus status) private {
+    /// Open or extend the sender's run `runId` with a checked training statement.
+    function _advanceRun(
+        bytes32 circuitId,
+        Circuit memory cir,
+        Dataset memory d,
+        bytes32 runId,
+        uint256 index,
+        uint256 total,
+        uint256[] calldata inputs
+    ) private {
+        if (runId == bytes32(0)) revert InvalidRunId();
+        if (total == 0 || total > MAX_SEGMENTS) revert InvalidSegmentTotal(total);
+        if (index >= total) revert CheckpointIndexOutOfRange(index, total);
+        Run storage r = _runs[msg.sender][runId];
+        uint256 runTotal = r.total;
+        if (index == 0) {
+            if (runTotal != 0) revert CheckpointFork(runId, 0);
+            uint256 start = _circuitMeta[circuitId].publicStart;
+            if (start != 0 && inputs[2] != start) revert CheckpointStartMismatch(runId, start, inputs[2]);
+            _runs[msg.sender][runId] =
+                Run(cir.index, d.index, uint24(total), 0, uint40(block.number), inputs[3]);
+            return;
+        }
+        if (runTotal == 0) revert CheckpointGap(runId, 0, index);
+        uint256 last = r.lastIndex;
+        if (index <= last) revert CheckpointFork(runId, index);
+        if (index != last + 1) revert CheckpointGap(runId, last + 1, index);
+        if (total != runTotal) revert CheckpointTotalMismatch(runId, runTotal, total);
+        if (cir.index != r.circuitIndex) {
+            revert CheckpointCircuitMismatch(runId, _circuitList[r.circuitIndex], circuitId);
+        }
+        if (d.index != r.datasetIndex) {
+            revert CheckpointDatasetMismatch(runId, _datasetsOf[msg.sender][r.datasetIndex], inputs[1]);
+        }
+        uint256 lastWeights = r.lastWeights;
+        if (inputs[2] != lastWeights) revert CheckpointForkOrBreak(runId, lastWeights, inputs[2]);
+        r.lastIndex = uint24(index);
+        r.lastBlock = uint40(block.number);
+        r.lastWeights = inputs[3];
+    }
+
+    /// Member i of an aggregate: a Valid anchored training statement whose C_W is the model the
+    /// aggregate names and whose C_W0 is the round's C_prev, a known round or its circuit's start.
+    function _checkMember(
+        uint256 i,
+        bytes32 memberCircuit,
+        uint256[] calldata memberInputs,
+        uint256 model,
+        uint256 previousModel,
+        bool knownRound
+    ) private view returns (bytes32 member, address owner) {
+        member = keccak256(abi.encode(memberCircuit, memberInputs));
+        Anchor memory an = _anchors[member];
+        if (an.circuitKind != KIND_TRAINING || an.status != AnchorStatus.Valid) revert AggregateInputNotAnchored(i);
+        // An anchored training statement has at least MIN_PUBLIC_INPUTS inputs.
+        if (memberInputs[3] != model) revert AggregateInputMismatch(i);
+        if (memberInputs[2] != previousModel) revert AggregateRoundMismatch(i);
+        if (!knownRound) {
+            uint256 start = _circuitMeta[memberCircuit].publicStart;
+            if (start == 0 || start != previousModel) revert AggregateUnknownRound(previousModel);
+        }
+        owner = an.institution;
+    }
+
+    /// `counted`: whether the dataset's anchorCount counts it (a checkpoint run counts once,
+    /// at segment 0: that saves extending segments 2.9k gas of their 60k budget).
+    function _recordTraining(
+        bytes32 statementHash,
+        uint256 commitment,
+        AnchorKind kind,
+        AnchorStatus status,
+        bool counted
+    ) private {
         _anchors[statementHash] =
-            Anchor(msg.sender, uint40(block.number), uint32(block.timestamp), kind, status);
+            Anchor(msg.sender, uint40(block.number), uint32(block.timestamp), kind, status, KIND_TRAINING);
         // The dataset's slot is warm from the checks: counting costs 2.9k, listing would cost 22k.
-        _datasets[commitment].anchorCount += 1;
+        if (counted) _datasets[msg.sender][commitment].anchorCount += 1;
+    }
+
+    function _recordOptimistic(
+        bytes32 statementHash,
+        bytes32 circuitId,
+        uint256 commitment,
+        bytes32 proofHash_,
+        bool counted
+    ) private {
+        _recordTraining(statementHash, commitment, AnchorKind.Optimistic, AnchorStatus.Pending, counted);
+        _proofHashes[statementHash] = proofHash_;
+        emit OptimisticAnchored(statementHash, msg.sender, commitment, circuitId, proofHash_);
     }
 
     function _optimistic(bytes32 statementHash) private view returns (Anchor storage anchor_) {
@@ -524,7 +873,8 @@ contract ZkAnchorRegistry {
         address verifier = cir.verifier;
         bytes4 selector = cir.selector;
         bool ok;
-        assembly {
+        assembly ("memory-safe") {
+            // Scratch use of the memory past the free pointer, which is left as it was.
             // verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[n]) has a static ABI:
             // selector then 8 + n words, copied straight from our calldata.
             let ptr := mload(0x40)

@@ -1,5 +1,6 @@
 """The anchoring commands, end to end against a real anvil node: exit codes 0/1/2, one
-sentence on stderr naming the registry's custom error, --json, --help, and the audit."""
+sentence on stderr naming the registry's custom error, --json, --help, checkpoint segments,
+aggregates, and the audit."""
 
 from __future__ import annotations
 
@@ -11,17 +12,20 @@ import pytest
 from zkanchor.anchor.encoding import statement_hash
 from zkanchor.chain import connect
 from zkanchor.cli import anchor_commands, main as cli_main
+from zkanchor.groth16.keydir import save_keydir
 from zkanchor.groth16.snarkjs_json import save_proof, save_public, save_verification_key
 from zkanchor.paths import node_modules_dir
+from zkanchor.r1cs import circuit_hash
 
-from test_registry_contract import keys5, statement, tamper  # noqa: F401  (keys5 is a fixture)
+from test_registry_contract import SPEC_DIGEST, keys5, statement, statement_circuit, tamper  # noqa: F401  (keys5 is a fixture)
 
 HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" / "package.json").is_file()
 pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
 
 COMMANDS = ("registry-deploy", "register-institution", "revoke-institution", "register-circuit", "anchor-dataset",
-            "anchor-training", "challenge", "resolve", "expire", "audit")
-ADMIN, ALICE, BOB, OUTSIDER = 0, 1, 2, 5
+            "anchor-training", "anchor-aggregate", "challenge", "resolve", "expire", "audit")
+ADMIN, ALICE, BOB, CAROL, OUTSIDER = 0, 1, 2, 3, 5
+PUBLIC_START = 11
 
 
 def test_anchor_commands_are_registered():
@@ -65,12 +69,14 @@ def cli(capsys) -> Cli:
 def setup_files(tmp_path, keys5, anvil_url):
     """A deployed registry with Alice and Bob registered and the toy circuit; a helper to write proofs."""
     accounts = connect(anvil_url).accounts
-    save_verification_key(keys5.vk, tmp_path / "vk.json")
+    r1cs = statement_circuit([1] * 5)[0]
+    save_keydir(tmp_path / "keys", r1cs, keys5.pk, write_circuit=False)  # setup.json binds the key to r1cs
     counter = iter(range(10_000, 20_000))
 
-    def proof_files(who: int = ALICE, dataset: int | None = None, name: str = "p", bad: bool = False):
+    def proof_files(who: int = ALICE, dataset: int | None = None, name: str = "p", bad: bool = False,
+                    values: list[int] | None = None, w0: int = 11, w: int = 22):
         dataset = dataset if dataset is not None else next(counter)
-        proof, public = keys5.prove(statement(accounts[who], dataset))
+        proof, public = keys5.prove(values or statement(accounts[who], dataset, w0, w))
         folder = tmp_path / name
         folder.mkdir(exist_ok=True)
         save_proof(tamper(proof) if bad else proof, folder / "proof.json")
@@ -80,13 +86,18 @@ def setup_files(tmp_path, keys5, anvil_url):
     return tmp_path, accounts, proof_files
 
 
+def toy_hash() -> str:
+    return circuit_hash(statement_circuit([1] * 5)[0]).hex()
+
+
 def deploy(cli, tmp_path, anvil_url, window: int = 2):
     dep = tmp_path / "deployment.json"
     result = cli.json("registry-deploy", "-o", dep, "--rpc", anvil_url, "--challenge-window", window)
     assert result["deployment"] == str(dep) and result["challenge_window"] == window
     cli("register-institution", dep, ALICE, "--name", "Alice Hospital")
     cli("register-institution", dep, BOB, "--name", "Bob Bank")
-    cli("register-circuit", dep, tmp_path / "vk.json", "--circuit-id", "toy-v1", "--description", "toy training")
+    cli("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v1", "--circuit-hash", toy_hash(),
+        "--spec-digest", SPEC_DIGEST, "--description", "toy training")
     return dep
 
 
@@ -96,6 +107,8 @@ def test_main_flow_and_audit(cli, setup_files, anvil_url):
     record = json.loads(dep.read_text())
     assert record["rpc"] == anvil_url and record["circuits"]["toy-v1"]["n_public"] == 5
     assert record["circuits"]["toy-v1"]["vk"]["IC"]
+    assert (record["circuits"]["toy-v1"]["kind"], record["circuits"]["toy-v1"]["circuit_hash"],
+            record["circuits"]["toy-v1"]["spec_digest"]) == ("training", "0x" + toy_hash(), str(SPEC_DIGEST))
 
     # Verified anchoring: dataset from a commitment file, then the proof.
     proof, public, dataset, values = proof_files()
@@ -188,8 +201,9 @@ def test_optimistic_expiry(cli, setup_files, anvil_url):
     assert "AnchorSettled" in err
 
 
-def test_refusals_exit_2_with_one_sentence(cli, setup_files, anvil_url, tmp_path):
+def test_refusals_exit_2_with_one_sentence(cli, setup_files, anvil_url, tmp_path, keys5):
     _, accounts, proof_files = setup_files
+    save_verification_key(keys5.vk, tmp_path / "bare-vk.json")  # a key with no setup.json beside it
     _, err = cli("registry-deploy", "-o", tmp_path / "x.json", code=2)
     assert "--rpc" in err and not (tmp_path / "x.json").exists()
     dep = deploy(cli, tmp_path, anvil_url)
@@ -198,7 +212,23 @@ def test_refusals_exit_2_with_one_sentence(cli, setup_files, anvil_url, tmp_path
     refusals = [
         (("register-institution", dep, OUTSIDER, "--account", ALICE), "NotAdmin"),
         (("register-institution", dep, ALICE), "InstitutionAlreadyRegistered"),
-        (("register-circuit", dep, tmp_path / "vk.json", "--circuit-id", "toy-v1"), "CircuitAlreadyRegistered"),
+        (("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v1", "--circuit-hash", toy_hash(),
+          "--spec-digest", SPEC_DIGEST), "CircuitAlreadyRegistered"),
+        (("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v2", "--circuit-hash", "ab" * 32,
+          "--spec-digest", SPEC_DIGEST), "bound to circuit"),
+        (("register-circuit", dep, tmp_path / "bare-vk.json", "--circuit-id", "toy-v2", "--circuit-hash", toy_hash(),
+          "--spec-digest", SPEC_DIGEST), "bound to no circuit"),
+        (("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v2", "--circuit-hash", toy_hash(),
+          "--spec-digest", SPEC_DIGEST, "--kind", "aggregation", "--public-start", "5"), "--public-start is for training"),
+        (("anchor-dataset", dep, "--commitment", "7", "--expires", "next tuesday", "--account", ALICE), "--expires"),
+        (("anchor-dataset", dep, "--commitment", "7", "--expires", "2001-01-01", "--account", ALICE), "InvalidExpiry"),
+        (("anchor-training", dep, proof, public, "--circuit-id", "toy-v1", "--run-id", "r1"), "--index and --total"),
+        (("anchor-training", dep, proof, public, "--circuit-id", "toy-v1", "--run-id", "r1", "--index", "2",
+          "--total", "2"), "--index must be in"),
+        (("anchor-aggregate", dep, proof, public, "--circuit-id", "toy-v1", "--member", "toy-v1"), "CIRCUIT_ID=PUBLIC.json"),
+        (("anchor-aggregate", dep, proof, public, "--circuit-id", "toy-v1", "--member", f"toy-v1={public}"),
+         "names 2 member model(s) but 1"),
+        (("audit", dep, "--from-block", "-1"), "--from-block"),
         (("anchor-dataset", dep, "--commitment", "7", "--account", OUTSIDER), "UnregisteredInstitution"),
         (("anchor-dataset", dep, "--commitment", "7", "--account", 99), "out of range"),
         (("anchor-dataset", dep, "--commitment", "7", "--account", "0x" + "12" * 20), "not an unlocked account"),
@@ -210,15 +240,16 @@ def test_refusals_exit_2_with_one_sentence(cli, setup_files, anvil_url, tmp_path
         (("anchor-training", dep, proof, public, "--circuit-id", "x" * 40), "circuit id"),
         (("resolve", dep, proof, public, "--circuit-id", "toy-v1"), "AnchorNotFound"),
         (("challenge", dep, "0x1234"), "statement hash"),
-        (("audit", tmp_path / "vk.json"), "not a zkanchor registry deployment"),
+        (("audit", tmp_path / "bare-vk.json"), "not a zkanchor registry deployment"),
     ]
     for argv, words in refusals:
         _, err = cli(*argv, code=2)
         assert words in err, (argv, err)
 
+    # Bob anchoring the number Alice's proof rests on does not anchor it for Alice.
     cli("anchor-dataset", dep, "--commitment", str(dataset), "--account", BOB)
     _, err = cli("anchor-training", dep, proof, public, "--circuit-id", "toy-v1", "--account", ALICE, code=2)
-    assert "DatasetAnchoredByOther" in err
+    assert "DatasetNotAnchored" in err
     cli("revoke-institution", dep, ALICE)
     _, err = cli("anchor-dataset", dep, "--commitment", "8", "--account", ALICE, code=2)
     assert "RevokedInstitution" in err
@@ -236,6 +267,69 @@ def test_refusals_exit_2_with_one_sentence(cli, setup_files, anvil_url, tmp_path
     dep.write_text(json.dumps(record))
     _, err = cli("audit", dep, code=2)
     assert "chain id" in err
+
+
+def test_segments_aggregates_and_their_audit(cli, setup_files, anvil_url):
+    tmp_path, accounts, proof_files = setup_files
+    dep = deploy(cli, tmp_path, anvil_url)
+    cli("register-institution", dep, CAROL, "--name", "Carol Aggregator")
+    run_circuit = cli.json("register-circuit", dep, tmp_path / "keys" / "verification_key.json", "--circuit-id", "toy-run",
+                           "--circuit-hash", "0x" + toy_hash(), "--spec-digest", hex(SPEC_DIGEST),
+                           "--public-start", PUBLIC_START)
+    assert (run_circuit["kind"], run_circuit["public_start"]) == ("training", str(PUBLIC_START))
+    cli("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-agg", "--circuit-hash", toy_hash(),
+        "--spec-digest", SPEC_DIGEST + 1, "--kind", "aggregation", "--verifier", run_circuit["verifier"])
+
+    # A checkpoint run of two segments: the first verified, the second optimistic.
+    dataset = 30_001
+    out = cli.json("anchor-dataset", dep, "--commitment", dataset, "--account", ALICE, "--expires", "2999-12-31")
+    assert out["expires_at"] == 32_503_593_600
+    seg = ("--circuit-id", "toy-run", "--run-id", "run-1", "--total", "2", "--account", ALICE)
+    proof, public, _, _ = proof_files(dataset=dataset, name="s0", w0=PUBLIC_START, w=101)
+    first = cli.json("anchor-training", dep, proof, public, *seg, "--index", "0")
+    assert (first["run_id"], first["index"], first["total"], first["kind"]) == ("run-1", 0, 2, "verified")
+    proof, public, _, _ = proof_files(dataset=dataset, name="s1", w0=101, w=102)
+    second = cli.json("anchor-training", dep, proof, public, *seg, "--index", "1", "--optimistic")
+    assert second["kind"] == "optimistic" and second["proof_hash"].startswith("0x")
+    proof, public, _, _ = proof_files(dataset=dataset, name="fork", w0=101, w=999)
+    _, err = cli("anchor-training", dep, proof, public, *seg, "--index", "1", code=2)
+    assert "CheckpointFork" in err
+
+    # A federated round from the public start: Alice and Bob train, Carol aggregates.
+    members = []
+    for who, dataset, model in ((ALICE, 30_002, 201), (BOB, 30_003, 202)):
+        cli("anchor-dataset", dep, "--commitment", dataset, "--account", who)
+        proof, public, _, _ = proof_files(who=who, dataset=dataset, name=f"m{who}", w0=PUBLIC_START, w=model)
+        cli("anchor-training", dep, proof, public, "--circuit-id", "toy-run", "--account", who)
+        members += ["--member", f"toy-run={public}"]
+    proof, public, _, _ = proof_files(name="agg", values=[int(accounts[CAROL], 16), PUBLIC_START, 201, 202, 300])
+    aggregate = cli.json("anchor-aggregate", dep, proof, public, "--circuit-id", "toy-agg", *members, "--account", CAROL)
+    assert aggregate["anchored"] and len(aggregate["members"]) == 2
+    _, err = cli("anchor-aggregate", dep, proof, public, "--circuit-id", "toy-agg", *members, "--account", CAROL, code=2)
+    assert "StatementAlreadyAnchored" in err
+    proof, public, _, _ = proof_files(name="agg-bad", values=[int(accounts[CAROL], 16), PUBLIC_START, 201, 202, 301],
+                                      bad=True)
+    rejected = cli.json("anchor-aggregate", dep, proof, public, "--circuit-id", "toy-agg", *members, "--account", CAROL,
+                        code=1)
+    assert rejected["error"] == "ProofRejected"
+
+    report = cli.json("audit", dep)
+    assert report["checked"] and report["mismatches"] == 0
+    [run] = report["runs"]
+    assert (run["run_id"], run["status"], run["segments"], run["total"]) == ("run-1", "complete", 2, 2)
+    assert "not settled yet" in run["note"]
+    [row] = [r for r in report["rows"] if r["kind"] == "aggregate"]
+    assert row["statement_hash"] == aggregate["statement_hash"] and row["members"] == aggregate["members"]
+    assert row["member_institutions"] == [accounts[ALICE], accounts[BOB]] and row["verdict"] == "ok"
+    table, _ = cli("audit", dep)
+    assert "RUNS" in table and "AGGREGATES" in table and "Carol Aggregator" in table
+
+    # An audit that starts beyond the chain head checked nothing: it says so and exits 1.
+    head = connect(anvil_url).w3.eth.block_number
+    out, _ = cli("audit", dep, "--from-block", head + 100, code=1)
+    assert out.startswith("nothing was checked")
+    report = cli.json("audit", dep, "--from-block", head + 100, code=1)
+    assert report["checked"] is False and report["rows"] == []
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,5 +1,6 @@
 """The Python side of anchoring: hashes and ids as the contract computes them, deployment
-records, decoded events, error sentences, and the audit's verdicts."""
+records, decoded events, error sentences, and the audit's verdicts (anchors, checkpoint runs,
+aggregates, expired data)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shutil
 
 import pytest
 
-from zkanchor.anchor import audit, format_table
+from zkanchor.anchor import audit, format_table, run_reports
 from zkanchor.anchor.deployment import (
     CircuitRecord,
     DeploymentRecord,
@@ -36,6 +37,9 @@ from zkanchor.paths import node_modules_dir
 
 from test_registry_contract import (  # noqa: F401  (fixtures are used by name)
     CIRCUIT,
+    CIRCUIT_HASH,
+    PUBLIC_START,
+    SPEC_DIGEST,
     WINDOW,
     base_world,
     batching_institution,
@@ -45,6 +49,8 @@ from test_registry_contract import (  # noqa: F401  (fixtures are used by name)
     make_keys,
     mine,
     module_chain,
+    register_aggregation,
+    run_circuit,
     statement,
     tamper,
     world,
@@ -54,12 +60,32 @@ HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" 
 pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
 
 
+def circuit_record(circuit_id: str, verifier: str, vk, kind: str = "training", circuit_hash: str = CIRCUIT_HASH,
+                   public_start: int = 0) -> CircuitRecord:
+    return CircuitRecord("0x" + circuit_id_bytes(circuit_id).hex(), verifier, 5, kind=kind, circuit_hash=circuit_hash,
+                         spec_digest=SPEC_DIGEST if kind == "training" else SPEC_DIGEST + 1, public_start=public_start,
+                         description="toy", vk=vk_to_json(vk) if vk is not None else None)
+
+
 def record_of(w, with_vk: bool = True) -> DeploymentRecord:
-    record = record_for(w.registry, None)
-    return record.with_circuit(CircuitRecord(
-        "0x" + circuit_id_bytes(CIRCUIT).hex(), w.verifier.address, 5, 0, "toy", 0,
-        vk_to_json(w.keys.vk) if with_vk else None,
-    ))
+    record = record_for(w.registry, None).with_circuit(
+        circuit_record(CIRCUIT, w.verifier.address, w.keys.vk if with_vk else None))
+    for cid, kind, start in (("toy-run", "training", PUBLIC_START), ("toy-agg", "aggregation", 0)):
+        if w.registry.circuit(cid).exists:
+            record = record.with_circuit(circuit_record(cid, w.verifier.address, w.keys.vk if with_vk else None, kind,
+                                                        public_start=start))
+    return record
+
+
+def advance_time(chain, seconds: int) -> None:
+    """Move the chain's clock forward and mine a block there."""
+    if chain.kind == "embedded":
+        tester = chain.w3.provider.ethereum_tester
+        tester.time_travel(chain.w3.eth.get_block("latest")["timestamp"] + seconds)
+        tester.mine_blocks(1)
+    else:
+        chain.w3.provider.make_request("evm_increaseTime", [seconds])
+        chain.w3.provider.make_request("evm_mine", [])
 
 
 # ---------------------------------------------------------------- hashes and ids
@@ -105,7 +131,7 @@ def test_every_custom_error_has_a_meaning(world):
 def test_deployment_record_round_trip(world, tmp_path):
     record = record_of(world)
     assert (record.registry, record.deployer, record.registry_version, record.challenge_window) == (
-        world.registry.address, world.admin, "1.0.0", WINDOW)
+        world.registry.address, world.admin, "2.0.0", WINDOW)
     path = tmp_path / "deployment.json"
     save_deployment(record, path)
     loaded = load_deployment(path)
@@ -120,6 +146,7 @@ def test_deployment_record_round_trip(world, tmp_path):
 @pytest.mark.parametrize("damage, message", [
     (lambda d: d.update(format="something else"), "not a zkanchor registry deployment"),
     (lambda d: d.update(format_version=99), "format_version"),
+    (lambda d: d.update(format_version=1), "version-1 record"),
     (lambda d: d.pop("registry"), "no 'registry' field"),
     (lambda d: d.update(registry="0x1234"), "not an Ethereum address"),
     (lambda d: d.update(chain_id="1"), "'chain_id' has the wrong type"),
@@ -128,6 +155,11 @@ def test_deployment_record_round_trip(world, tmp_path):
     (lambda d: d["circuits"][CIRCUIT].update(circuit_id="0x12"), "circuit_id"),
     (lambda d: d.update(circuits={"renamed": d["circuits"][CIRCUIT]}), "filed under 'renamed'"),
     (lambda d: d["circuits"][CIRCUIT].update(vk="not a key"), "'vk'"),
+    (lambda d: d["circuits"][CIRCUIT].update(kind="inference"), "'kind'"),
+    (lambda d: d["circuits"][CIRCUIT].pop("circuit_hash"), "no 'circuit_hash' field"),
+    (lambda d: d["circuits"][CIRCUIT].update(spec_digest=33), "'spec_digest' has the wrong type"),
+    (lambda d: d["circuits"][CIRCUIT].update(public_start=str(R)), "'public_start' must be a decimal field element"),
+    (lambda d: d.update(abi=[e for e in d["abi"] if e.get("name") != "anchorSegment"]), "without anchorSegment"),
 ])
 def test_malformed_deployment_records_are_refused(world, damage, message):
     data = json.loads(json.dumps(record_of(world).to_json()))
@@ -156,6 +188,24 @@ def test_attach_refuses_another_chain_or_no_contract(world):
 
 # ---------------------------------------------------------------- events and views
 
+def federated_round(w, previous: int, models: dict, global_model: int):
+    """Members anchor training from ``previous`` to their model on toy-run; Carol aggregates."""
+    r, cid = w.registry, run_circuit(w)
+    if not r.circuit("toy-agg").exists:
+        register_aggregation(r, "toy-agg", w.verifier.address, 5, w.admin)
+    carol = w.chain.accounts[4]
+    if r.institution(carol).status != "active":
+        r.register_institution(carol, "Carol Aggregator", sender=w.admin)
+    members = []
+    for who, model in models.items():
+        proof, public = w.keys.prove(statement(who, w.dataset(who), previous, model))
+        mine(w.chain, 1)
+        r.anchor_training(cid, proof, public, sender=who)
+        members.append((cid, public))
+    proof, public = w.keys.prove([int(carol, 16), previous, *models.values(), global_model])
+    return r.anchor_aggregate("toy-agg", proof, public, members, sender=carol).value, members, carol
+
+
 def test_every_event_kind_is_decoded(world):
     r, w = world.registry, world
     r.revoke_institution(w.bob, sender=w.admin)
@@ -166,6 +216,10 @@ def test_every_event_kind_is_decoded(world):
     resolved = r.anchor_optimistic(CIRCUIT, public2, proof=proof2, sender=w.alice).value
     r.challenge(resolved, sender=w.outsider)
     r.resolve(CIRCUIT, proof2, public2, sender=w.outsider)
+    segment = r.anchor_segment(run_circuit(w), "events", 0, 2, *w.keys.prove(statement(w.alice, commitment)),
+                               sender=w.alice).value
+    r.register_institution(w.bob, "Bob Bank", sender=w.admin)
+    aggregate, members, carol = federated_round(w, PUBLIC_START, {w.alice: 601, w.bob: 602}, 700)
     _, proof3, public3 = w.anchored()
     expired = r.anchor_optimistic(CIRCUIT, public3, proof=proof3, sender=w.alice).value
     r.challenge(expired, sender=w.outsider)
@@ -175,24 +229,32 @@ def test_every_event_kind_is_decoded(world):
     events = r.events()
     assert {e.name for e in events} == {e["name"] for e in r.abi if e["type"] == "event"}
     assert events == sorted(events, key=lambda e: (e.block_number, e.log_index))
-    by_name = {e.name: e for e in events}
+    by_name = {}
+    for e in events:
+        by_name.setdefault(e.name, e)  # the first of each kind
     assert by_name["InstitutionRevoked"].args == {"institution": w.bob}
     assert by_name["TrainingAnchored"].args == {
         "statementHash": verified, "institution": w.alice, "datasetCommitment": commitment,
         "circuitId": "0x" + circuit_id_bytes(CIRCUIT).hex(),
     }
+    assert by_name["SegmentAnchored"].args == {
+        "runId": "0x" + circuit_id_bytes("events").hex(), "institution": w.alice, "index": 0, "statementHash": segment}
+    assert by_name["AggregateAnchored"].args["statementHash"] == aggregate
+    assert by_name["AggregateAnchored"].args["members"] == ["0x" + statement_hash(c, p).hex() for c, p in members]
     assert by_name["AnchorExpired"].args["statementHash"] == expired
     assert by_name["CircuitRegistered"].args["description"] == "toy training statement"
+    assert by_name["DatasetAnchored"].args["expiresAt"] == 0
     # Filtering by name and by block range.
     assert [e.name for e in r.events(names=("AnchorResolved",))] == ["AnchorResolved"]
     last = events[-1].block_number
     assert [e.name for e in r.events(from_block=last)] == ["AnchorExpired"]
-    # The event index answers "by institution" and "by dataset".
-    assert [e.args["statementHash"] for e in r.anchors_of(w.alice)] == [verified, resolved, expired]
-    assert [e.args["statementHash"] for e in r.anchors_of_dataset(commitment)] == [verified]
-    assert r.anchors_of(w.bob) == []
-    assert r.dataset(commitment).anchor_count == 1
-    assert r.datasets_of(w.alice)[-3:] == [commitment, public2[1], public3[1]]
+    # The event index answers "by institution" and "by dataset" (of an institution).
+    assert [e.args["statementHash"] for e in r.anchors_of(w.alice)][:4] == [verified, resolved, segment,
+                                                                             "0x" + statement_hash(*members[0]).hex()]
+    assert [e.args["statementHash"] for e in r.anchors_of_dataset(commitment, w.alice)] == [verified, segment]
+    assert r.anchors_of_dataset(commitment, w.bob) == []
+    assert r.dataset(w.alice, commitment).anchor_count == 2
+    assert r.datasets_of(w.alice)[:3] == [commitment, public2[1], members[0][1][1]]
 
 
 def test_decode_call_recovers_the_proof(world):
@@ -251,11 +313,95 @@ def test_audit_reports_every_anchor_and_its_status(world, helpers):
     datasets = [row for row in rows if row.kind == "dataset"]
     assert hex32(dataset) in {row.dataset for row in datasets}
     assert all(row.onchain == "anchored" for row in datasets)
+    assert run_reports(rows) == []
 
     table = format_table(rows)
     assert "Alice Hospital" in table and "Bob Bank" in table
     assert table.splitlines()[-1] == "6 dataset(s), 6 training anchor(s): 10 ok, 0 mismatch, 2 unchecked"
     assert json.loads(json.dumps([row.to_json() for row in rows]))  # JSON-ready
+
+
+def test_audit_reports_runs_complete_in_progress_and_broken(world):
+    r, w = world.registry, world
+    cid = run_circuit(w)
+    commitment = w.dataset()
+    mine(w.chain, 1)
+
+    def segment(run: str, index: int, total: int, w0: int, w1: int, optimistic: bool = False, bad: bool = False):
+        proof, public = w.keys.prove(statement(w.alice, commitment, w0, w1))
+        if optimistic:
+            return r.anchor_segment_optimistic(cid, run, index, total, public, proof=tamper(proof) if bad else proof,
+                                               sender=w.alice).value, proof, public
+        return r.anchor_segment(cid, run, index, total, proof, public, sender=w.alice).value, proof, public
+
+    segment("complete", 0, 2, PUBLIC_START, 11_001)
+    segment("complete", 1, 2, 11_001, 11_002)
+    segment("going", 0, 3, PUBLIC_START, 12_001)
+    last = segment("going", 1, 3, 12_001, 12_002)[0]
+    segment("broken", 0, 3, PUBLIC_START, 13_001)
+    sh, proof, public = segment("broken", 1, 3, 13_001, 13_002, optimistic=True, bad=True)
+    assert r.resolve(cid, tamper(proof), public, sender=w.outsider).value is False
+
+    rows = audit(w.chain, record_of(w))
+    assert {row.verdict for row in rows} == {"ok"}
+    segments = [row for row in rows if row.segment is not None]
+    assert {(row.run_id, row.segment, row.total) for row in segments} == {
+        ("complete", 0, 2), ("complete", 1, 2), ("going", 0, 3), ("going", 1, 3), ("broken", 0, 3), ("broken", 1, 3)}
+    reports = {rep.run_id: rep for rep in run_reports(rows)}
+    assert {k: v.status for k, v in reports.items()} == {"complete": "complete", "going": "in progress", "broken": "broken"}
+    going = reports["going"]
+    assert (going.segments, going.last_index, going.last_weights, going.statement_hashes[-1]) == (2, 1, hex32(12_002), last)
+    assert going.last_block == r.run(w.alice, "going").last_block
+    assert "segment 1 of 3" in going.note and "segment(s) 1 invalid" in reports["broken"].note
+    table = format_table(rows)
+    assert "\nRUNS\n" in table and "going#1/3" in table
+    assert table.splitlines()[-1].startswith("1 dataset(s), 6 training anchor(s), 3 run(s) (1 complete, 1 in progress, 1 broken)")
+
+
+def test_audit_lists_aggregates_with_their_members(world):
+    w = world
+    aggregate, members, carol = federated_round(w, PUBLIC_START, {w.alice: 801, w.bob: 802}, 900)
+    rows = audit(w.chain, record_of(w))
+    [row] = [row for row in rows if row.kind == "aggregate"]
+    assert (row.statement_hash, row.institution, row.institution_name, row.onchain, row.offchain, row.verdict) == (
+        aggregate, carol, "Carol Aggregator", "valid", "valid", "ok")
+    assert row.members == tuple("0x" + statement_hash(c, p).hex() for c, p in members)
+    assert row.member_institutions == (w.alice, w.bob)
+    table = format_table(rows)
+    assert "\nAGGREGATES\n" in table and "Alice Hospital, Bob Bank" in table
+    assert ", 1 aggregate(s): " in table.splitlines()[-1]
+    # With the aggregation circuit's key missing, the aggregate is unchecked, not a mismatch.
+    record = record_of(w)
+    record = record.with_circuit(circuit_record("toy-agg", w.verifier.address, None, "aggregation"))
+    [row] = [row for row in audit(w.chain, record) if row.kind == "aggregate"]
+    assert (row.offchain, row.verdict) == ("-", "unchecked")
+
+
+def test_audit_flags_training_on_data_past_its_retention_expiry(world):
+    r, w = world.registry, world
+    now = w.chain.w3.eth.get_block("latest")["timestamp"]
+    w.next_dataset += 1
+    r.anchor_dataset(w.next_dataset, expires_at=now + 1_000, sender=w.alice)
+    proof, public = w.keys.prove(statement(w.alice, w.next_dataset))
+    kept = r.anchor_training(CIRCUIT, proof, public, sender=w.alice).value
+    [row] = [row for row in audit(w.chain, record_of(w)) if row.statement_hash == kept]
+    assert not row.expired_data and row.expires_at == now + 1_000
+    advance_time(w.chain, 2_000)
+    rows = audit(w.chain, record_of(w))
+    [row] = [row for row in rows if row.statement_hash == kept]
+    assert row.expired_data and "expired data" in row.note and row.verdict == "ok"
+    [data] = [row for row in rows if row.kind == "dataset" and row.dataset == hex32(w.next_dataset)]
+    assert data.expired_data and "retention ended" in data.note
+    assert ", 1 on expired data: " in format_table(rows).splitlines()[-1]
+
+
+def test_audit_from_a_block_keeps_the_history_as_context(world):
+    # Rows start at --from-block, but circuits, datasets and names registered before it still count.
+    _, proof, public = world.anchored()
+    tx = world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)
+    rows = audit(world.chain, record_of(world), from_block=tx.block_number)
+    assert [(row.kind, row.verdict, row.institution_name) for row in rows] == [("verified", "ok", "Alice Hospital")]
+    assert audit(world.chain, record_of(world), from_block=world.chain.w3.eth.block_number + 5) == []
 
 
 def test_audit_catches_a_verifier_that_accepts_anything(module_chain, keys5, helpers):
@@ -266,8 +412,7 @@ def test_audit_catches_a_verifier_that_accepts_anything(module_chain, keys5, hel
     _, proof, public = w.anchored()
     forged = tamper(proof)
     w.registry.anchor_training(CIRCUIT, forged, public, sender=w.alice)
-    record = record_for(w.registry, None).with_circuit(CircuitRecord(
-        "0x" + circuit_id_bytes(CIRCUIT).hex(), stamp.address, 5, 0, "", 0, vk_to_json(keys5.vk)))
+    record = record_for(w.registry, None).with_circuit(circuit_record(CIRCUIT, stamp.address, keys5.vk))
     [row] = [row for row in audit(chain, record) if row.kind != "dataset"]
     assert (row.onchain, row.offchain, row.verdict) == ("valid", "invalid", "mismatch")
 
@@ -280,3 +425,8 @@ def test_audit_with_the_wrong_key_or_none(world):
     wrong = make_keys(5).vk
     [row] = [r for r in audit(world.chain, record_of(world), vks={CIRCUIT: wrong}) if r.kind != "dataset"]
     assert (row.offchain, row.verdict) == ("invalid", "mismatch")
+    # A record whose key is bound to another circuit than the registry's is not used.
+    record = record_of(world).with_circuit(circuit_record(CIRCUIT, world.verifier.address, world.keys.vk,
+                                                          circuit_hash="0x" + "d2" * 32))
+    [row] = [r for r in audit(world.chain, record) if r.kind != "dataset"]
+    assert row.verdict == "unchecked" and "bound to circuit" in row.note

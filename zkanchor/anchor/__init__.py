@@ -6,14 +6,15 @@
     chain = connect()
     registry = deploy_registry(chain)
     registry.register_institution(chain.accounts[1], "St. Mary")
-    registry.register_circuit("linreg-v1", verifier_address, 5)
+    registry.register_circuit("linreg-v1", verifier_address, 5, "training", circuit_hash, spec_digest)
     registry.anchor_dataset(commitment, sender=chain.accounts[1])
     registry.anchor_training("linreg-v1", proof, public, sender=chain.accounts[1])
+    registry.anchor_segment("linreg-v1", "run-1", 0, 3, proof, public, sender=chain.accounts[1])
 """
 
-from .audit import AuditRow, audit, format_table
+from .audit import AuditRow, RunReport, audit, format_table, run_reports
 from .deployment import CircuitRecord, DeploymentRecord, load_deployment, record_for, save_deployment
-from .encoding import circuit_id_bytes, circuit_id_text, proof_hash, statement_hash
+from .encoding import circuit_id_bytes, circuit_id_text, proof_hash, run_id_bytes, statement_hash
 from .errors import RegistryError
 from .registry import (
     AnchorInfo,
@@ -22,6 +23,7 @@ from .registry import (
     InstitutionInfo,
     Registry,
     RegistryEvent,
+    RunInfo,
     TxResult,
     compile_registry,
     deploy_registry,
@@ -38,6 +40,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "RegistryEvent",
+    "RunInfo",
+    "RunReport",
     "TxResult",
     "audit",
     "circuit_id_bytes",
@@ -48,6 +52,8 @@ __all__ = [
     "load_deployment",
     "proof_hash",
     "record_for",
+    "run_id_bytes",
+    "run_reports",
     "save_deployment",
     "statement_hash",
 ]

@@ -3,17 +3,21 @@
 A JSON file (written atomically) holding the registry's address, ABI, chain id, deploy
 block and transaction, deployer, contract version, challenge window, the RPC URL it was
 deployed through, and the circuits registered through zkanchor — each with its verifier
-address and verification key, so an auditor can re-check proofs off chain::
+address, kind, the circuit hash and spec digest it was registered with, and its
+verification key, so an auditor can re-check proofs off chain::
 
-    {"format": "zkanchor-registry-deployment", "format_version": 1,
+    {"format": "zkanchor-registry-deployment", "format_version": 2,
      "chain_id": 31337, "registry": "0x…", "abi": [...], "block": 1, "tx_hash": "0x…",
-     "deployer": "0x…", "registry_version": "1.0.0", "challenge_window": 7200,
+     "deployer": "0x…", "registry_version": "2.0.0", "challenge_window": 7200,
      "rpc": "http://127.0.0.1:8545", "source_sha256": "…",
      "circuits": {"linreg-v1": {"circuit_id": "0x…", "verifier": "0x…", "n_public": 5,
-                                "training_block_input": 0, "description": "…",
+                                "kind": "training", "circuit_hash": "0x…", "spec_digest": "123…",
+                                "public_start": "0", "training_block_input": 0, "description": "…",
                                 "block": 7, "vk": {snarkjs verification_key.json}}}}
 
-Loading validates every field and refuses a malformed record with one sentence.
+Field elements (spec digest, public start) are decimal strings, as in snarkjs's public.json.
+Version 2 goes with registry 2.x; a version-1 record (registry 1.x) is refused with a sentence
+saying so.  Loading validates every field and refuses a malformed record with one sentence.
 """
 
 from __future__ import annotations
@@ -27,21 +31,27 @@ from web3 import Web3
 
 from ..errors import FormatError
 from ..fileio import read_json, write_json
-from .encoding import circuit_id_bytes, circuit_id_text
+from ..bn254.constants import R
+from .encoding import CIRCUIT_KINDS, circuit_id_bytes, circuit_id_text
 from .registry import Registry
 
 FORMAT = "zkanchor-registry-deployment"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 @dataclass(frozen=True)
 class CircuitRecord:
-    """A circuit registered through zkanchor: id, verifier, input count, description, key."""
+    """A circuit registered through zkanchor: id, verifier, input count, kind, circuit hash,
+    spec digest, public start, description and verification key."""
 
     circuit_id: str  # 0x + 64 hex digits (the bytes32 on chain)
     verifier: str
     n_public: int
+    kind: str = "training"  # or "aggregation"
+    circuit_hash: str = ""  # 0x + 64 hex digits: the circuit the verification key is bound to
+    spec_digest: int = 0
+    public_start: int = 0
     training_block_input: int = 0
     description: str = ""
     block: int = 0
@@ -97,6 +107,10 @@ class DeploymentRecord:
                     "circuit_id": c.circuit_id,
                     "verifier": c.verifier,
                     "n_public": c.n_public,
+                    "kind": c.kind,
+                    "circuit_hash": c.circuit_hash,
+                    "spec_digest": str(c.spec_digest),
+                    "public_start": str(c.public_start),
                     "training_block_input": c.training_block_input,
                     "description": c.description,
                     "block": c.block,
@@ -163,6 +177,12 @@ def _nonneg(value: int, what: str) -> int:
     return value
 
 
+def _field(text: str, what: str) -> int:
+    if not text.isdigit() or int(text) >= R:
+        raise FormatError(f"{what} must be a decimal field element below r")
+    return int(text)
+
+
 def _circuit_from_json(name: str, obj: Any, what: str) -> CircuitRecord:
     if not isinstance(obj, dict):
         raise FormatError(f"{what} must be a JSON object")
@@ -174,10 +194,20 @@ def _circuit_from_json(name: str, obj: Any, what: str) -> CircuitRecord:
         raise FormatError(f"{what} field 'vk' must be a verification key object or null")
     tbi = _optional(obj, "training_block_input", int, 0, what)
     block = _optional(obj, "block", int, 0, what)
+    kind = _get(obj, "kind", str, what)
+    if kind not in CIRCUIT_KINDS:
+        raise FormatError(f"{what} field 'kind' must be one of {', '.join(CIRCUIT_KINDS)}")
+    chash = _get(obj, "circuit_hash", str, what)
+    if not _HASH.fullmatch(chash):
+        raise FormatError(f"{what} field 'circuit_hash' must be 0x + 64 hex digits")
     record = CircuitRecord(
         circuit_id=cid.lower(),
         verifier=_address(_get(obj, "verifier", str, what), f"{what} verifier"),
         n_public=_nonneg(_get(obj, "n_public", int, what), f"{what} n_public"),
+        kind=kind,
+        circuit_hash=chash.lower(),
+        spec_digest=_field(_get(obj, "spec_digest", str, what), f"{what} field 'spec_digest'"),
+        public_start=_field(_optional(obj, "public_start", str, "0", what), f"{what} field 'public_start'"),
         training_block_input=_nonneg(tbi, f"{what} training_block_input"),
         description=_optional(obj, "description", str, "", what),
         block=_nonneg(block, f"{what} block"),
@@ -194,11 +224,14 @@ def deployment_from_json(obj: Any, what: str = "deployment record") -> Deploymen
         raise FormatError(f"{what} must be a JSON object")
     if obj.get("format") != FORMAT:
         raise FormatError(f"{what} is not a zkanchor registry deployment (its 'format' is not {FORMAT!r})")
+    if obj.get("format_version") == 1:
+        raise FormatError(f"{what} is a version-1 record (a registry 1.x); this zkanchor talks to registry 2.x "
+                          f"(format_version {FORMAT_VERSION}): deploy a new registry")
     if obj.get("format_version") != FORMAT_VERSION:
         raise FormatError(f"{what} has format_version {obj.get('format_version')!r}; this zkanchor reads {FORMAT_VERSION}")
     abi = _get(obj, "abi", list, what)
     names = {e.get("name") for e in abi if isinstance(e, dict) and e.get("type") == "function"}
-    missing = {"anchorTraining", "anchorDataset", "resolve"} - names
+    missing = {"anchorTraining", "anchorDataset", "resolve", "anchorSegment", "anchorAggregate"} - names
     if missing:
         raise FormatError(f"{what} has an ABI without {sorted(missing)[0]}; it is not a zkanchor registry ABI")
     tx_hash = _get(obj, "tx_hash", str, what)

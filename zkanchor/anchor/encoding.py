@@ -21,15 +21,32 @@ from ..errors import FieldError, InputError
 from ..groth16.keys import Proof
 from ..solidity.calldata import proof_calldata
 
-MIN_PUBLIC_INPUTS = 5  # address, C_D, C_W0, C_W, hyper-parameter digest
+MIN_PUBLIC_INPUTS = 5  # address, C_D, C_W0, C_W, spec digest
+MIN_AGGREGATE_INPUTS = 4  # aggregator, C_prev, at least one member model, C_G
+KIND_TRAINING, KIND_AGGREGATION = 1, 2
+CIRCUIT_KINDS = {"training": KIND_TRAINING, "aggregation": KIND_AGGREGATION}
 
 
-def circuit_id_bytes(value: str | bytes) -> bytes:
-    """A circuit id as 32 bytes: ``0x`` + 64 hex digits as is, or a short ASCII name
-    (1-32 printable characters) left-aligned and zero-padded like Solidity's ``bytes32("name")``."""
+def kind_number(kind: "str | int") -> int:
+    """A circuit kind as the registry stores it (1 training, 2 aggregation), from its name or number."""
+    if isinstance(kind, str) and kind.strip().lower() in CIRCUIT_KINDS:
+        return CIRCUIT_KINDS[kind.strip().lower()]
+    if isinstance(kind, int) and not isinstance(kind, bool) and kind in CIRCUIT_KINDS.values():
+        return kind
+    raise InputError(f"circuit kind {kind!r:.40} is neither training (1) nor aggregation (2)")
+
+
+def kind_name(kind: int) -> str:
+    """The name of a circuit kind number (``kind-N`` for one this client does not know)."""
+    return next((name for name, k in CIRCUIT_KINDS.items() if k == kind), f"kind-{kind}")
+
+
+def name_bytes32(value: str | bytes, what: str = "circuit id") -> bytes:
+    """An id as 32 bytes: ``0x`` + 64 hex digits as is, or a short ASCII name (1-32 printable
+    characters) left-aligned and zero-padded like Solidity's ``bytes32("name")``; never zero."""
     if isinstance(value, (bytes, bytearray)):
         if len(value) != 32:
-            raise InputError("a circuit id given as bytes must be exactly 32 bytes")
+            raise InputError(f"a {what} given as bytes must be exactly 32 bytes")
         raw = bytes(value)
     elif isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{64}", value):
         raw = bytes.fromhex(value[2:])
@@ -37,10 +54,33 @@ def circuit_id_bytes(value: str | bytes) -> bytes:
         raw = value.encode("ascii").ljust(32, b"\0")
     else:
         raise InputError(
-            f"circuit id {value!r:.80} is neither 0x + 64 hex digits nor a name of 1-32 printable ASCII characters"
+            f"{what} {value!r:.80} is neither 0x + 64 hex digits nor a name of 1-32 printable ASCII characters"
         )
     if raw == bytes(32):
-        raise InputError("the circuit id must not be zero")
+        raise InputError(f"the {what} must not be zero")
+    return raw
+
+
+def circuit_id_bytes(value: str | bytes) -> bytes:
+    """A circuit id as 32 bytes (see :func:`name_bytes32`)."""
+    return name_bytes32(value, "circuit id")
+
+
+def run_id_bytes(value: str | bytes) -> bytes:
+    """A checkpoint run id as 32 bytes, named like circuit ids (see :func:`name_bytes32`)."""
+    return name_bytes32(value, "run id")
+
+
+def circuit_hash_bytes(value: str | bytes | None) -> bytes:
+    """A circuit hash (sha256 of the canonical R1CS): 32 bytes, or 64 hex digits with or without ``0x``."""
+    if isinstance(value, (bytes, bytearray)) and len(value) == 32:
+        raw = bytes(value)
+    elif isinstance(value, str) and re.fullmatch(r"(0x)?[0-9a-fA-F]{64}", value.strip()):
+        raw = bytes.fromhex(value.strip().removeprefix("0x"))
+    else:
+        raise InputError("a circuit hash must be 32 bytes (64 hex digits, the sha256 of the circuit's canonical R1CS)")
+    if raw == bytes(32):
+        raise InputError("the circuit hash must not be zero")
     return raw
 
 
@@ -83,8 +123,9 @@ def proof_from_words(a: Sequence[int], b: Sequence[Sequence[int]], c: Sequence[i
     )
 
 
-def parse_commitment(value: Any, what: str = "dataset commitment") -> int:
-    """A field element given as an int, a decimal string or ``0x`` hex; must be in (0, r)."""
+def parse_commitment(value: Any, what: str = "dataset commitment", allow_zero: bool = False) -> int:
+    """A field element given as an int, a decimal string or ``0x`` hex; must be in (0, r)
+    (or [0, r) with ``allow_zero``)."""
     if isinstance(value, bool):
         raise InputError(f"{what} must be a number, not a boolean")
     if isinstance(value, int):
@@ -95,8 +136,8 @@ def parse_commitment(value: Any, what: str = "dataset commitment") -> int:
         number = int(value.strip())
     else:
         raise InputError(f"{what} {value!r:.80} is not a decimal or 0x-hex number")
-    if not 0 < number < R:
-        raise FieldError(f"{what} must be a non-zero field element below r")
+    if not (0 <= number < R if allow_zero else 0 < number < R):
+        raise FieldError(f"{what} must be a {'' if allow_zero else 'non-zero '}field element below r")
     return number
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ChainError
-from .encoding import MIN_PUBLIC_INPUTS
+from .encoding import MIN_AGGREGATE_INPUTS, MIN_PUBLIC_INPUTS
 
 # What each custom error means, for the one sentence a user reads.
 ERROR_MEANINGS = {
@@ -19,17 +19,25 @@ ERROR_MEANINGS = {
     "InvalidCircuitId": "the circuit id must not be zero",
     "CircuitAlreadyRegistered": "a circuit is already registered under this id (ids are never re-pointed)",
     "UnknownCircuit": "no circuit is registered under this id",
+    "InvalidCircuitKind": "the circuit kind must be 1 (training) or 2 (aggregation)",
+    "WrongCircuitKind": "the circuit is of another kind than this call anchors (training vs aggregation)",
+    "InvalidCircuitHash": "the circuit hash must not be zero",
+    "InvalidSpecDigest": "the spec digest must be a non-zero field element below r",
+    "InvalidPublicStart": "the public start must be a field element below r, and 0 for an aggregation circuit",
     "VerifierHasNoCode": "there is no contract at the verifier address",
     "VerifierInterfaceMismatch": "the verifier does not answer verifyProof for that many public inputs",
-    "TooFewPublicInputs": f"a training statement has at least {MIN_PUBLIC_INPUTS} public inputs",
-    "InvalidTrainingBlockInput": f"the training-block input index must be 0 (none) or between {MIN_PUBLIC_INPUTS} and the last input",
+    "TooFewPublicInputs": f"a training statement has at least {MIN_PUBLIC_INPUTS} public inputs, "
+                          f"an aggregation at least {MIN_AGGREGATE_INPUTS}",
+    "InvalidTrainingBlockInput": f"the training-block input index must be 0 (none) or, for a training circuit, "
+                                 f"between {MIN_PUBLIC_INPUTS} and the last input",
     "InvalidCommitment": "a dataset commitment must be a non-zero field element below r",
-    "DatasetAlreadyAnchored": "this dataset commitment is already anchored",
+    "InvalidExpiry": "the retention expiry must be 0 (none) or a unix time after the current block's",
+    "DatasetAlreadyAnchored": "the sender already anchored this dataset commitment",
     "WrongInputCount": "the number of public inputs does not match the circuit",
     "InputNotInField": "a public input is not below the BN254 scalar field modulus r",
     "InstitutionInputMismatch": "public input 0 is not the sender's address, so the proof names another institution",
-    "DatasetNotAnchored": "the dataset commitment (public input 1) was never anchored",
-    "DatasetAnchoredByOther": "the dataset commitment was anchored by another institution",
+    "SpecDigestMismatch": "public input 4 is not the spec digest registered for the circuit",
+    "DatasetNotAnchored": "the sender never anchored the dataset commitment in public input 1",
     "DatasetNotAnchoredEarlier": "the dataset was anchored in this same block; it must be anchored in an earlier block than the training",
     "TrainingBlockOutOfRange": "the claimed training-start block must be after the dataset's anchor block and not in the future",
     "StatementAlreadyAnchored": "this statement (circuit id and public inputs) is already anchored; a re-randomised proof is the same statement",
@@ -45,6 +53,22 @@ ERROR_MEANINGS = {
     "ChallengeWindowOpen": "the challenge window is still open",
     "ChallengeWindowClosed": "the challenge window has closed; the anchor can only expire now",
     "ProofHashMismatch": "the proof is not the one the optimistic anchor committed to",
+    "InvalidRunId": "the run id must not be zero",
+    "InvalidSegmentTotal": "a run's number of segments must be between 1 and 2^24 - 1",
+    "CheckpointIndexOutOfRange": "the segment index must be below the run's number of segments",
+    "CheckpointGap": "the segment does not come right after the run's last anchored segment",
+    "CheckpointFork": "a different segment is already anchored at this index of the run (a fork)",
+    "CheckpointTotalMismatch": "the number of segments differs from the one the run was opened with",
+    "CheckpointCircuitMismatch": "the segment's circuit is not the run's circuit",
+    "CheckpointDatasetMismatch": "the segment's dataset commitment (public input 1) is not the run's",
+    "CheckpointForkOrBreak": "the segment's starting weights (public input 2) are not the last segment's final weights",
+    "CheckpointStartMismatch": "segment 0 does not start from the circuit's public initial weights",
+    "AggregateMemberCount": "the number of member statements does not match the aggregation circuit's inputs",
+    "AggregateInputNotAnchored": "a member model is not the result of a valid anchored training statement",
+    "AggregateInputMismatch": "a member statement's final weights are not the model the aggregate names for it",
+    "AggregateRoundMismatch": "a member statement did not start from the round's previous global model",
+    "AggregateDuplicateMember": "two members of the aggregate are the same institution",
+    "AggregateUnknownRound": "the round's previous global model is neither the members' public start nor an earlier aggregate of this aggregator",
 }
 _CUSTOM_ERROR = re.compile(r"reverted with (\w+)\((.*)\)\s*$")
 

@@ -1,10 +1,12 @@
-"""Python client of the ``ZkAnchorRegistry`` contract (``contracts/ZkAnchorRegistry.sol``).
+"""Python client of the ``ZkAnchorRegistry`` contract v2 (``contracts/ZkAnchorRegistry.sol``).
 
     registry = deploy_registry(chain)                       # the sender becomes the admin
     registry.register_institution(hospital, "St. Mary")
-    registry.register_circuit("linreg-v1", verifier.address, 5, description="...")
+    registry.register_circuit("linreg-v1", verifier.address, 5, "training", circuit_hash, spec_digest)
     registry.anchor_dataset(commitment, sender=hospital)    # a block before the training anchor
     registry.anchor_training("linreg-v1", proof, public, sender=hospital)
+    registry.anchor_segment("linreg-v1", "run-1", 0, 4, proof0, public0, sender=hospital)
+    registry.anchor_aggregate("fedavg-v1", proof, public, [("linreg-v1", public_a), ...], sender=aggregator)
 
 The rules the contract enforces (and why) are in the contract's header comment; how it
 names things (statement and proof hashes) is in :mod:`.encoding`.  A refused transaction
@@ -25,7 +27,17 @@ from ..chain import Chain
 from ..errors import ChainError, InputError
 from ..groth16.keys import Proof
 from ..solidity.compiler import CompiledContract
-from .encoding import circuit_id_bytes, circuit_id_text, parse_commitment, proof_hash, proof_words
+from .encoding import (
+    circuit_hash_bytes,
+    circuit_id_bytes,
+    circuit_id_text,
+    kind_name,
+    kind_number,
+    parse_commitment,
+    proof_hash,
+    proof_words,
+    run_id_bytes,
+)
 from .errors import as_registry_error
 
 CONTRACT_NAME = "ZkAnchorRegistry"
@@ -34,7 +46,7 @@ DEFAULT_CHALLENGE_WINDOW = 7_200  # blocks: about a day at 12 s a block
 
 # Explicit gas limits (chain.py never estimates).  The registry refuses to call a verifier
 # with less than its allowance (200k + 7k per input) left, so anchoring limits sit well above.
-DEPLOY_GAS = 5_000_000
+DEPLOY_GAS = 6_000_000
 ADMIN_GAS = 300_000
 REGISTER_CIRCUIT_GAS = 1_500_000  # includes a probe call to the verifier
 ANCHOR_DATASET_GAS = 300_000
@@ -42,6 +54,9 @@ OPTIMISTIC_GAS = 400_000
 CHALLENGE_GAS = 200_000
 VERIFY_GAS_BASE = 600_000
 VERIFY_GAS_PER_INPUT = 20_000
+SEGMENT_EXTRA_GAS = 150_000  # opening a run writes its two slots
+AGGREGATE_GAS_PER_MEMBER = 40_000
+MAX_EXPIRY = 2**40 - 1  # the contract stores a retention expiry as uint40
 LOG_CHUNK_BLOCKS = 5_000  # many providers cap eth_getLogs ranges
 
 INSTITUTION_STATUS = ("none", "active", "revoked")
@@ -51,6 +66,12 @@ ANCHOR_STATUS = ("none", "valid", "pending", "challenged", "invalid")
 def training_gas(n_public: int) -> int:
     """The gas limit zkanchor gives anchorTraining and resolve."""
     return VERIFY_GAS_BASE + VERIFY_GAS_PER_INPUT * n_public
+
+
+def aggregate_gas(n_public: int, members: Sequence[Sequence[int]]) -> int:
+    """The gas limit zkanchor gives anchorAggregate."""
+    words = sum(len(m) for m in members)
+    return training_gas(n_public) + AGGREGATE_GAS_PER_MEMBER * len(members) + 1_000 * words
 
 
 # ---------------------------------------------------------------- records read from chain
@@ -67,12 +88,22 @@ class InstitutionInfo:
 
 @dataclass(frozen=True)
 class CircuitInfo:
-    """A registered circuit; ``verifier`` is the zero address when none is registered."""
+    """A registered circuit; ``verifier`` is the zero address when none is registered.
+
+    ``kind`` is ``training`` or ``aggregation``; ``circuit_hash`` the sha256 of the canonical
+    R1CS its verification key is bound to; ``spec_digest`` the field element every training
+    statement of it carries as input 4; ``public_start`` the commitment of the public initial
+    weights its checkpoint runs start from (0 = none).
+    """
 
     circuit_id: str
     verifier: str
     n_public: int
+    kind: str
     training_block_input: int
+    circuit_hash: str
+    spec_digest: int
+    public_start: int
     description_hash: str
     registered_at: int
 
@@ -84,24 +115,28 @@ class CircuitInfo:
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """An anchored dataset commitment; ``owner`` is the zero address when it is not anchored."""
+    """``owner``'s anchor of a dataset commitment (``anchored`` False when ``owner`` never anchored it).
+
+    ``expires_at`` is the retention expiry (unix time, 0 = none).
+    """
 
     commitment: int
     owner: str
     block_number: int
     timestamp: int
+    expires_at: int
     metadata_hash: str
     anchor_count: int
 
     @property
     def anchored(self) -> bool:
-        """True if the commitment is anchored."""
-        return int(self.owner, 16) != 0
+        """True if ``owner`` anchored the commitment."""
+        return self.block_number != 0
 
 
 @dataclass(frozen=True)
 class AnchorInfo:
-    """A training anchor by statement hash (``kind`` none = never anchored)."""
+    """An anchor by statement hash (``kind`` none = never anchored; ``circuit_kind`` training or aggregation)."""
 
     statement_hash: str
     institution: str
@@ -111,6 +146,36 @@ class AnchorInfo:
     timestamp: int
     proof_hash: str  # optimistic anchors only, else zero
     challenge_deadline: int  # challenged anchors only, else 0
+    circuit_kind: str = ""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """An institution's checkpoint run as the registry stores it (``exists`` False if never opened).
+
+    ``last_index``, ``last_weights`` (the last segment's C_W) and ``last_block`` describe the
+    last anchored segment.  Whether a segment was later found invalid is the audit's business
+    (:func:`zkanchor.anchor.audit.run_reports`): the registry records the chain as anchored.
+    """
+
+    institution: str
+    run_id: str
+    circuit_id: str
+    dataset: int
+    total: int
+    last_index: int
+    last_weights: int
+    last_block: int
+
+    @property
+    def exists(self) -> bool:
+        """True if segment 0 of the run was anchored."""
+        return self.total != 0
+
+    @property
+    def all_anchored(self) -> bool:
+        """True if every segment up to the last (``total - 1``) is anchored."""
+        return self.exists and self.last_index == self.total - 1
 
 
 @dataclass(frozen=True)
@@ -286,30 +351,63 @@ class Registry:
         circuit_id: str | bytes,
         verifier_address: str,
         n_public: int,
+        kind: str | int,
+        circuit_hash: str | bytes | None,
+        spec_digest: int | str,
+        public_start: int | str = 0,
         description: str = "",
         training_block_input: int = 0,
         sender: str | None = None,
+        *,
+        key_circuit_hash: str | bytes | None = None,
     ) -> TxResult:
         """Register a circuit's verifier (deploy it first, e.g. ``solidity.onchain.deploy_verifier``); admin only.
 
-        ``training_block_input`` is the index of a public input holding a claimed
-        training-start block, or 0 for none.
+        ``circuit_hash`` is the circuit hash the caller expects (rebuilt from the statement's
+        spec): the record anchors are judged by.  It is required; when the caller also knows
+        the hash the verification key is bound to (its ``setup.json`` or ceremony record),
+        it passes it as ``key_circuit_hash`` and registration is refused unless the two agree.
+        ``kind`` is ``training`` (1) or ``aggregation`` (2); ``spec_digest`` the field element
+        training statements carry as input 4; ``public_start`` (training only) the commitment
+        of the public initial weights checkpoint runs must start from, 0 for none;
+        ``training_block_input`` the index of a public input holding a claimed training-start
+        block, 0 for none.
         """
+        if circuit_hash is None:
+            raise InputError("registering a verifier needs the circuit hash its verification key is bound to")
+        expected = circuit_hash_bytes(circuit_hash)
+        if key_circuit_hash is not None and circuit_hash_bytes(key_circuit_hash) != expected:
+            raise InputError(
+                f"the verification key is bound to circuit {circuit_hash_bytes(key_circuit_hash).hex()[:16]}..., "
+                f"not to the expected circuit {expected.hex()[:16]}..."
+            )
         if not isinstance(n_public, int) or not 0 <= n_public < 2**16:
             raise InputError("the number of public inputs must be an integer in [0, 65536)")
         if not isinstance(training_block_input, int) or not 0 <= training_block_input < 256:
             raise InputError("the training-block input index must be an integer in [0, 256)")
+        digest = parse_commitment(spec_digest, "spec digest")
+        start = parse_commitment(public_start, "public start", allow_zero=True)
         fn = self.contract.functions.registerCircuit(
-            circuit_id_bytes(circuit_id), _address(verifier_address), n_public, training_block_input, str(description)
+            circuit_id_bytes(circuit_id), _address(verifier_address), n_public, kind_number(kind),
+            training_block_input, expected, digest, start, str(description),
         )
         return self._result(self._send(fn, sender, REGISTER_CIRCUIT_GAS))
 
     # -- institutions ----------------------------------------------------------
 
-    def anchor_dataset(self, commitment: int | str, metadata_hash: bytes = bytes(32), sender: str | None = None) -> TxResult:
-        """Anchor a dataset commitment (before training on it), with an optional 32-byte metadata hash."""
+    def anchor_dataset(
+        self,
+        commitment: int | str,
+        metadata_hash: bytes | str = bytes(32),
+        expires_at: int = 0,
+        sender: str | None = None,
+    ) -> TxResult:
+        """Anchor a dataset commitment in the sender's namespace (before training on it), with an
+        optional 32-byte metadata hash and retention expiry (unix time, 0 = none)."""
         value = parse_commitment(commitment)
-        fn = self.contract.functions.anchorDataset(value, _bytes32(metadata_hash, "metadata hash"))
+        if isinstance(expires_at, bool) or not isinstance(expires_at, int) or not 0 <= expires_at <= MAX_EXPIRY:
+            raise InputError("the retention expiry must be a unix time in seconds (0 for none)")
+        fn = self.contract.functions.anchorDataset(value, _bytes32(metadata_hash, "metadata hash"), expires_at)
         return self._result(self._send(fn, sender, ANCHOR_DATASET_GAS), value)
 
     def anchor_training(
@@ -337,6 +435,70 @@ class Registry:
         fn = self.contract.functions.anchorOptimistic(circuit_id_bytes(circuit_id), inputs, committed)
         receipt = self._send(fn, sender, OPTIMISTIC_GAS)
         return self._result(receipt, _hex(self._emitted(receipt, "OptimisticAnchored")["statementHash"]))
+
+    def anchor_segment(
+        self,
+        circuit_id: str | bytes,
+        run_id: str | bytes,
+        index: int,
+        total: int,
+        proof: Proof,
+        public: Sequence[int],
+        sender: str | None = None,
+        gas: int | None = None,
+    ) -> TxResult:
+        """Verified anchoring of segment ``index`` of ``total`` of the sender's run ``run_id``
+        (segment 0 opens the run); ``value`` is the statement hash."""
+        a, b, c, inputs = _calldata(proof, public)
+        fn = self.contract.functions.anchorSegment(
+            circuit_id_bytes(circuit_id), run_id_bytes(run_id), _count(index, "segment index"),
+            _count(total, "number of segments"), a, b, c, inputs,
+        )
+        receipt = self._send(fn, sender, gas or training_gas(len(inputs)) + SEGMENT_EXTRA_GAS)
+        return self._result(receipt, _hex(self._emitted(receipt, "SegmentAnchored")["statementHash"]))
+
+    def anchor_segment_optimistic(
+        self,
+        circuit_id: str | bytes,
+        run_id: str | bytes,
+        index: int,
+        total: int,
+        public: Sequence[int],
+        proof: Proof | None = None,
+        proof_hash_value: bytes | None = None,
+        sender: str | None = None,
+    ) -> TxResult:
+        """Optimistic anchoring of a segment: the run is extended now, the proof revealed later."""
+        if (proof is None) == (proof_hash_value is None):
+            raise InputError("give exactly one of a proof or a proof hash to anchor optimistically")
+        committed = proof_hash(proof) if proof is not None else _bytes32(proof_hash_value, "proof hash")
+        fn = self.contract.functions.anchorSegmentOptimistic(
+            circuit_id_bytes(circuit_id), run_id_bytes(run_id), _count(index, "segment index"),
+            _count(total, "number of segments"), _inputs(public), committed,
+        )
+        receipt = self._send(fn, sender, OPTIMISTIC_GAS + SEGMENT_EXTRA_GAS)
+        return self._result(receipt, _hex(self._emitted(receipt, "SegmentAnchored")["statementHash"]))
+
+    def anchor_aggregate(
+        self,
+        circuit_id: str | bytes,
+        proof: Proof,
+        public: Sequence[int],
+        members: Sequence[tuple[str | bytes, Sequence[int]]],
+        sender: str | None = None,
+        gas: int | None = None,
+    ) -> TxResult:
+        """Anchor a federated round: ``public`` is [aggregator, C_prev, C_1..C_k, C_G] and
+        ``members[i]`` = (circuit id, public inputs) of the anchored training statement whose
+        C_W is C_i.  ``value`` is the aggregate's statement hash."""
+        a, b, c, inputs = _calldata(proof, public)
+        if isinstance(members, (str, bytes)) or not all(isinstance(m, (tuple, list)) and len(m) == 2 for m in members):
+            raise InputError("members must be (circuit id, public inputs) pairs, one per member model")
+        circuits = [circuit_id_bytes(cid) for cid, _ in members]
+        member_inputs = [_inputs(values) for _, values in members]
+        fn = self.contract.functions.anchorAggregate(circuit_id_bytes(circuit_id), a, b, c, inputs, circuits, member_inputs)
+        receipt = self._send(fn, sender, gas or aggregate_gas(len(inputs), member_inputs))
+        return self._result(receipt, _hex(self._emitted(receipt, "AggregateAnchored")["statementHash"]))
 
     # -- anyone ----------------------------------------------------------------
 
@@ -372,18 +534,22 @@ class Registry:
     def circuit(self, circuit_id: str | bytes) -> CircuitInfo:
         """A circuit's registration (``exists`` is False if none)."""
         raw = circuit_id_bytes(circuit_id)
-        verifier, n_public, tbi, description_hash, registered_at = self.chain.call(self.contract.functions.circuit(raw))
-        return CircuitInfo(circuit_id_text(raw), verifier, int(n_public), int(tbi), _hex(description_hash), int(registered_at))
+        verifier, n_public, kind, tbi, chash, digest, start, description_hash, registered_at = self.chain.call(
+            self.contract.functions.circuit(raw)
+        )
+        return CircuitInfo(circuit_id_text(raw), verifier, int(n_public), kind_name(int(kind)) if kind else "none",
+                           int(tbi), _hex(chash), int(digest), int(start), _hex(description_hash), int(registered_at))
 
     def circuit_ids(self) -> list[str]:
         """Registered circuit ids in order, in readable form."""
         return [circuit_id_text(raw) for raw in self.chain.call(self.contract.functions.circuitIds())]
 
-    def dataset(self, commitment: int | str) -> DatasetInfo:
-        """Who anchored a dataset commitment and when (``anchored`` is False if nobody)."""
+    def dataset(self, owner: str, commitment: int | str) -> DatasetInfo:
+        """``owner``'s anchor of a dataset commitment (``anchored`` is False if it never anchored it)."""
+        who = _address(owner)
         value = parse_commitment(commitment)
-        owner, block, ts, meta, count = self.chain.call(self.contract.functions.dataset(value))
-        return DatasetInfo(value, owner, int(block), int(ts), _hex(meta), int(count))
+        block, ts, expires, meta, count = self.chain.call(self.contract.functions.dataset(who, value))
+        return DatasetInfo(value, who, int(block), int(ts), int(expires), _hex(meta), int(count))
 
     def datasets_of(self, institution: str) -> list[int]:
         """The dataset commitments an institution anchored, in order."""
@@ -392,20 +558,53 @@ class Registry:
     def anchor(self, statement: str | bytes) -> AnchorInfo:
         """The anchor of a statement hash (kind ``none`` if it was never anchored)."""
         raw = _bytes32(statement, "statement hash")
-        owner, kind, status, block, ts, phash, deadline = self.chain.call(self.contract.functions.anchor(raw))
-        return AnchorInfo(_hex(raw), owner, ANCHOR_KIND[kind], ANCHOR_STATUS[status], int(block), int(ts), _hex(phash), int(deadline))
+        owner, kind, status, block, ts, phash, deadline, ckind = self.chain.call(self.contract.functions.anchor(raw))
+        return AnchorInfo(_hex(raw), owner, ANCHOR_KIND[kind], ANCHOR_STATUS[status], int(block), int(ts), _hex(phash),
+                          int(deadline), kind_name(int(ckind)) if ckind else "")
+
+    def run(self, institution: str, run_id: str | bytes) -> RunInfo:
+        """``institution``'s checkpoint run ``run_id`` (``exists`` is False if it never opened one)."""
+        who = _address(institution)
+        raw = run_id_bytes(run_id)
+        cid, dataset, total, last_index, last_weights, last_block = self.chain.call(self.contract.functions.run(who, raw))
+        return RunInfo(who, circuit_id_text(raw), circuit_id_text(cid) if int(total) else "", int(dataset), int(total),
+                       int(last_index), int(last_weights), int(last_block))
+
+    def is_aggregate_model(self, aggregator: str, model: int | str) -> bool:
+        """True if ``aggregator`` anchored an aggregate whose new global model is ``model``."""
+        value = parse_commitment(model, "model commitment")
+        return bool(self.chain.call(self.contract.functions.isAggregateModel(_address(aggregator), value)))
+
+    def aggregates(self, aggregator: str | None = None, from_block: int | None = None) -> list[RegistryEvent]:
+        """AggregateAnchored events (of ``aggregator``, if given), in chain order; ``members`` are
+        the members' statement hashes."""
+        who = Web3.to_checksum_address(aggregator) if aggregator is not None else None
+        return [e for e in self.events(from_block, names=("AggregateAnchored",))
+                if who is None or e.args["aggregator"] == who]
+
+    def segments(self, institution: str, run_id: str | bytes, from_block: int | None = None) -> list[RegistryEvent]:
+        """The SegmentAnchored events of ``institution``'s run ``run_id``, in chain order."""
+        who = Web3.to_checksum_address(institution)
+        raw = "0x" + run_id_bytes(run_id).hex()
+        return [e for e in self.events(from_block, names=("SegmentAnchored",))
+                if e.args["institution"] == who and e.args["runId"] == raw]
 
     def anchors_of(self, institution: str, from_block: int | None = None) -> list[RegistryEvent]:
-        """An institution's training anchors (verified and optimistic), from the event index."""
+        """An institution's training anchors (verified and optimistic, checkpoint segments included),
+        from the event index."""
         who = Web3.to_checksum_address(institution)
         return [e for e in self.events(from_block, names=("TrainingAnchored", "OptimisticAnchored")) if e.args["institution"] == who]
 
-    def anchors_of_dataset(self, commitment: int | str, from_block: int | None = None) -> list[RegistryEvent]:
-        """The training anchors resting on a dataset commitment, from the event index."""
+    def anchors_of_dataset(
+        self, commitment: int | str, institution: str | None = None, from_block: int | None = None
+    ) -> list[RegistryEvent]:
+        """The training anchors resting on a dataset commitment (of ``institution``, if given:
+        the same number anchored by another institution is another dataset), from the event index."""
         value = parse_commitment(commitment)
+        who = Web3.to_checksum_address(institution) if institution is not None else None
         return [
             e for e in self.events(from_block, names=("TrainingAnchored", "OptimisticAnchored"))
-            if e.args["datasetCommitment"] == value
+            if e.args["datasetCommitment"] == value and (who is None or e.args["institution"] == who)
         ]
 
     # -- events ----------------------------------------------------------------
@@ -473,6 +672,12 @@ def _inputs(public: Sequence[int]) -> list[int]:
             raise InputError(f"public input {i} must be an integer in [0, 2^256)")
         out.append(v)
     return out
+
+
+def _count(value: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**256:
+        raise InputError(f"the {what} must be a non-negative integer")
+    return value
 
 
 def _calldata(proof: Proof, public: Sequence[int]) -> tuple[list[int], list[list[int]], list[int], list[int]]:

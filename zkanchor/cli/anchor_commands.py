@@ -1,5 +1,6 @@
 """The anchoring commands: deploy a registry, register institutions and circuits, anchor
-datasets and training results, settle optimistic anchors, and audit a registry.
+datasets, training results, checkpoint segments and federated aggregates, settle optimistic
+anchors, and audit a registry.
 
 Every command but ``registry-deploy`` takes the DEPLOYMENT record that ``registry-deploy``
 wrote, and talks to the node it names unless ``--rpc`` says otherwise.  ``--account``
@@ -64,12 +65,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "register-circuit",
         help="deploy a circuit's verifier and register it; admin only",
-        description="Deploy the Solidity verifier for VK.json (unless --verifier gives one already deployed), "
-        "register it under --circuit-id, and add the circuit and its key to DEPLOYMENT.json.",
+        description="Deploy the Solidity verifier for the verification key of KEYDIR (what 'zkanchor setup' or a "
+        "ceremony wrote; its setup.json names the circuit hash the key is bound to) unless --verifier gives one "
+        "already deployed, register it under --circuit-id with its circuit hash, spec digest and kind, and add the "
+        "circuit and its key to DEPLOYMENT.json. Refused unless the key is bound to --circuit-hash, the hash you "
+        "expect (rebuilt from the statement's spec).",
     )
     _add_deployment_arg(p)
-    p.add_argument("vk", metavar="VK.json", help="verification_key.json (snarkjs format)")
+    p.add_argument("vk", metavar="KEYDIR", help="a key directory, or the verification_key.json inside one")
     _add_circuit_id(p)
+    p.add_argument("--circuit-hash", required=True, metavar="HEX",
+                   help="the circuit hash the key must be bound to (64 hex digits: sha256 of the canonical R1CS)")
+    p.add_argument("--spec-digest", required=True, metavar="N",
+                   help="the statement spec digest (a field element, decimal or 0x hex: public input 4 of training statements)")
+    p.add_argument("--kind", choices=("training", "aggregation"), default="training",
+                   help="what the circuit proves (default: training)")
+    p.add_argument("--public-start", default="0", metavar="N",
+                   help="training only: commitment of the public initial weights checkpoint runs start from (default: 0, none)")
     p.add_argument("--description", default="", help="what the circuit proves (model kind, shape, hyper-parameter hash…)")
     p.add_argument("--training-block-input", type=int, default=0, metavar="INDEX",
                    help="index of a public input holding the claimed training-start block (default: 0, none)")
@@ -90,22 +102,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     meta = p.add_mutually_exclusive_group()
     meta.add_argument("--metadata", metavar="TEXT", help="metadata text; its keccak256 is anchored with the commitment")
     meta.add_argument("--metadata-hash", metavar="HEX", help="a 32-byte metadata hash to anchor with the commitment")
+    p.add_argument("--expires", metavar="WHEN",
+                   help="retention expiry: unix seconds or an ISO date/time (UTC unless it says otherwise); default none")
     _add_chain_args(p)
     p.set_defaults(handler=cmd_anchor_dataset)
 
     p = sub.add_parser(
         "anchor-training",
-        help="anchor a training proof (verified, or --optimistic)",
+        help="anchor a training proof or checkpoint segment (verified, or --optimistic)",
         description="Anchor a training statement. Verified (default): the registry runs the verifier and records "
         "the statement only if the proof checks; exit 1 if it does not. --optimistic: only the statement and "
-        "the proof's hash are stored; anyone may later reveal the proof with 'resolve'.",
+        "the proof's hash are stored; anyone may later reveal the proof with 'resolve'. With --run-id, --index "
+        "and --total the statement is segment INDEX of TOTAL of the sender's checkpoint run RUN_ID: segment 0 "
+        "opens the run, each next one must start from the previous one's final weights.",
     )
     _add_deployment_arg(p)
     _add_proof_args(p)
     _add_circuit_id(p)
     p.add_argument("--optimistic", action="store_true", help="store hashes only; the proof is checked when revealed")
+    p.add_argument("--run-id", metavar="ID", help="checkpoint run id: a name of up to 32 ASCII characters, or 0x + 64 hex digits")
+    p.add_argument("--index", type=int, metavar="I", help="with --run-id: this segment's index (0 opens the run)")
+    p.add_argument("--total", type=int, metavar="N", help="with --run-id: the run's number of segments")
     _add_chain_args(p)
     p.set_defaults(handler=cmd_anchor_training)
+
+    p = sub.add_parser(
+        "anchor-aggregate",
+        help="anchor a federated aggregate over anchored member models",
+        description="Anchor an aggregation proof (public inputs: aggregator, C_prev, one model per member, C_G). "
+        "Each --member names, in order, the anchored training statement whose final weights are that member's "
+        "model; the registry checks each is valid, started from C_prev and ends in the model the aggregate "
+        "names, then runs the verifier (exit 1 if it rejects the proof).",
+    )
+    _add_deployment_arg(p)
+    _add_proof_args(p)
+    _add_circuit_id(p)
+    p.add_argument("--member", action="append", default=[], metavar="CIRCUIT_ID=PUBLIC.json",
+                   help="a member's training statement: its circuit id and public.json; one per member model, in order")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_anchor_aggregate)
 
     p = sub.add_parser(
         "challenge",
@@ -143,9 +178,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "audit",
         help="list everything anchored in a registry and re-check every proof off chain",
-        description="Read all registry events, take each training proof from its transaction's calldata and "
-        "re-check statement and proof in Python. Prints a table (or --json). Exit 0 if every check agrees "
-        "with the registry, 1 if any disagrees.",
+        description="Read all registry events, take each proof from its transaction's calldata and re-check "
+        "statement and proof in Python; check that checkpoint runs chain and aggregates rest on valid member "
+        "models; flag training on data whose retention expiry has passed. Prints a table with runs (complete, "
+        "in progress, broken) and aggregates (or --json). Exit 0 if every check agrees with the registry, 1 if "
+        "any disagrees or nothing was checked (--from-block beyond the chain head).",
     )
     _add_deployment_arg(p)
     p.add_argument("--vk", action="append", default=[], metavar="CIRCUIT_ID=VK.json",
@@ -313,16 +350,40 @@ def cmd_revoke_institution(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _key_binding(path_text: str):
+    """(verification key, the circuit hash it is bound to) from a key directory or the VK file in one."""
+    from ..groth16.keydir import SETUP_INFO, VERIFICATION_KEY, read_setup_info
+    from ..groth16.snarkjs_json import load_verification_key
+
+    path = Path(path_text)
+    keydir, vk_path = (path, path / VERIFICATION_KEY) if path.is_dir() else (path.parent, path)
+    if not vk_path.is_file():
+        raise InputError(f"{str(vk_path)!r} does not exist: give a key directory or the verification key inside one")
+    if not (keydir / SETUP_INFO).is_file():
+        raise InputError(f"the key in {str(keydir)!r} is bound to no circuit (no {SETUP_INFO} beside it): register "
+                         "the key directory that 'zkanchor setup' or a ceremony wrote")
+    bound = read_setup_info(keydir)["circuit_hash"]
+    return load_verification_key(vk_path), bound
+
+
 def cmd_register_circuit(args: argparse.Namespace) -> int:
     """Deploy (or reuse) a verifier, register it, and add the circuit to the deployment record."""
     from ..anchor.deployment import CircuitRecord, save_deployment
-    from ..anchor.encoding import circuit_id_bytes
-    from ..groth16.snarkjs_json import load_verification_key, vk_to_json
+    from ..anchor.encoding import circuit_hash_bytes, circuit_id_bytes, parse_commitment
+    from ..groth16.snarkjs_json import vk_to_json
     from ..solidity.verifier import compile_verifier
 
-    record, chain, registry = _open(args)
     cid = circuit_id_bytes(args.circuit_id)
-    vk = load_verification_key(args.vk)
+    expected = circuit_hash_bytes(args.circuit_hash)
+    digest = parse_commitment(args.spec_digest, "--spec-digest")
+    start = parse_commitment(args.public_start, "--public-start", allow_zero=True)
+    if args.kind == "aggregation" and start:
+        raise InputError("--public-start is for training circuits: an aggregation round starts from its members' start")
+    vk, bound = _key_binding(args.vk)
+    if circuit_hash_bytes(bound) != expected:
+        raise InputError(f"the key in {args.vk} is bound to circuit {bound[:16]}..., not to the expected "
+                         f"--circuit-hash {expected.hex()[:16]}...")
+    record, chain, registry = _open(args)
     sender = _account(chain, args.account)
     deploy_gas = 0
     if args.verifier:
@@ -330,14 +391,35 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
     else:
         deployed = chain.deploy(compile_verifier(vk), sender=sender)
         verifier, deploy_gas = deployed.address, deployed.gas_used
-    tx = registry.register_circuit(cid, verifier, vk.n_public, args.description, args.training_block_input, sender=sender)
-    circuit = CircuitRecord("0x" + cid.hex(), verifier, vk.n_public, args.training_block_input, args.description,
-                            tx.block_number, vk_to_json(vk))
+    tx = registry.register_circuit(cid, verifier, vk.n_public, args.kind, expected, digest, start, args.description,
+                                   args.training_block_input, sender=sender, key_circuit_hash=bound)
+    circuit = CircuitRecord("0x" + cid.hex(), verifier, vk.n_public, args.kind, "0x" + expected.hex(), digest, start,
+                            args.training_block_input, args.description, tx.block_number, vk_to_json(vk))
     save_deployment(record.with_circuit(circuit), args.deployment)
     emit(args, {"circuit_id": circuit.name, "circuit_id_hex": circuit.circuit_id, "verifier": verifier,
-                "n_public": vk.n_public, "verifier_deploy_gas": deploy_gas, **_tx_json(tx)},
-         f"circuit {circuit.name} registered with verifier {verifier} ({vk.n_public} public inputs) in block {tx.block_number}")
+                "n_public": vk.n_public, "kind": args.kind, "circuit_hash": circuit.circuit_hash,
+                "spec_digest": str(digest), "public_start": str(start), "verifier_deploy_gas": deploy_gas, **_tx_json(tx)},
+         f"{args.kind} circuit {circuit.name} registered with verifier {verifier} ({vk.n_public} public inputs, "
+         f"circuit {circuit.circuit_hash[:18]}...) in block {tx.block_number}")
     return EXIT_OK
+
+
+def _expiry(text: str | None) -> int:
+    """--expires as unix seconds: an integer, or an ISO date/time (UTC unless it names an offset)."""
+    import datetime as dt
+
+    if text is None:
+        return 0
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--expires {text!r} is neither unix seconds nor an ISO date such as 2030-01-31") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return int(when.timestamp())
 
 
 def cmd_anchor_dataset(args: argparse.Namespace) -> int:
@@ -346,28 +428,50 @@ def cmd_anchor_dataset(args: argparse.Namespace) -> int:
 
     commitment = _read_commitment(args)
     metadata = _metadata_hash(args)
+    expires = _expiry(args.expires)
     _, chain, registry = _open(args)
     sender = _account(chain, args.account)
-    tx = registry.anchor_dataset(commitment, metadata, sender=sender)
-    emit(args, {"commitment": hex32(commitment), "institution": sender, "metadata_hash": hex32(metadata), **_tx_json(tx)},
-         f"dataset {hex32(commitment)} anchored by {sender} in block {tx.block_number}")
+    tx = registry.anchor_dataset(commitment, metadata, expires, sender=sender)
+    emit(args, {"commitment": hex32(commitment), "institution": sender, "metadata_hash": hex32(metadata),
+                "expires_at": expires, **_tx_json(tx)},
+         f"dataset {hex32(commitment)} anchored by {sender} in block {tx.block_number}"
+         + (f", retained until unix time {expires}" if expires else ""))
     return EXIT_OK
 
 
+def _segment(args: argparse.Namespace):
+    """(run id bytes, index, total) when --run-id is given, else None."""
+    from ..anchor.encoding import run_id_bytes
+
+    given = [args.run_id is not None, args.index is not None, args.total is not None]
+    if not any(given):
+        return None
+    if not all(given):
+        raise InputError("a checkpoint segment needs all of --run-id, --index and --total")
+    if args.total < 1 or not 0 <= args.index < args.total:
+        raise InputError(f"--index must be in [0, --total) and --total at least 1 (got {args.index} of {args.total})")
+    return run_id_bytes(args.run_id), args.index, args.total
+
+
 def cmd_anchor_training(args: argparse.Namespace) -> int:
-    """Anchor a training statement, verified or optimistic."""
+    """Anchor a training statement or checkpoint segment, verified or optimistic."""
     from ..anchor.encoding import MIN_PUBLIC_INPUTS, circuit_id_bytes, circuit_id_text, hex32, proof_hash
     from ..anchor.errors import RegistryError
 
     proof, public = _load_proof(args)
     cid = circuit_id_bytes(args.circuit_id)
+    segment = _segment(args)
     if len(public) < MIN_PUBLIC_INPUTS:
         raise InputError(f"{args.public} has {len(public)} public inputs; a training statement has at least {MIN_PUBLIC_INPUTS}")
     record, chain, registry = _open(args)
     _check_inputs_fit(record, args.circuit_id, public)
     sender = _account(chain, args.account)
     try:
-        if args.optimistic:
+        if segment is not None and args.optimistic:
+            tx = registry.anchor_segment_optimistic(cid, *segment, public, proof=proof, sender=sender)
+        elif segment is not None:
+            tx = registry.anchor_segment(cid, *segment, proof, public, sender=sender)
+        elif args.optimistic:
             tx = registry.anchor_optimistic(cid, public, proof=proof, sender=sender)
         else:
             tx = registry.anchor_training(cid, proof, public, sender=sender)
@@ -381,7 +485,50 @@ def cmd_anchor_training(args: argparse.Namespace) -> int:
               "circuit_id": circuit_id_text(cid), "dataset": hex32(public[1]), **_tx_json(tx)}
     if args.optimistic:
         result["proof_hash"] = "0x" + proof_hash(proof).hex()
-    emit(args, result, f"{kind} anchor {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas)")
+    what = f"{kind} anchor"
+    if segment is not None:
+        run_id, index, total = segment
+        result.update(run_id=circuit_id_text(run_id), index=index, total=total)
+        what = f"{kind} segment {index} of {total} of run {circuit_id_text(run_id)}:"
+    emit(args, result, f"{what} {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas)")
+    return EXIT_OK
+
+
+def cmd_anchor_aggregate(args: argparse.Namespace) -> int:
+    """Anchor a federated aggregate."""
+    from ..anchor.encoding import MIN_AGGREGATE_INPUTS, circuit_id_bytes, circuit_id_text, hex32
+    from ..anchor.errors import RegistryError
+    from ..groth16.snarkjs_json import load_public
+
+    proof, public = _load_proof(args)
+    cid = circuit_id_bytes(args.circuit_id)
+    if len(public) < MIN_AGGREGATE_INPUTS:
+        raise InputError(f"{args.public} has {len(public)} public inputs; an aggregation has at least {MIN_AGGREGATE_INPUTS}")
+    members = []
+    for spec in args.member:
+        member_id, sep, path = spec.partition("=")
+        if not sep or not member_id or not path:
+            raise InputError(f"--member {spec!r} is not CIRCUIT_ID=PUBLIC.json")
+        members.append((circuit_id_bytes(member_id), load_public(path)))
+    if len(members) != len(public) - 3:
+        raise InputError(f"{args.public} names {len(public) - 3} member model(s) but {len(members)} --member were given")
+    record, chain, registry = _open(args)
+    _check_inputs_fit(record, args.circuit_id, public)
+    sender = _account(chain, args.account)
+    try:
+        tx = registry.anchor_aggregate(cid, proof, public, members, sender=sender)
+    except RegistryError as exc:
+        if exc.error != "ProofRejected":
+            raise
+        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+        return EXIT_FALSE
+    from ..anchor.encoding import statement_hash
+
+    result = {"anchored": True, "statement_hash": tx.value, "aggregator": sender, "circuit_id": circuit_id_text(cid),
+              "previous_model": hex32(public[1]), "global_model": hex32(public[-1]),
+              "members": ["0x" + statement_hash(m, v).hex() for m, v in members], **_tx_json(tx)}
+    emit(args, result, f"aggregate {tx.value} of {len(members)} member(s) recorded in block {tx.block_number} "
+         f"({tx.gas_used} gas)")
     return EXIT_OK
 
 
@@ -433,12 +580,21 @@ def _vk_overrides(specs: list[str]) -> dict:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Audit a registry."""
-    from ..anchor.audit import MISMATCH, audit, format_table
+    from ..anchor.audit import MISMATCH, audit, format_table, run_reports
 
     vks = _vk_overrides(args.vk)
     record, chain, _ = _open(args)
+    head = chain.w3.eth.block_number
+    if args.from_block is not None and args.from_block < 0:
+        raise InputError("--from-block must be a block number (0 or more)")
+    if args.from_block is not None and args.from_block > head:
+        reason = f"nothing was checked: --from-block {args.from_block} is beyond the chain head (block {head})"
+        emit(args, {"registry": record.registry, "chain_id": record.chain_id, "checked": False, "reason": reason,
+                    "rows": [], "runs": [], "mismatches": 0}, reason)
+        return EXIT_FALSE
     rows = audit(chain, record, vks, from_block=args.from_block)
     mismatches = sum(r.verdict == MISMATCH for r in rows)
-    emit(args, {"registry": record.registry, "chain_id": record.chain_id, "rows": [r.to_json() for r in rows],
+    emit(args, {"registry": record.registry, "chain_id": record.chain_id, "checked": True, "head": head,
+                "rows": [r.to_json() for r in rows], "runs": [r.to_json() for r in run_reports(rows)],
                 "mismatches": mismatches}, format_table(rows))
     return EXIT_FALSE if mismatches else EXIT_OK
