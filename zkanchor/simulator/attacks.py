@@ -29,6 +29,10 @@ The kinds:
 ``optimistic_bad_proof`` an optimistic anchor committing to a bad proof; a watcher catches it
                          (``reveal = false``: the proof is never revealed, the anchor expires)
 ``bad_aggregate``        the aggregator's global model is not the average of the local models
+``skipped_segment``      a checkpointed run's segment that skips epochs: proven from the round's
+                         start to the model two rounds later, then anchored at a skipped index
+``forked_segment``       a second, different next checkpoint for an index already anchored
+``segment_other_data``   a run's next segment proven over other data than the run's C_D
 =======================  ================================================================
 
 ``malformed_contribution`` (a ceremony contribution tampered with) is run by
@@ -43,6 +47,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from dataclasses import replace
+
 from zkanchor.anchor import RegistryError, statement_hash
 from zkanchor.anchor.encoding import proof_from_words
 from zkanchor.bn254 import g1, g2
@@ -50,18 +56,17 @@ from zkanchor.bn254.constants import G1_GEN, G2_GEN
 from zkanchor.commit import commit_dataset
 from zkanchor.groth16.keys import Proof
 from zkanchor.groth16.verifier import verify
-from zkanchor.models import model_module
 from zkanchor.models.weights import weights_commitment
+from zkanchor.statements import AggregationOpening, AggregationStatement
 
 from . import seeds
 from .data import perturbed
-from .federated import AggregationOpening, AggregationStatement, make_statement
 from .log import LANDED, NOT_STOPPED, STOPPED
 from .proving import ProveJob, ProveResult, failing_constraint
 
 if TYPE_CHECKING:
-    from .engine import Party, World
     from .scenario import Event
+    from .world import Party, World
 
 
 @dataclass
@@ -83,6 +88,7 @@ class AggregationContext:
     opening: AggregationOpening
     job: ProveJob
     result: ProveResult
+    members: list  # (circuit id, public inputs) of the round's anchored member statements
 
 
 # ---------------------------------------------------------------- logging helpers
@@ -144,7 +150,8 @@ def _own_dataset(world: "World", party: "Party", event: "Event") -> None:
     if party.dataset_anchored:
         return
     party.data_salt = seeds.salt(world.seed, "data", party.name)
-    party.commitment = commit_dataset(party.data.dataset, party.data_salt)[0].commitment
+    party.test_salt = seeds.salt(world.seed, "test", party.name)
+    party.commitment = commit_dataset(party.data.dataset, party.address_int, party.data_salt)[0].commitment
     start = world.log.now()
     tx = world.registry.anchor_dataset(party.commitment, sender=party.address)
     party.dataset_anchored = True
@@ -152,27 +159,31 @@ def _own_dataset(world: "World", party: "Party", event: "Event") -> None:
           gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash, commitment=hex(party.commitment))
 
 
-def _initial(world: "World", party: "Party") -> tuple[tuple[int, ...], int]:
-    return tuple(model_module(party.spec.model).initial_weights(party.spec)), seeds.salt(world.seed, "initial", party.name)
+def _start(world: "World", party: "Party", round_: int):
+    from .engine import round_start
+
+    return round_start(world, party, round_)
 
 
-def _forged(world: "World", party: "Party", tag: int) -> tuple[list[int], Proof]:
+def _forged(world: "World", party: "Party", tag: int, shape: ProveJob) -> tuple[list[int], Proof]:
     """A statement claiming a model that was never trained, and made-up proof points for it."""
-    w0, s0 = _initial(world, party)
     claimed = [(tag + 1) << party.spec.frac_bits] * party.spec.n_weights  # "a great model", never trained
-    public = [party.address_int, party.commitment, weights_commitment(w0, s0),
-              weights_commitment(claimed, seeds.salt(world.seed, "forged", party.name, tag)), party.spec.digest()]
+    statement = replace(shape.statement, dataset_commitment=party.commitment,
+                        final_weights_commitment=weights_commitment(claimed, seeds.salt(world.seed, "forged",
+                                                                                           party.name, tag)))
     labels = ("forged", party.name, tag)
     proof = Proof(a=g1.mul(G1_GEN, seeds.scalar(world.seed, *labels, "a")),
                   b=g2.mul(G2_GEN, seeds.scalar(world.seed, *labels, "b")),
                   c=g1.mul(G1_GEN, seeds.scalar(world.seed, *labels, "c")))
-    return public, proof
+    return statement.public_inputs(), proof
 
 
-def _shape_job(world: "World", party: "Party", label: str) -> ProveJob:
+def _shape_job(world: "World", party: "Party", label: str, round_: int) -> ProveJob:
     """An honest job of the actor's shape: its circuit must be registered for the attack to target it."""
-    opening = world.train(party, party.data.dataset, _initial(world, party), seeds.salt(world.seed, "shape", label))
-    return world.training_job(party, label, party.data.dataset, seeds.salt(world.seed, "data", party.name), opening)
+    initial, kind = _start(world, party, round_)
+    opening = world.train(party, party.data.dataset, initial, seeds.salt(world.seed, "shape", label))
+    return world.training_job(party, label, party.data.dataset, seeds.salt(world.seed, "data", party.name), opening,
+                              start=kind)
 
 
 def _latest_anchor(party: "Party", round_: int):
@@ -206,13 +217,14 @@ def prepare(world: "World", event: "Event", index: int) -> Prepared:
     tag = f"{event.actor}/attack{index}-{event.kind}/round{event.round}"
     if event.kind in ("forged_proof", "optimistic_bad_proof"):
         _own_dataset(world, party, event)
-        p.state["shape"] = _shape_job(world, party, tag + "/shape")
+        p.state["shape"] = _shape_job(world, party, tag + "/shape", event.round)
         p.setup_jobs.append(p.state["shape"])
     elif event.kind == "wrong_data":
         _own_dataset(world, party, event)
         other = perturbed(party.data.dataset, 1 + index)
-        opening = world.train(party, other, _initial(world, party), seeds.salt(world.seed, "model", tag))
-        job = world.training_job(party, tag, other, party.data_salt, opening)
+        initial, kind = _start(world, party, event.round)
+        opening = world.train(party, other, initial, seeds.salt(world.seed, "model", tag))
+        job = world.training_job(party, tag, other, party.data_salt, opening, start=kind)
         p.jobs.append(job)
         p.state.update(job=job)
     elif event.kind in ("unregistered", "late_dataset"):
@@ -221,11 +233,34 @@ def prepare(world: "World", event: "Event", index: int) -> Prepared:
         else:
             dataset = party.data.dataset
         salt = seeds.salt(world.seed, "late-data", tag)
-        commitment = commit_dataset(dataset, salt)[0].commitment
-        opening = world.train(party, dataset, _initial(world, party), seeds.salt(world.seed, "model", tag))
-        job = world.training_job(party, tag, dataset, salt, opening)
+        commitment = commit_dataset(dataset, party.address_int, salt)[0].commitment
+        initial, kind = _start(world, party, event.round)
+        opening = world.train(party, dataset, initial, seeds.salt(world.seed, "model", tag))
+        job = world.training_job(party, tag, dataset, salt, opening, start=kind)
         p.jobs.append(job)
         p.state.update(job=job, commitment=commitment)
+    elif event.kind == "forked_segment":
+        # The same checkpoint and data, another final salt: a valid proof of a different next checkpoint.
+        model = party.model
+        fork = world.train(party, party.data.dataset, (model.initial, model.initial_salt),
+                           seeds.salt(world.seed, "fork", tag))
+        job = world.training_job(party, tag, party.data.dataset, party.data_salt, fork, start="checkpoint")
+        p.jobs.append(job)
+        p.state.update(job=job)
+    elif event.kind == "segment_other_data":
+        other = perturbed(party.data.dataset, 3 + index)
+        salt = seeds.salt(world.seed, "other-data", tag)
+        commitment = commit_dataset(other, party.address_int, salt)[0].commitment
+        start = world.log.now()
+        tx = world.registry.anchor_dataset(commitment, sender=party.address)
+        _step(world, event, "anchor_dataset", "other data, anchored in the cheater's own name",
+              world.log.since(start), gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash,
+              commitment=hex(commitment))
+        model = party.model  # the round's honest segment starts where this one claims to
+        opening = world.train(party, other, (model.final, model.final_salt), seeds.salt(world.seed, "model", tag))
+        job = world.training_job(party, tag, other, salt, opening, start="checkpoint")
+        p.jobs.append(job)
+        p.state.update(job=job)
     return p
 
 
@@ -240,7 +275,7 @@ def run(world: "World", p: Prepared, results: dict[str, ProveResult]) -> None:
 def _forged_proof(world: "World", p: Prepared, _results) -> None:
     event, party = p.event, world.parties[p.event.actor]
     circuit = world.circuit_of(p.state["shape"].label)
-    public, proof = _forged(world, party, p.index)
+    public, proof = _forged(world, party, p.index, p.state["shape"])
     _python_check(world, event, circuit.keys.vk, proof, public, "made-up proof points for a model never trained")
     _on_chain(world, event, "anchor_verified", "anchor the forged proof",
               lambda: world.registry.anchor_training(circuit.circuit_id, proof, public, sender=party.address),
@@ -262,7 +297,7 @@ def _replayed_proof(world: "World", p: Prepared, _results) -> None:
               lambda: world.registry.anchor_training(anchor.circuit, proof, public, sender=thief.address),
               victim=victim.name, **_target(anchor.circuit, public, thief.address))
     rewritten = [thief.address_int] + public[1:]
-    vk = next(c.keys.vk for c in world.circuits.values() if c.circuit_id == anchor.circuit)
+    vk = world.circuit_by_id(anchor.circuit).keys.vk
     _python_check(world, event, vk, proof, rewritten, f"{victim.name}'s proof with input 0 rewritten to the thief")
     _on_chain(world, event, "anchor_verified", f"replay {victim.name}'s proof with input 0 rewritten to the thief",
               lambda: world.registry.anchor_training(anchor.circuit, proof, rewritten, sender=thief.address),
@@ -272,7 +307,7 @@ def _replayed_proof(world: "World", p: Prepared, _results) -> None:
 def _wrong_data(world: "World", p: Prepared, results) -> None:
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     start = world.log.now()
-    broken = failing_constraint(job.builder, job.args, {1: party.commitment})
+    broken = failing_constraint(replace(job.statement, dataset_commitment=party.commitment), job.opening)
     _attempt(world, event, "prove", "prove training on other data against the anchored commitment C_D",
              f"prover:{broken}" if broken else None, world.log.since(start))
     result = results[job.label]
@@ -297,7 +332,7 @@ def _model_swap(world: "World", p: Prepared, _results) -> None:
     c_swapped = weights_commitment(swapped, anchor.opening.final_salt)
     claimed = list(anchor.public)
     claimed[3] = c_swapped
-    vk = next(c.keys.vk for c in world.circuits.values() if c.circuit_id == anchor.circuit)
+    vk = world.circuit_by_id(anchor.circuit).keys.vk
     _python_check(world, event, vk, anchor.proof, claimed, "the proven model's proof, presented for a swapped model")
     _on_chain(world, event, "anchor_verified", "anchor the swapped model's commitment with the old proof",
               lambda: world.registry.anchor_training(anchor.circuit, anchor.proof, claimed, sender=party.address),
@@ -336,7 +371,7 @@ def _late_dataset(world: "World", p: Prepared, results) -> None:
 def _optimistic_bad_proof(world: "World", p: Prepared, _results) -> None:
     event, party = p.event, world.parties[p.event.actor]
     circuit = world.circuit_of(p.state["shape"].label)
-    public, proof = _forged(world, party, 1000 + p.index)
+    public, proof = _forged(world, party, 1000 + p.index, p.state["shape"])
     start = world.log.now()
     tx = world.registry.anchor_optimistic(circuit.circuit_id, public, proof=proof, sender=party.address)
     statement = tx.value
@@ -368,6 +403,58 @@ def _optimistic_bad_proof(world: "World", p: Prepared, _results) -> None:
              note="the challenge window closed without the proof: the anchor expired")
 
 
+def _skipped_segment(world: "World", p: Prepared, results) -> None:
+    """Claim K epochs took the run from this round's checkpoint to the model two rounds on; then skip an index."""
+    from .engine import anchor_training
+
+    event, party = p.event, world.parties[p.event.actor]
+    anchor = _latest_anchor(party, event.round)
+    if anchor is None:
+        _attempt(world, event, "skip", f"{party.name} anchored no segment in round {event.round}", None)
+        return
+    model = party.model
+    ahead = world.train(party, party.data.dataset, (model.final, model.final_salt), seeds.salt(world.seed, "ahead"))
+    claimed_opening = replace(model, final=ahead.final, final_salt=ahead.final_salt)
+    job = world.training_job(party, "skip", party.data.dataset, party.data_salt, claimed_opening, start="checkpoint")
+    start = world.log.now()
+    broken = failing_constraint(job.statement, job.opening)
+    _attempt(world, event, "prove", f"prove {2 * party.spec.epochs} epochs as one segment of {party.spec.epochs}",
+             f"prover:{broken}" if broken else None, world.log.since(start))
+    circuit = world.circuit_by_id(anchor.circuit)
+    result = ProveResult(anchor.statement_hash, anchor.proof, anchor.public, "", 0, 0.0, 0.0, "", 0.0)
+    index = event.round + 1  # the next segment is event.round (0-based): skip it
+    _on_chain(world, event, "anchor_segment_verified", f"anchor the round's segment again at index {index}, "
+              f"skipping index {event.round}",
+              lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified", index),
+              run=party.run_id)
+
+
+def _forked_segment(world: "World", p: Prepared, results) -> None:
+    from .engine import anchor_training
+
+    event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
+    result = results[job.label]
+    circuit = world.circuit_of(job.label)
+    _on_chain(world, event, "anchor_segment_verified",
+              f"anchor a second, different next checkpoint for segment {event.round - 1} (a fork)",
+              lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified",
+                                      event.round - 1),
+              run=party.run_id, note="the fork's proof itself is valid")
+
+
+def _segment_other_data(world: "World", p: Prepared, results) -> None:
+    from .engine import anchor_training
+
+    event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
+    result = results[job.label]
+    circuit = world.circuit_of(job.label)
+    _on_chain(world, event, "anchor_segment_verified",
+              f"extend the run with a segment trained on other data (segment {event.round})",
+              lambda: anchor_training(world, party, circuit.circuit_id, result, event.round + 1, "verified",
+                                      event.round),
+              run=party.run_id, note="the proof is valid, over another anchored C_D")
+
+
 RUNNERS: dict[str, Callable[["World", Prepared, dict], None]] = {
     "forged_proof": _forged_proof,
     "replayed_proof": _replayed_proof,
@@ -376,6 +463,9 @@ RUNNERS: dict[str, Callable[["World", Prepared, dict], None]] = {
     "unregistered": _unregistered,
     "late_dataset": _late_dataset,
     "optimistic_bad_proof": _optimistic_bad_proof,
+    "skipped_segment": _skipped_segment,
+    "forked_segment": _forked_segment,
+    "segment_other_data": _segment_other_data,
 }
 
 
@@ -383,21 +473,18 @@ def run_aggregation_attack(world: "World", event: "Event", ctx: AggregationConte
     """bad_aggregate: the aggregator claims a global model other than the average (member 1's model)."""
     honest, statement = ctx.opening, ctx.statement
     biased = list(honest.local_weights[0])
-    if biased == list(honest.global_weights):
+    if biased == statement.global_weights(honest):
         biased[0] += 1
-    cheat = AggregationOpening(honest.local_weights, honest.local_salts, tuple(biased), honest.global_salt)
-    cheat_statement = make_statement(statement.aggregator, cheat, statement.counts, statement.local_bits,
-                                     statement.global_bits)
+    cheat = replace(statement, global_commitment=weights_commitment(biased, honest.global_salt))
     start = world.log.now()
-    broken = failing_constraint("aggregation", (cheat_statement, cheat), {})
+    broken = failing_constraint(cheat, honest)
     _attempt(world, event, "prove", "prove that the first member's model is the round's average",
              f"prover:{broken}" if broken else None, world.log.since(start))
-    claimed = list(ctx.result.public)
-    claimed[-1] = cheat_statement.global_commitment
+    claimed = cheat.public_inputs()
     circuit = world.circuit_of(ctx.job.label)
     _python_check(world, event, circuit.keys.vk, ctx.result.proof, claimed,
                   "the honest aggregation proof, presented for the biased global model")
-    _on_chain(world, event, "anchor_verified", "anchor the biased global model with the honest proof",
-              lambda: world.registry.anchor_training(circuit.circuit_id, ctx.result.proof, claimed,
-                                                     sender=world.roles[event.actor]),
+    _on_chain(world, event, "anchor_aggregate", "anchor the biased global model with the honest proof",
+              lambda: world.registry.anchor_aggregate(circuit.circuit_id, ctx.result.proof, claimed, ctx.members,
+                                                      sender=world.roles[event.actor]),
               **_target(circuit.circuit_id, claimed, world.roles[event.actor]))

@@ -53,7 +53,7 @@ from . import seeds
 from .log import DONE, FAILED, NOT_STOPPED, PASSED, STOPPED
 
 if TYPE_CHECKING:
-    from .engine import World
+    from .world import World
     from .scenario import Event
 
 KIND = "malformed_contribution"
@@ -255,24 +255,24 @@ def _prepared(phase1: pt.Phase1, log_size: int) -> Prepared:
     return _PREPARED[key]
 
 
-def _initial(prep: Prepared, r1cs, r1cs_bytes: bytes) -> p2.Phase2:
-    key = (prep.digest(), hashlib.sha256(r1cs_bytes).hexdigest())
+def _initial(prep: Prepared, r1cs, circuit_hash: str) -> p2.Phase2:
+    key = (prep.digest(), circuit_hash)
     if key not in _INITIAL:
-        _INITIAL[key] = p2.initialize(prep, r1cs, r1cs_bytes)
+        _INITIAL[key] = p2.initialize(prep, r1cs)
     return _INITIAL[key]
 
 
-def circuit_keys(world: "World", circuit_id: str, r1cs, r1cs_bytes: bytes, log_size: int) -> ProvingKey:
+def circuit_keys(world: "World", circuit_id: str, r1cs, circuit_hash: str, log_size: int) -> ProvingKey:
     """Phase 2 for one circuit among the institutions; its verified final proving key."""
     ceremony: Ceremony = world.ceremony
     log, start = world.log, world.log.now()
     prep = _prepared(ceremony.phase1, log_size)
-    initial = _initial(prep, r1cs, r1cs_bytes)
+    initial = _initial(prep, r1cs, circuit_hash)
     log.add("admin", "ceremony_phase2_start", DONE, None, log.since(start), phase=2, circuit=circuit_id,
             log_size=log_size, prepared=prep.digest(), hash=initial.initial_hash,
             note=f"phase 1 prepared for 2^{log_size} rows; the initial key derived")
     state = initial
-    circuit_hash = initial.circuit_sha256
+    circuit_hash = initial.circuit_hash
     for name in ceremony.contributors:
         event = _malformed(world, name, 2)
         step = _turn(
@@ -299,3 +299,70 @@ def circuit_keys(world: "World", circuit_id: str, r1cs, r1cs_bytes: bytes, log_s
 def needed_power(domain_sizes: list[int]) -> int:
     """The smallest phase-1 power whose domain holds every given domain size."""
     return max(size.bit_length() - 1 for size in domain_sizes)
+
+
+def phase1_power(world: "World") -> int:
+    """Phase 1's power: the scenario's, or the smallest fitting every honest institution's training circuit."""
+    from .engine import round_start
+
+    shapes = {}
+    for party in (world.parties[i.name] for i in world.scenario.honest):
+        initial, kind = round_start(world, party, 1)
+        opening = world.train(party, party.data.dataset, initial, seeds.salt(world.seed, "ceremony-shape", party.name))
+        job = world.training_job(party, f"{party.name}/ceremony-shape", party.data.dataset, 0, opening, start=kind)
+        shapes.setdefault(job.statement.spec.digest(), (party.name, job))
+    infos = world.infos([job for _name, job in shapes.values()])
+    needed = needed_power([info.domain_size for info in infos])
+    given = world.scenario.ceremony.power
+    if given is None:
+        return needed
+    if given < needed:
+        widest = max(zip(shapes.values(), infos), key=lambda pair: pair[1].domain_size)[0][0]
+        raise InputError(f"setup.power {given} is too small: {widest}'s training circuit needs 2^{needed} rows; "
+                         f"use power = {needed} or more")
+    return given
+
+
+def ceremony_circuits(world: "World", fresh: list, describe) -> None:
+    """Ceremony keys (phase 2 among the institutions) for each new circuit whose domain fits phase 1.
+
+    Each circuit's final key is saved as a key directory (provenance: the ceremony) that
+    the proving jobs name, so workers prove with exactly these keys.
+    """
+    from zkanchor.groth16.keydir import save_keydir
+    from zkanchor.paths import cache_dir
+    from zkanchor.statements import compile
+
+    from .proving import KeyResult, setup_job
+
+    infos = world.infos(fresh)
+    for job, info in zip(fresh, infos):
+        world.job_circuit[job.label] = info.circuit_hash
+        if info.circuit_hash in world.circuits:
+            continue
+        circuit_id = world.circuit_id(job, info.circuit_hash, describe)
+        log_size = info.domain_size.bit_length() - 1
+        if log_size > world.ceremony.power:
+            # Too big for this phase 1: the circuit keeps the seeded setup, and the log says so.
+            start = world.log.now()
+            keys = setup_job(job)
+            world.log.add("admin", "setup_keys", DONE, timing=world.log.since(start), circuit=circuit_id,
+                          constraints=keys.constraints, n_public=keys.n_public,
+                          note=f"{keys.constraints:,} constraints, seeded keys: its 2^{log_size} rows exceed "
+                               f"the ceremony's 2^{world.ceremony.power}")
+            world.register_circuit(job, keys, circuit_id, describe)
+            continue
+        start = world.log.now()
+        circuit = compile(job.statement.spec)
+        pk = circuit_keys(world, circuit_id, circuit.r1cs, circuit.hash, log_size)
+        keydir = cache_dir("simulator-ceremony", f"{world.seed}-{circuit.hash[:32]}")
+        save_keydir(keydir, circuit.r1cs, pk, {"trusted_setup": "multi-party ceremony (simulation)",
+                                              "contributors": list(world.ceremony.contributors)},
+                    write_circuit=False)
+        world.keydirs = tuple(dict.fromkeys(world.keydirs + (str(keydir),)))
+        keys = KeyResult(info.circuit_hash, pk.vk, info.constraints, info.n_public, False, world.log.now() - start)
+        world.log.add("admin", "setup_keys", DONE, timing=world.log.since(start), circuit=circuit_id,
+                      constraints=info.constraints, n_public=info.n_public,
+                      note=f"{info.constraints:,} constraints, ceremony keys "
+                           f"({len(world.ceremony.contributors)} institutions and a beacon)")
+        world.register_circuit(job, keys, circuit_id, describe)

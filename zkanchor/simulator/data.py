@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zkanchor.commit import Dataset, from_arrays, load_sklearn, quantize, read_csv
+from zkanchor.commit.quantize import narrowest_value_bits
 from zkanchor.errors import InputError
 
 from . import seeds
@@ -79,11 +80,17 @@ def _sklearn(spec: DataSpec, inst: Institution, scenario: Scenario) -> tuple[np.
         )
     start, stop = _sklearn_slices(scenario)[inst.name]
     total = table.features.shape[0]
-    if stop > total:
+    held_out = scenario.evaluation.rows if scenario.evaluation is not None else 0
+    if stop + held_out > total:
         raise InputError(
-            f"the institutions using {spec.name} ask for {stop} rows in all, but it has only {total}"
+            f"the institutions using {spec.name} ask for {stop} rows in all"
+            + (f" besides the {held_out} held out for evaluation" if held_out else "") + f", but it has only {total}"
         )
     order = seeds.rng(scenario.seed, "sklearn", spec.name).permutation(total)[start:stop]
+    return _sklearn_rows(table, spec, order)
+
+
+def _sklearn_rows(table, spec: DataSpec, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = _standardise(table.features)[order, : spec.features]
     y = table.targets[order]
     if spec.name == "diabetes":
@@ -112,8 +119,7 @@ def _csv(spec: DataSpec, inst: Institution, kind: str) -> tuple[np.ndarray, np.n
     return x, y, table.feature_names[:d]
 
 
-def institution_data(inst: Institution, scenario: Scenario) -> InstitutionData:
-    """Build (deterministically from the scenario's seed) and quantize one institution's data."""
+def _table(inst: Institution, scenario: Scenario):
     spec, model = inst.data, scenario.model
     names: tuple[str, ...] | None = None
     if spec.source == "synthetic":
@@ -125,16 +131,42 @@ def institution_data(inst: Institution, scenario: Scenario) -> InstitutionData:
     else:
         x, y, names = _csv(spec, inst, model.kind)
         what = f"{spec.path.name} rows {spec.start}..{spec.start + spec.rows - 1}, {x.shape[1]} features"
-    dataset = quantize(from_arrays(x, y, names, "target", f"{inst.name} data"), model.frac_bits, model.value_bits)
-    positives = int((y == 1.0).sum()) if model.kind == "logreg" else None
-    if positives is not None:
-        what += f", {positives} positive"
-    return InstitutionData(dataset, what, positives)
+    if model.kind == "logreg":
+        what += f", {int((y == 1.0).sum())} positive"
+    return from_arrays(x, y, names, "target", f"{inst.name} data"), what
+
+
+def test_table(scenario: Scenario):
+    """The held-out evaluation split ([evaluation]): the last rows of the first institution's set."""
+    inst = scenario.institutions[0]
+    spec = inst.data
+    table = load_sklearn(spec.name)
+    total = table.features.shape[0]
+    order = seeds.rng(scenario.seed, "sklearn", spec.name).permutation(total)[total - scenario.evaluation.rows:]
+    x, y = _sklearn_rows(table, spec, order)
+    return from_arrays(x, y, None, "target", "evaluation split")
 
 
 def all_data(scenario: Scenario) -> dict[str, InstitutionData]:
-    """Every institution's data by name, checking the shared model's feature count fits."""
-    out = {inst.name: institution_data(inst, scenario) for inst in scenario.institutions}
+    """Every institution's data by name, at one common fixed-point width (one circuit per shape).
+
+    With ``[evaluation]`` the held-out test split is under the key ``"__test__"``.
+    """
+    tables = {inst.name: _table(inst, scenario) for inst in scenario.institutions}
+    test = test_table(scenario) if scenario.evaluation is not None else None
+    model = scenario.model
+    value_bits = model.value_bits
+    if value_bits is None:
+        value_bits = max(narrowest_value_bits(t, model.frac_bits)
+                         for t in [tab for tab, _ in tables.values()] + ([test] if test is not None else []))
+    out = {}
+    for name, (table, what) in tables.items():
+        dataset = quantize(table, model.frac_bits, value_bits)
+        positives = int((table.targets == 1.0).sum()) if model.kind == "logreg" else None
+        out[name] = InstitutionData(dataset, what, positives)
+    if test is not None:
+        out["__test__"] = InstitutionData(quantize(test, model.frac_bits, value_bits),
+                                          f"held-out evaluation split, {test.features.shape[0]} rows", None)
     if scenario.federated:
         widths = {out[i.name].dataset.d for i in scenario.honest}
         if len(widths) > 1:
@@ -155,5 +187,5 @@ def perturbed(dataset: Dataset, tag: int) -> Dataset:
 
 
 def model_settings(model: ModelSpec) -> dict:
-    """The scenario's fixed-point settings as keyword arguments of ``make_spec``."""
-    return dict(frac_bits=model.frac_bits, value_bits=model.value_bits, weight_bits=model.weight_bits, lr_shift=model.lr_shift)
+    """The scenario's training settings as keyword arguments of ``spec_for`` (None = the default)."""
+    return dict(weight_bits=model.weight_bits, lr_shift=model.lr_shift)

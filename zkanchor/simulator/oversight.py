@@ -20,15 +20,27 @@ from zkanchor.models.weights import weights_commitment
 from .log import FAILED, PASSED
 
 if TYPE_CHECKING:
-    from .engine import World
+    from .world import World
 
 
 def watch(world: "World") -> None:
-    """The watcher checks every honest optimistic anchor's published proof off chain."""
+    """The watcher checks every honest optimistic anchor's published proof off chain, and every run's progress."""
     name = world.scenario.watcher.name
+    if world.scenario.checkpointed:
+        for party in (world.parties[i.name] for i in world.scenario.honest):
+            run = world.registry.run(party.address, party.run_id)
+            done = run.all_anchored
+            if not done:
+                world.problems.append(f"the watcher sees {party.name}'s run stop at segment {run.last_index + 1} "
+                                      f"of {run.total}")
+            world.log.add(name, "watch_run", PASSED if done else FAILED, None, institution=party.name,
+                          run=party.run_id, segments=f"{run.last_index + 1 if run.exists else 0}/{run.total}",
+                          block=run.last_block,
+                          note=f"{party.name}'s training run on chain: {run.last_index + 1} of {run.total} segments, "
+                               f"last checkpoint {hex(run.last_weights)} in block {run.last_block}")
     for party in world.parties.values():
         for a in (x for x in party.anchors if x.kind == "optimistic"):
-            circuit = next(c for c in world.circuits.values() if c.circuit_id == a.circuit)
+            circuit = world.circuit_by_id(a.circuit)
             start = world.log.now()
             valid = verify(circuit.keys.vk, a.proof, a.public)
             status = world.registry.anchor(a.statement_hash).status
@@ -46,7 +58,8 @@ def deployment_record(world: "World"):
     for c in world.circuits.values():
         record = record.with_circuit(CircuitRecord(
             circuit_id="0x" + circuit_id_bytes(c.circuit_id).hex(), verifier=c.verifier, n_public=c.keys.n_public,
-            description=c.description, block=c.block, vk=vk_to_json(c.keys.vk)))
+            kind=c.kind, circuit_hash="0x" + c.keys.circuit_hash, spec_digest=c.spec_digest,
+            public_start=c.public_start, description=c.description, block=c.block, vk=vk_to_json(c.keys.vk)))
     return record
 
 

@@ -31,7 +31,7 @@ from zkanchor.fileio import atomic_write_bytes, atomic_write_text, write_json
 from .log import STOPPED
 
 if TYPE_CHECKING:
-    from .engine import World
+    from .world import World
 
 EVENTS_FILE = "events.jsonl"
 TIMINGS_FILE = "timings.json"

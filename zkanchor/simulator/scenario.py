@@ -13,12 +13,16 @@ A scenario names institutions, their data, the shared model, rounds, optional ro
 
     [model]                         # shared by every institution
     kind = "logreg"                 # logreg or linreg
-    epochs = 2
+    epochs = 5                      # per round (a round is one checkpoint segment when rounds > 1)
     learning_rate = 0.5
-    frac_bits = 8                   # optional fixed-point settings (defaults shown)
-    value_bits = 16
-    weight_bits = 24
-    lr_shift = 24
+    frac_bits = 8                   # optional fixed-point settings; the others default to what
+    value_bits = 14                 # the data needs (value_bits), |w| < 32 (weight_bits), ~10
+    weight_bits = 14                # significant bits of learning rate (lr_shift)
+    lr_shift = 20
+
+    [evaluation]                    # optional (sklearn data): hold out rows of the set as a
+    rows = 143                      # shared test split; every honest institution proves its
+    min_accuracy = 0.9              # model's accuracy on it (or max_mse for linreg)
 
     [[institution]]
     name = "St. Mary"               # required, unique
@@ -81,7 +85,9 @@ SKLEARN_NAMES = ("breast_cancer", "diabetes", "iris", "wine", "digits")
 EVENT_KINDS = (
     "forged_proof", "replayed_proof", "wrong_data", "model_swap", "unregistered",
     "late_dataset", "optimistic_bad_proof", "bad_aggregate", "malformed_contribution",
+    "skipped_segment", "forked_segment", "segment_other_data",
 )
+SEGMENT_EVENTS = ("skipped_segment", "forked_segment", "segment_other_data")  # need checkpointed rounds
 CEREMONY_EVENTS = ("malformed_contribution",)  # run during the ceremony, not in a round
 MAX_CEREMONY_POWER = 16  # a simulation's ceremony runs in Python: 2^16 already takes minutes
 MAX_ROWS = 4096
@@ -119,9 +125,18 @@ class ModelSpec:
     epochs: int
     learning_rate: float
     frac_bits: int = 8
-    value_bits: int = 16
-    weight_bits: int = 24
-    lr_shift: int = 24
+    value_bits: Optional[int] = None  # None: the narrowest width holding every institution's data
+    weight_bits: Optional[int] = None
+    lr_shift: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """``[evaluation]``: a held-out test split every honest institution proves its model on."""
+
+    rows: int
+    min_accuracy: Optional[float] = None  # classifiers
+    max_mse: Optional[float] = None  # regression
 
 
 @dataclass(frozen=True)
@@ -183,6 +198,12 @@ class Scenario:
     aggregator: Optional[Role] = None  # set: a federated scenario
     events: tuple[Event, ...] = field(default=())
     ceremony: Optional[CeremonySpec] = None  # set: keys from a ceremony, not a seeded setup
+    evaluation: Optional[EvaluationSpec] = None
+
+    @property
+    def checkpointed(self) -> bool:
+        """True when rounds are checkpoint segments of each institution's own run."""
+        return self.rounds > 1 and not self.federated
 
     @property
     def federated(self) -> bool:
@@ -323,12 +344,12 @@ def _model(t: _Table) -> ModelSpec:
         kind=t.get("kind", str, choices=MODEL_KINDS),
         epochs=t.get("epochs", int, minimum=1, maximum=64),
         learning_rate=t.get("learning_rate", float, minimum=1e-9),
-        frac_bits=t.get("frac_bits", int, 8, minimum=1, maximum=16),
-        value_bits=t.get("value_bits", int, 16, minimum=4, maximum=32),
-        weight_bits=t.get("weight_bits", int, 24, minimum=4, maximum=48),
-        lr_shift=t.get("lr_shift", int, 24, minimum=1, maximum=48),
+        frac_bits=t.get("frac_bits", int, 8, minimum=2, maximum=16),
+        value_bits=t.get("value_bits", int, None, minimum=4, maximum=32),
+        weight_bits=t.get("weight_bits", int, None, minimum=4, maximum=48),
+        lr_shift=t.get("lr_shift", int, None, minimum=1, maximum=48),
     )
-    if m.value_bits <= m.frac_bits + 2:
+    if m.value_bits is not None and m.value_bits <= m.frac_bits + 2:
         t.fail(f"{t.key('value_bits')} must exceed frac_bits + 2 so standardised data (|x| <= 4) fits")
     t.done()
     return m
@@ -374,6 +395,18 @@ def _setup(t: Optional[_Table]) -> Optional[CeremonySpec]:
     return CeremonySpec(power, beacon)
 
 
+def _evaluation(t: Optional[_Table], model_kind: str) -> Optional[EvaluationSpec]:
+    if t is None:
+        return None
+    rows = t.get("rows", int, minimum=1, maximum=MAX_ROWS)
+    if model_kind == "linreg":
+        spec = EvaluationSpec(rows, max_mse=t.get("max_mse", float, minimum=0.0))
+    else:
+        spec = EvaluationSpec(rows, min_accuracy=t.get("min_accuracy", float, minimum=0.0, maximum=1.0))
+    t.done()
+    return spec
+
+
 def _check_references(s: Scenario, top: _Table) -> None:
     names = [i.name for i in s.institutions]
     roles = [r.name for r in (s.regulator, s.watcher, s.aggregator) if r is not None]
@@ -392,8 +425,15 @@ def _check_references(s: Scenario, top: _Table) -> None:
             top.fail("federated.aggregator needs at least two honest institutions to average")
         if any(not i.registered for i in members):
             top.fail("every honest institution of a federated scenario must be registered")
+    if s.evaluation is not None and any(i.data.source != "sklearn" for i in s.institutions):
+        top.fail("[evaluation] holds out rows of a scikit-learn set: every institution's data must come from one")
     for k, e in enumerate(s.events):
         where = f"event[{k}]"
+        if e.kind in SEGMENT_EVENTS:
+            if not s.checkpointed:
+                top.fail(f"{where}.kind {e.kind!r} needs checkpointed rounds (rounds > 1, no [federated])")
+            if e.round >= s.rounds and e.kind == "skipped_segment":
+                top.fail(f"{where} (skipped_segment) needs a later round to skip to")
         if e.kind in CEREMONY_EVENTS:
             if s.ceremony is None:
                 top.fail(f"{where}.kind {e.kind!r} needs [setup] ceremony = true")
@@ -409,6 +449,8 @@ def _check_references(s: Scenario, top: _Table) -> None:
         if e.actor not in names:
             top.fail(f"{where}.actor {e.actor!r} is not an institution of this scenario")
         actor = s.institution(e.actor)
+        if e.kind in SEGMENT_EVENTS and (not actor.honest or actor.anchor != "verified"):
+            top.fail(f"{where}.actor {e.actor!r} must be honest with verified anchors: it tampers with its own run")
         if e.kind == "unregistered" and actor.registered:
             top.fail(f"{where}.actor {e.actor!r} must have registered = false for an 'unregistered' event")
         if e.kind != "unregistered" and not actor.registered:
@@ -474,6 +516,7 @@ def parse_scenario(raw: dict, path: Path) -> Scenario:
         aggregator=aggregator,
         events=tuple(_event(t, rounds) for t in top.tables("event")),
         ceremony=_setup(top.table("setup")),
+        evaluation=_evaluation(top.table("evaluation"), model.kind),
     )
     head.done()
     top.done()
@@ -481,9 +524,25 @@ def parse_scenario(raw: dict, path: Path) -> Scenario:
     return scenario
 
 
+SHIPPED = Path(__file__).resolve().parent / "scenarios"
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios shipped with the package (``hospitals``, ``attacks``...)."""
+    return sorted(p.stem for p in SHIPPED.glob("*.toml"))
+
+
+def resolve_scenario(path: str | Path) -> Path:
+    """A scenario file path; a bare shipped name (``hospitals``) resolves to the packaged file."""
+    p = Path(path)
+    if not p.exists() and p.suffix == "" and (SHIPPED / f"{p.name}.toml").is_file():
+        return SHIPPED / f"{p.name}.toml"
+    return p
+
+
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; ScenarioError (one sentence) on any problem."""
-    path = Path(path)
+    """Read and validate a scenario file (or a shipped scenario's name); ScenarioError on any problem."""
+    path = resolve_scenario(path)
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:

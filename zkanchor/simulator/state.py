@@ -31,17 +31,18 @@ def chain_state(registry: Registry) -> dict:
     circuits = {}
     for cid in registry.circuit_ids():
         c = registry.circuit(cid)
-        circuits[cid] = {"verifier": c.verifier, "n_public": c.n_public, "description_hash": c.description_hash,
-                         "registered_at": c.registered_at}
+        circuits[cid] = {"verifier": c.verifier, "n_public": c.n_public, "kind": c.kind,
+                         "circuit_hash": c.circuit_hash, "spec_digest": c.spec_digest,
+                         "description_hash": c.description_hash, "registered_at": c.registered_at}
     datasets = {}
     for address in institutions:
         for commitment in registry.datasets_of(address):
-            d = registry.dataset(commitment)
-            datasets[hex(commitment)] = {"owner": d.owner, "block": d.block_number, "metadata": d.metadata_hash,
-                                         "anchors": d.anchor_count}
+            d = registry.dataset(address, commitment)
+            datasets[f"{address}/{hex(commitment)}"] = {"block": d.block_number, "metadata": d.metadata_hash,
+                                                        "expires": d.expires_at, "anchors": d.anchor_count}
     anchors = {}
     for e in events:
-        if e.name in ("TrainingAnchored", "OptimisticAnchored"):
+        if e.name in ("TrainingAnchored", "OptimisticAnchored", "AggregateAnchored"):
             a = registry.anchor(e.args["statementHash"])
             anchors[a.statement_hash] = {"owner": a.institution, "kind": a.kind, "status": a.status,
                                          "block": a.block_number, "proof_hash": a.proof_hash,
