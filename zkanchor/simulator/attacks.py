@@ -239,6 +239,14 @@ def prepare(world: "World", event: "Event", index: int) -> Prepared:
         job = world.training_job(party, tag, dataset, salt, opening, start=kind)
         p.jobs.append(job)
         p.state.update(job=job, commitment=commitment)
+    elif event.kind == "skipped_segment":
+        # The honest next segment (from this round's checkpoint), to be anchored one index too far.
+        model = party.model
+        ahead = world.train(party, party.data.dataset, (model.final, model.final_salt),
+                            seeds.salt(world.seed, "ahead", tag))
+        job = world.training_job(party, tag, party.data.dataset, party.data_salt, ahead, start="checkpoint")
+        p.jobs.append(job)
+        p.state.update(job=job, ahead=ahead)
     elif event.kind == "forked_segment":
         # The same checkpoint and data, another final salt: a valid proof of a different next checkpoint.
         model = party.model
@@ -404,29 +412,25 @@ def _optimistic_bad_proof(world: "World", p: Prepared, _results) -> None:
 
 
 def _skipped_segment(world: "World", p: Prepared, results) -> None:
-    """Claim K epochs took the run from this round's checkpoint to the model two rounds on; then skip an index."""
+    """Claim K epochs took the run from this round's start to the model one round later; then skip an index."""
     from .engine import anchor_training
 
-    event, party = p.event, world.parties[p.event.actor]
-    anchor = _latest_anchor(party, event.round)
-    if anchor is None:
-        _attempt(world, event, "skip", f"{party.name} anchored no segment in round {event.round}", None)
-        return
-    model = party.model
-    ahead = world.train(party, party.data.dataset, (model.final, model.final_salt), seeds.salt(world.seed, "ahead"))
-    claimed_opening = replace(model, final=ahead.final, final_salt=ahead.final_salt)
-    job = world.training_job(party, "skip", party.data.dataset, party.data_salt, claimed_opening, start="checkpoint")
+    event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
+    model, ahead = party.model, p.state["ahead"]
+    # One segment's statement spanning two segments' epochs: this round's start to the next round's model.
+    claimed = replace(model, final=ahead.final, final_salt=ahead.final_salt)
+    skip = world.training_job(party, "skip", party.data.dataset, party.data_salt, claimed, start="checkpoint")
     start = world.log.now()
-    broken = failing_constraint(job.statement, job.opening)
+    broken = failing_constraint(skip.statement, skip.opening)
     _attempt(world, event, "prove", f"prove {2 * party.spec.epochs} epochs as one segment of {party.spec.epochs}",
              f"prover:{broken}" if broken else None, world.log.since(start))
-    circuit = world.circuit_by_id(anchor.circuit)
-    result = ProveResult(anchor.statement_hash, anchor.proof, anchor.public, "", 0, 0.0, 0.0, "", 0.0)
-    index = event.round + 1  # the next segment is event.round (0-based): skip it
-    _on_chain(world, event, "anchor_segment_verified", f"anchor the round's segment again at index {index}, "
-              f"skipping index {event.round}",
+    result = results[job.label]
+    circuit = world.circuit_of(job.label)
+    index = event.round + 1  # the next segment's index is event.round: skip it
+    _on_chain(world, event, "anchor_segment_verified",
+              f"anchor a valid next segment at index {index}, skipping index {event.round}",
               lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified", index),
-              run=party.run_id)
+              run=party.run_id, note="the proof itself is valid")
 
 
 def _forked_segment(world: "World", p: Prepared, results) -> None:
