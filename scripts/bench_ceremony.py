@@ -8,8 +8,9 @@ For each power k (default 10; the issue's targets are 14 and 16):
   ``snarkjs powersoftau prepare phase2`` (which computes every size up to 2^k, and
   2^(k+1) for tauG1 -- a file holding all of them is what snarkjs's format needs, so
   the comparison is between what each tool must do for a 2^k circuit);
-- phase 2: initial key + one contribution for a circuit of about 2^k - (public + 1)
-  constraints vs ``snarkjs groth16 setup`` + ``snarkjs zkey contribute``.
+- phase 2: initial key (per-wire sums straight from the flat R1CS's CSR arrays) + one
+  contribution for a circuit of about 2^k - (public + 1) constraints vs
+  ``snarkjs groth16 setup`` + ``snarkjs zkey contribute``.
 
 Usage: python scripts/bench_ceremony.py [--powers 10 12] [--skip-snarkjs]
 The machine is shared and noisy: read the ratios, not the absolute times.
@@ -52,7 +53,7 @@ def _circuit(rows: int):
 
 def bench(power: int, skip_snarkjs: bool) -> dict:
     from zkanchor.ceremony import phase2, powers_of_tau as pot, prepare as prep_mod
-    from zkanchor.r1cs import encode_r1cs, write_r1cs
+    from zkanchor.r1cs import write_r1cs
 
     res = {}
     p0 = pot.start(power)
@@ -60,8 +61,7 @@ def bench(power: int, skip_snarkjs: bool) -> dict:
     prep, res["ours_prepare"] = _timed(lambda: prep_mod.prepare(p1, power))
     rows = (1 << power) - 2 - 2  # constraints + (public + 1) rows fill the 2^power domain
     r1cs = _circuit(rows)
-    raw = encode_r1cs(r1cs)
-    state, t_init = _timed(lambda: phase2.initialize(prep, r1cs, raw))
+    state, t_init = _timed(lambda: phase2.initialize(prep, r1cs))
     _, t_contrib = _timed(lambda: phase2.contribute(state, "bench"))
     res["ours_phase2"] = t_init + t_contrib
     if skip_snarkjs:

@@ -102,14 +102,24 @@ def test_verify_every_file_and_the_keydir(keydir, circuit, capsys):
     assert _cli("ceremony", "verify", d / "prep.zkc", "--phase1", d / "pot_final.zkc") == 0
     assert _cli("ceremony", "verify", d / "key3.zkc", "--prepared", d / "prep.zkc", "--circuit", r1cs,
                 "--previous", d / "key2.zkc") == 0
-    assert _cli("ceremony", "verify", d / "keys", "--prepared", d / "prep.zkc", "--json") == 0
+    # Each contributor checks that the hash they were shown is in the verified chain.
+    from zkanchor.ceremony.phase2 import load_phase2
+    from zkanchor.ceremony.powers_of_tau import load_phase1
+
+    kept_p1 = load_phase1(d / "pot2.zkc").contributions[-1].hash
+    kept_p2 = load_phase2(d / "key1.zkc").contributions[-1].hash
+    assert _cli("ceremony", "verify", d / "keys", "--prepared", d / "prep.zkc", "--json",
+                "--contribution-hash", kept_p1, "--contribution-hash", kept_p2) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["phase2"] == ["hospital-a", "bank-b", "lab-c"]
+    assert kept_p1 in out["phase1_hashes"] and out["phase2_hashes"][0] == kept_p2
     transcript = json.loads((d / "keys" / "ceremony.json").read_text())
     assert [r["name"] for r in transcript["phase1"]] == ["hospital-a", "bank-b", "lab-c", "beacon"]
-    assert transcript["phase2"][-1]["hash"] == transcript["final_hash"]
+    assert transcript["phase2"][-1]["key"] == transcript["final_hash"]
     for a, b in zip(transcript["phase1"], transcript["phase1"][1:]):
         assert b["previous_hash"] == a["hash"]
+    setup = json.loads((d / "keys" / "setup.json").read_text())
+    assert transcript["circuit_hash"] == setup["circuit_hash"]
 
 
 def test_verify_failures_exit_1_with_one_sentence(keydir, circuit, capsys):
@@ -119,6 +129,10 @@ def test_verify_failures_exit_1_with_one_sentence(keydir, circuit, capsys):
     assert _cli("ceremony", "verify", d / "pot1.zkc", "--previous", d / "pot3.zkc") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("zkanchor: ceremony check failed:") and err[0].endswith(".")
+    # A hash that is not in the chain (a contributor who was left out).
+    assert _cli("ceremony", "verify", d / "pot1.zkc", "--contribution-hash", "ab" * 32) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no record of this transcript has hash abababab" in err[0]
     # A phase-2 key checked against a prepared file it was not made from.
     assert _cli("ceremony", "start", "--power", 5, "-o", d / "other0.zkc") == 0
     assert _cli("ceremony", "contribute", d / "other0.zkc", "-o", d / "other1.zkc", "--name", "x") == 0

@@ -176,7 +176,8 @@ def test_phase2_contribution_that_does_not_chain_is_caught(ceremony):
         phase2.verify_phase2(spliced, stages[0])
     forged = replace(forged, hash=forged.compute_hash())
     spliced = replace(fork, contributions=stages[2].contributions + (forged,))
-    with pytest.raises(CeremonyCheckFailed, match=r"contribution 3 \('mallory'\)('s proof of knowledge| does not chain)"):
+    with pytest.raises(CeremonyCheckFailed,
+                       match=r"contribution 3 \('mallory'\)('s proof of knowledge| does not chain)"):
         phase2.verify_phase2(spliced, stages[0])
     # Checked against the file it should extend, the fork is not an extension of it.
     with pytest.raises(CeremonyCheckFailed, match="rewrites contributions"):
@@ -191,3 +192,16 @@ def test_wrong_circuit_or_domain_is_an_input_error(ceremony):
     other = phase2.initialize(prepared, many_public(5)[0])
     with pytest.raises(CeremonyCheckFailed, match="different circuit"):
         phase2.verify_phase2(stages[-1], other)
+
+
+def test_initial_key_is_the_same_on_every_path(ceremony, circuit, monkeypatch):
+    # The CSR column sums: native (default), every column through an MSM, and pure Python.
+    r1cs, _ = circuit
+    _, prepared, stages = ceremony
+    monkeypatch.setattr(groupops, "HEAVY_COLUMN", 2)
+    heavy = phase2.initialize(prepared, r1cs)
+    monkeypatch.setattr(groupops, "HEAVY_COLUMN", 64)
+    monkeypatch.setenv("ZKANCHOR_BACKEND", "python")
+    pure = phase2.initialize(prepared, r1cs)
+    assert heavy.initial_hash == pure.initial_hash == stages[0].initial_hash
+    assert phase2.keys_equal(pure.pk, stages[0].pk)

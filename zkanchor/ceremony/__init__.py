@@ -11,7 +11,16 @@ Secure if any single contributor was honest and forgot their secrets.  The steps
 4. **Finish** (:mod:`.transcript`): verify everything, write a key directory that
    ``zkanchor prove`` uses and ``ceremony.json``, the transcript.
 
-Files share one checksummed container (:mod:`.container`).  Every verification failure
+Every step leaves a transcript record that keeps the points it produced (phase 1: tau*G1,
+tau*G2, alpha*G1, beta*G1, beta*G2; phase 2: delta*G1, delta*G2), the hash of the record
+before it and a proof of knowledge whose challenge is that hash; a record's hash is the
+sha256 of all of that, recomputed on verification, and consecutive records are chained
+by pairing checks on their points.  The hash a contributor is told to keep therefore
+names their contribution exactly, and ``ceremony verify --contribution-hash`` finds it
+in the chain.  The circuit is identified by :func:`zkanchor.r1cs.circuit_hash`.
+
+Files share one checksummed container (:mod:`.container`) with a fixed list of sections
+per kind; every declared count is checked against the file before use.  Every verification failure
 raises :class:`CeremonyCheckFailed` with one sentence naming the failed check; damaged
 or malformed files raise :class:`~zkanchor.errors.FormatError`.
 

@@ -32,14 +32,31 @@ class RatioChecks:
 
     items: list = field(default_factory=list)
     group: object = None
+    hooks: list = field(default_factory=list)  # callables naming an earlier failure, tried by require
 
     def same_ratio(self, a, a2, b, b2, meaning: str) -> None:
         """Record e(a, b2) == e(a2, b): a -> a2 in G1 scales by the same secret as b -> b2 in G2.
 
-        ``meaning`` is the sentence raised when this statement is false; the statement
-        joins the current :attr:`group`.
+        ``meaning`` is the sentence raised when this statement is false (or a callable
+        returning it, called only then: a batched statement can find which of its parts
+        failed); the statement joins the current :attr:`group`.
         """
         self.items.append(((a, b2), (a2, b), meaning, self.group))
+
+    def require(self, condition: bool, sentence: str) -> None:
+        """Raise CeremonyCheckFailed(sentence) unless ``condition`` -- after the pending statements.
+
+        A transcript is checked in order, its pairing statements batched; running the
+        pending ones first makes the error name the first record that is wrong, not a
+        later one that merely stopped matching it.
+        """
+        if not condition:
+            self.run()
+            for hook in self.hooks:
+                earlier = hook()
+                if earlier:
+                    raise CeremonyCheckFailed(earlier)
+            raise CeremonyCheckFailed(sentence)
 
     def run(self) -> None:
         """Verify every recorded statement; raise CeremonyCheckFailed naming a false one."""
@@ -49,12 +66,13 @@ class RatioChecks:
         groups: dict = {}
         for item in items:
             groups.setdefault(item[3], []).append(item)
-        for members in groups.values():
-            if len(groups) > 1 and _batch_holds(members):
+        for k, members in enumerate(groups.values()):
+            # The last group must hold the failure when every earlier one held: no batch for it.
+            if k < len(groups) - 1 and _batch_holds(members):
                 continue
             for (p1, q1), (p2, q2), meaning, _ in members:
                 if not pairing_check([(p1, q1), (g1.neg(p2), q2)]):
-                    raise CeremonyCheckFailed(meaning)
+                    raise CeremonyCheckFailed(meaning() if callable(meaning) else meaning)
         # The batch failed but no single statement did: only possible for points
         # outside the groups, which pairing_check already refuses.
         raise CeremonyCheckFailed("the ceremony's pairing checks do not hold")
@@ -77,6 +95,27 @@ def _batch_holds(items) -> bool:
 
 def _g2_key(q):
     return None if q is None else g2._to_int(q)
+
+
+def first_inconsistent(pairs, labels):
+    """The first label whose (P in G1, Q in G2) pair has dlog P != dlog Q, or None.
+
+    One weighted check for all the pairs first (two Miller loops); one per pair only if
+    that fails.  G2 points must already be known to lie in the prime-order subgroup.
+    """
+    from ..bn254.constants import G1_GEN, G2_GEN
+    from .groupops import G1, G2, msm
+
+    if not pairs:
+        return None
+    ws = [secrets.randbits(128) for _ in pairs]
+    p_sum, q_sum = msm(G1, [p for p, _ in pairs], ws), msm(G2, [q for _, q in pairs], ws)
+    if pairing_check([(p_sum, G2_GEN), (g1.neg(G1_GEN), q_sum)]):
+        return None
+    for (p, q), label in zip(pairs, labels):
+        if not pairing_check([(p, G2_GEN), (g1.neg(G1_GEN), q)]):
+            return label
+    return None
 
 
 def require(condition: bool, sentence: str) -> None:

@@ -158,12 +158,12 @@ def decode(data: bytes, what: str, expect_kind: int | None = None) -> Container:
         pos += head_len
         (count,) = struct.unpack_from("<I", body, pos)
         pos += 4
-        if count != len(schema):
-            raise ValueError(f"{count} sections where a {KIND_NAMES[kind]} file has {len(schema)}")
         if count * (_SECTION_OVERHEAD + 1) > len(body) - pos:
             raise ValueError(f"{count} sections do not fit in the {len(body) - pos} bytes left")
+        known = dict(schema)
+        order = [name for name, _ in schema]
         sections = {}
-        for expected_name, expected_size in schema:
+        for _ in range(count):
             (name_len,) = struct.unpack_from("<H", body, pos)
             pos += 2
             if pos + name_len > len(body):
@@ -172,23 +172,46 @@ def decode(data: bytes, what: str, expect_kind: int | None = None) -> Container:
             pos += name_len
             if name in sections:
                 raise ValueError(f"section {name!r} appears twice")
-            if name != expected_name:
-                known = {n for n, _ in schema}
-                raise ValueError(f"unknown section {name!r}" if name not in known else
-                                 f"section {name!r} is out of order (expected {expected_name!r})")
+            if name not in known:
+                raise ValueError(f"unknown section {name!r}")
+            if name != order[len(sections)]:
+                raise ValueError(f"section {name!r} is out of order (expected {order[len(sections)]!r})")
             size, n = struct.unpack_from("<IQ", body, pos)
             pos += 12
-            if size != expected_size:
-                raise ValueError(f"section {name!r} has {size}-byte points, not {expected_size}")
+            if size != known[name]:
+                raise ValueError(f"section {name!r} has {size}-byte points, not {known[name]}")
             if n > (len(body) - pos) // size:
                 raise ValueError(f"section {name!r} declares {n} points, more than the file holds")
             sections[name] = decode_points(body[pos : pos + size * n], size, f"section {name!r} of {what}")
             pos += size * n
+        if len(sections) != len(order):
+            raise ValueError(f"it lacks section {order[len(sections)]!r}")
     except (ValueError, struct.error, UnicodeDecodeError, RecursionError) as exc:
         raise FormatError(f"{what} is malformed ({exc})") from None
     if pos != len(body):
         raise FormatError(f"{what} has {len(body) - pos} stray bytes after its last section")
     return Container(kind=kind, header=header, sections=sections)
+
+
+def check_header(header: dict, digest: str, what: str) -> None:
+    """The header's informational fields must match the file: curve "bn128", "hash" = ``digest``.
+
+    So nothing in a file is free text: every header field is either checked here, checked
+    against the sections by the loader, or part of a hashed transcript record.
+    """
+    if header.get("curve", "bn128") != "bn128":
+        raise FormatError(f"{what} is for curve {header.get('curve')!r}; zkanchor ceremonies use bn128")
+    if "hash" in header and header["hash"] != digest:
+        raise FormatError(f"{what} names digest {str(header['hash'])[:16]}... in its header but its points "
+                          f"hash to {digest[:16]}...")
+
+
+def parse_json_unique(text: bytes | str, what: str):
+    """json.loads that refuses a key named twice in an object (FormatError, one sentence)."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError) as exc:
+        raise FormatError(f"{what} is not valid JSON ({exc})") from None
 
 
 def write_file(path: str | os.PathLike, kind: int, header: dict, sections) -> bytes:

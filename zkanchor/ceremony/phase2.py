@@ -46,8 +46,8 @@ from ..groth16.keys import PackedPoints, ProvingKey, VerificationKey, pack_point
 from ..groth16.qap import domain_for
 from ..r1cs import R1CS, circuit_hash, validate
 from . import container
-from .checks import CeremonyCheckFailed, RatioChecks, require
-from .groupops import G1, G2, add_many, column_sums, msm_vec, scale_g1
+from .checks import CeremonyCheckFailed, RatioChecks, first_inconsistent, require
+from .groupops import G1, G2, add_many, column_sums, msm, msm_vec, scale_g1
 from .powers_of_tau import KeyProof, key_proof, point_from_json, point_json, pok_scalar, random_scalar
 from .powers_of_tau import records_from_json
 from .prepare import Prepared
@@ -341,37 +341,57 @@ def verify_phase2(state: Phase2, initial: Phase2, previous: Optional[Phase2] = N
                          msm_vec(G1, init.h_g1, rs[n_l:]) if n_h else None)
         checks.same_ratio(new_sum, old_sum, G2_GEN, pk.delta_g2,
                           "the L and H points are not the initial ones divided by delta")
-    checks.run()
+    # One multi-pairing for the key and the records; a failure found on the way runs the
+    # pending statements first (RatioChecks.require), so the key's own checks, then the
+    # earliest record, are what an error names.
     # The transcript: every record rehashed, chained by pairings, the last one the key's.
     prev_d1, prev_d2 = G1_GEN, G2_GEN
+    pairs, labels = [], []
+    def hook():  # a record's G2 failure, named before a later record's require fails
+        return first_inconsistent(pairs, labels)
+
+    checks.hooks.append(hook)
     prev_hash = genesis_hash(state.circuit_hash, state.prepared_hash, state.initial_hash)
     for number, rec in enumerate(state.contributions, start=1):
         label = f"phase-2 contribution {number} ({rec.name!r})"
         checks.group = number
-        require(rec.hash == rec.compute_hash(),
-                f"{label} is not the record its hash {rec.hash[:16]}... names: the record was rewritten "
-                "(a record's hash is recomputed from its points, proof and predecessor)")
-        require(rec.previous_hash == prev_hash,
-                f"{label} does not chain from the previous one: it names record {rec.previous_hash[:16]}..., "
-                f"the previous record is {prev_hash[:16]}...")
+        checks.require(rec.hash == rec.compute_hash(),
+                       f"{label} is not the record its hash {rec.hash[:16]}... names: the record was rewritten "
+                       "(a record's hash is recomputed from its points, proof and predecessor)")
+        checks.require(rec.previous_hash == prev_hash,
+                       f"{label} does not chain from the previous one: it names record {rec.previous_hash[:16]}..., "
+                       f"the previous record is {prev_hash[:16]}...")
         key = rec.proof
-        require(None not in (rec.delta_g1, rec.delta_g2, key.g1_s, key.g1_sx),
-                f"{label} records a point at infinity")
+        checks.require(None not in (rec.delta_g1, rec.delta_g2, key.g1_s, key.g1_sx),
+                       f"{label} records a point at infinity")
         h = pok_scalar("delta", rec.previous_hash, key.g1_s, key.g1_sx)
         checks.same_ratio(key.g1_s, g1.mul(key.g1_sx, h), G2_GEN, key.g2_spx,
                           f"{label}'s proof of knowledge of delta is invalid")
         checks.same_ratio(prev_d1, g1.mul(rec.delta_g1, h), G2_GEN, key.g2_spx,
                           f"{label} does not chain from the previous one: its delta is not the previous one "
                           "times the secret it proves knowledge of")
-        checks.same_ratio(key.g1_s, key.g1_sx, prev_d2, rec.delta_g2,
-                          f"{label} does not chain from the previous one: its delta in G2 is not the previous "
-                          "one times the secret it proves knowledge of")
+        checks.require(g2.is_in_subgroup(rec.delta_g2),
+                       f"{label} records a delta in G2 outside the prime-order subgroup")
+        pairs.append((rec.delta_g1, rec.delta_g2))
+        labels.append(f"{label} does not chain from the previous one: its delta in G2 is not the previous one "
+                      "times the secret it proves knowledge of")
         prev_d1, prev_d2, prev_hash = rec.delta_g1, rec.delta_g2, rec.hash
-    require(pk.delta_g1 == prev_d1 and pk.delta_g2 == prev_d2,
-            "the key's delta differs from the one its last contribution recorded")
+    if pairs:
+        # Every record's delta in G2 is its delta in G1 lifted (which the G1 chain ties to the
+        # previous one): one statement for all, under random weights; named record by record
+        # only when it fails.
+        ws = [secrets.randbits(128) for _ in pairs]
+        checks.hooks.remove(hook)  # from here the statement below is pending: require runs it
+        checks.group = "g2-deltas"
+        checks.same_ratio(G1_GEN, msm(G1, [p for p, _ in pairs], ws), G2_GEN, msm(G2, [q for _, q in pairs], ws),
+                          lambda: first_inconsistent(pairs, labels) or "the records' deltas in G2 do not match "
+                          "their deltas in G1")
+    checks.require(pk.delta_g1 == prev_d1 and pk.delta_g2 == prev_d2,
+                   "the key's delta differs from the one its last contribution recorded")
     if state.contributions:
-        require(key_digest(pk) == state.contributions[-1].key,
-                "the key's digest does not match its last contribution: points were changed after it")
+        checks.require(key_digest(pk) == state.contributions[-1].key,
+                       "the key's digest does not match its last contribution: points were changed after it")
+    checks.run()
     if previous is not None:
         old = previous.contributions
         require(len(state.contributions) > len(old), "the file has no contribution beyond the previous file's")
@@ -381,7 +401,6 @@ def verify_phase2(state: Phase2, initial: Phase2, previous: Optional[Phase2] = N
                 "the previous file's key is not the one its last contribution recorded")
         require(state.contributions[len(old)].previous_hash == last_hash(previous),
                 f"phase-2 contribution {len(old) + 1} does not chain from the previous file's key")
-    checks.run()
     return Phase2Report(len(state.contributions), tuple(r.name for r in state.contributions), key_digest(pk),
                         len(state.phase1), tuple(r.hash for r in state.contributions))
 
@@ -447,9 +466,10 @@ def load_phase2(path) -> Phase2:
         if not isinstance(h["contributions"], list):
             raise FormatError(f"{what} has no list of contribution records")
         records = tuple(Phase2Contribution.from_json(r, what) for r in h["contributions"])
-        return Phase2(pk, h["circuit_hash"], h["prepared_hash"], h["initial_hash"], phase1, records)
     except KeyError as exc:
         raise FormatError(f"{what} lacks a required part ({exc})") from None
+    container.check_header(h, key_digest(pk), what)
+    return Phase2(pk, h["circuit_hash"], h["prepared_hash"], h["initial_hash"], phase1, records)
 
 
 __all__ = ["Phase2", "Phase2Contribution", "Phase2Report", "initialize", "contribute", "verify_phase2",

@@ -59,7 +59,7 @@ from ..bn254 import g1, g2
 from ..bn254.constants import G1_GEN, G2_GEN, P, R
 from ..errors import FormatError, InputError
 from . import container
-from .checks import CeremonyCheckFailed, RatioChecks, require
+from .checks import CeremonyCheckFailed, RatioChecks, first_inconsistent, require
 from .groupops import G1, G2, msm, powers, scale_g1, scale_g2
 
 MAX_POWER = 28
@@ -449,17 +449,19 @@ def verify_phase1(phase1: Phase1, previous: Optional[Phase1] = None, subgroup: b
     if subgroup:
         for i, q in enumerate(acc.tau_g2 + (acc.beta_g2,)):
             require(g2.is_in_subgroup(q), f"G2 point {i} of the accumulator is not in the prime-order subgroup")
-    checks.run()
+    # One multi-pairing for everything below; a failure found before it runs the pending
+    # statements first (RatioChecks.require), so the accumulator's own checks, then the
+    # earliest record, are what an error names.
     if not records:
         require(all(p == G1_GEN for p in acc.tau_g1 + acc.alpha_tau_g1 + acc.beta_tau_g1)
                 and all(q == G2_GEN for q in acc.tau_g2 + (acc.beta_g2,)),
                 "the file has no contributions but its accumulator is not the initial one")
     else:
         check_records(records, acc.power, checks)
-        check_last(records, acc, "the accumulator")
+        check_last(records, acc, "the accumulator", checks=checks)
+    checks.run()
     if previous is not None:
         _check_extends(phase1, previous)
-    checks.run()
     return Phase1Report(
         power=acc.power,
         contributions=len(records),
@@ -471,8 +473,13 @@ def verify_phase1(phase1: Phase1, previous: Optional[Phase1] = None, subgroup: b
     )
 
 
-def check_last(records, acc: Accumulator, what: str, digest: Optional[str] = None) -> None:
-    """The last record must describe ``acc``: its heads, and its digest (``digest`` if given)."""
+def check_last(records, acc: Accumulator, what: str, digest: Optional[str] = None,
+               checks: Optional[RatioChecks] = None) -> None:
+    """The last record must describe ``acc``: its heads, and its digest (``digest`` if given).
+
+    With ``checks``, its pending statements are run before a failure is raised.
+    """
+    require = checks.require if checks is not None else globals()["require"]
     last = records[-1]
     label = f"contribution {len(records)} ({last.name!r})"
     require(last.heads == acc.heads(),
@@ -522,58 +529,78 @@ def check_powers(acc: Accumulator, checks: RatioChecks) -> None:
 def check_records(records, power: int, checks: RatioChecks) -> None:
     """Each record hashes to its ``hash``, names its predecessor, and follows from it by proven secrets.
 
-    Statements needing pairings go into ``checks`` (one group per record); the caller runs them.
+    In G1, each step's tau, alpha and beta are the previous record's times the secrets
+    its proofs know (pairings against g2_spx).  In G2, every record's tau and beta are
+    its G1 ones lifted, which with the G1 chain makes them the previous record's times
+    the same secrets: one statement for the whole transcript under random weights,
+    e(G1, sum r_i tau2_i + s_i beta2_i) = e(sum r_i tau1_i + s_i beta1_i, G2), after each
+    G2 point is checked to be in the prime-order subgroup (so a small-order component
+    cannot vanish under a weight); when it fails, the records are tried one by one to
+    name the first that is wrong.  Statements go into ``checks`` (one group per record);
+    the caller runs them.
     """
     _check_power(power)
+    pairs, labels = [], []
+    def hook():  # a record's G2 failure, named before a later record's require fails
+        return first_inconsistent(pairs, labels)
+
+    checks.hooks.append(hook)
     prev_heads, prev_hash = GENERATOR_HEADS, genesis_hash(power)
     for number, rec in enumerate(records, start=1):
         checks.group = number
         label = f"contribution {number} ({rec.name!r})"
-        require(rec.hash == rec.compute_hash(),
-                f"{label} is not the record its hash {rec.hash[:16]}... names: the record was rewritten "
-                "(a record's hash is recomputed from its points, proofs and predecessor)")
-        require(rec.previous_hash == prev_hash,
-                f"{label} does not chain from the previous one: it names record {rec.previous_hash[:16]}..., "
-                f"the previous record is {prev_hash[:16]}...")
-        require(all(p is not None for p in rec.heads), f"{label} records a point at infinity (a zero secret)")
-        if rec.kind == "imported":
-            require(number == 1, f"{label} is an import, which can only start a chain")
-            require(not rec.proofs and rec.source is not None, f"{label} is not a well-formed import record")
-            prev_heads, prev_hash = rec.heads, rec.hash
-            continue
-        require(len(rec.proofs) == 3 and all(k.g1_s is not None and k.g1_sx is not None for k in rec.proofs),
-                f"{label} lacks its proofs of knowledge")
-        if rec.kind == "beacon":
-            _check_beacon(rec, label)
+        checks.require(rec.hash == rec.compute_hash(),
+                       f"{label} is not the record its hash {rec.hash[:16]}... names: the record was rewritten "
+                       "(a record's hash is recomputed from its points, proofs and predecessor)")
+        checks.require(rec.previous_hash == prev_hash,
+                       f"{label} does not chain from the previous one: it names record {rec.previous_hash[:16]}..., "
+                       f"the previous record is {prev_hash[:16]}...")
+        checks.require(all(p is not None for p in rec.heads), f"{label} records a point at infinity (a zero secret)")
         t1, t2, a1, b1, b2 = rec.heads
-        for key, secret, old, new in zip(rec.proofs, LABELS, (prev_heads[0], prev_heads[2], prev_heads[3]),
-                                         (t1, a1, b1)):
-            h = pok_scalar(secret, rec.previous_hash, key.g1_s, key.g1_sx)
-            checks.same_ratio(key.g1_s, g1.mul(key.g1_sx, h), G2_GEN, key.g2_spx,
-                              f"{label}'s proof of knowledge of {secret} is invalid")
-            checks.same_ratio(old, g1.mul(new, h), G2_GEN, key.g2_spx,
-                              f"{label} does not chain from the previous one: its {secret} is not the "
-                              "previous one times the secret it proves knowledge of")
-        tau_key, _alpha_key, beta_key = rec.proofs
-        checks.same_ratio(tau_key.g1_s, tau_key.g1_sx, prev_heads[1], t2,
-                          f"{label} does not chain from the previous one: its tau in G2 is not the previous "
-                          "one times the secret it proves knowledge of")
-        checks.same_ratio(beta_key.g1_s, beta_key.g1_sx, prev_heads[4], b2,
-                          f"{label} does not chain from the previous one: its beta in G2 is not the previous "
-                          "one times the secret it proves knowledge of")
+        for secret, q in (("tau", t2), ("beta", b2)):
+            checks.require(g2.is_in_subgroup(q), f"{label} records a {secret} in G2 outside the prime-order subgroup")
+        if rec.kind == "imported":
+            checks.require(number == 1, f"{label} is an import, which can only start a chain")
+            checks.require(not rec.proofs and rec.source is not None, f"{label} is not a well-formed import record")
+        else:
+            checks.require(len(rec.proofs) == 3 and all(k.g1_s is not None and k.g1_sx is not None
+                                                        for k in rec.proofs),
+                           f"{label} lacks its proofs of knowledge")
+            if rec.kind == "beacon":
+                _check_beacon(rec, label, checks)
+            for key, secret, old, new in zip(rec.proofs, LABELS, (prev_heads[0], prev_heads[2], prev_heads[3]),
+                                             (t1, a1, b1)):
+                h = pok_scalar(secret, rec.previous_hash, key.g1_s, key.g1_sx)
+                checks.same_ratio(key.g1_s, g1.mul(key.g1_sx, h), G2_GEN, key.g2_spx,
+                                  f"{label}'s proof of knowledge of {secret} is invalid")
+                checks.same_ratio(old, g1.mul(new, h), G2_GEN, key.g2_spx,
+                                  f"{label} does not chain from the previous one: its {secret} is not the "
+                                  "previous one times the secret it proves knowledge of")
+        for secret, p, q in (("tau", t1, t2), ("beta", b1, b2)):
+            pairs.append((p, q))
+            labels.append(f"{label} does not chain from the previous one: its {secret} in G2 is not the "
+                          "previous one times the secret it proves knowledge of")
         prev_heads, prev_hash = rec.heads, rec.hash
+    if pairs:
+        ws = [secrets.randbits(128) for _ in pairs]
+        checks.hooks.remove(hook)  # from here the statement below is pending: require runs it
+        checks.group = "g2-heads"
+        checks.same_ratio(G1_GEN, msm(G1, [p for p, _ in pairs], ws), G2_GEN, msm(G2, [q for _, q in pairs], ws),
+                          lambda: first_inconsistent(pairs, labels) or "the records' G2 points do not match "
+                          "their G1 points")
 
 
-def _check_beacon(rec: Contribution, label: str) -> None:
+def _check_beacon(rec: Contribution, label: str, checks: RatioChecks) -> None:
     try:
         info = _beacon_info(rec.beacon)
     except (ValueError, TypeError) as exc:
+        checks.run()
         raise CeremonyCheckFailed(f"{label} is a beacon without a usable beacon value ({exc})") from None
     value, exp = bytes.fromhex(info["value"]), info["iterations_exp"]
     secrets_, nonces = beacon_secrets(value, exp)
     expected = tuple(key_proof(s, lab, rec.previous_hash, k) for s, lab, k in zip(secrets_, LABELS, nonces))
-    require(expected == rec.proofs,
-            f"{label} was not made from its stated beacon value {value.hex()} with 2^{exp} iterations")
+    checks.require(expected == rec.proofs,
+                   f"{label} was not made from its stated beacon value {value.hex()} with 2^{exp} iterations")
 
 
 def _check_extends(phase1: Phase1, previous: Phase1) -> None:
@@ -654,6 +681,7 @@ def phase1_from_container(c: container.Container, what: str) -> Phase1:
         records = records_from_json(c.header["contributions"], what)
     except KeyError as exc:
         raise FormatError(f"{what} lacks a required part ({exc})") from None
+    container.check_header(c.header, acc.digest(), what)
     return Phase1(acc, records)
 
 

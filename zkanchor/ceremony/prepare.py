@@ -126,9 +126,8 @@ def verify_prepared(prep: Prepared, phase1: Optional[Phase1] = None) -> None:
                 "the prepared file's phase-1 transcript differs from the phase-1 file's")
     checks = RatioChecks(group="powers")
     check_powers(acc, checks)
-    checks.run()
     check_records(prep.contributions, prep.phase1_power, checks)
-    check_last(prep.contributions, acc, "the prepared file's phase 1", digest=prep.phase1_hash)
+    check_last(prep.contributions, acc, "the prepared file's phase 1", digest=prep.phase1_hash, checks=checks)
     checks.run()
     n = prep.size
     domain = Domain(n)
@@ -179,11 +178,13 @@ def load_prepared(path) -> Prepared:
         if not isinstance(h["phase1_hash"], str):
             raise FormatError(f"{what} has no phase-1 hash")
         records = records_from_json(h["contributions"], what)
-        return Prepared(log_size, phase1_power, h["phase1_hash"], records, acc,
+        prep = Prepared(log_size, phase1_power, h["phase1_hash"], records, acc,
                         tuple(s["lagrange_tau_g1"]), tuple(s["lagrange_tau_g2"]), tuple(s["lagrange_alpha_g1"]),
                         tuple(s["lagrange_beta_g1"]))
     except KeyError as exc:
         raise FormatError(f"{what} lacks a required part ({exc})") from None
+    container.check_header(c.header, prep.digest(), what)
+    return prep
 
 
 def log_size_for(domain_size: int) -> int:

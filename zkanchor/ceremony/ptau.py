@@ -21,6 +21,11 @@ then sections of (u32 type, u64 byte size, data), all little-endian.  Sections:
       betaTauG1           concatenated by increasing m
 ====  ==================  =====================================================
 
+Only those section types are accepted, each once; every count (sections, the power,
+contributions, parameter lengths) is checked against the bytes that hold it before
+anything is allocated.  :func:`check_contributions` ties the contribution records to the
+points (the last record's points must be the file's), which is what an import trusts.
+
 Coordinates are 32-byte little-endian in **Montgomery form** (x * 2^256 mod q), an
 affine point is x then y (G2: x.c0, x.c1, y.c0, y.c1), and all zeros is infinity.
 (Checked on a snarkjs 0.7.6 file: tauG1[0] decodes to the generator (1, 2) only after
@@ -281,9 +286,9 @@ def check_contributions(ptau: PtauFile) -> None:
         checks.same_ratio(beta_s, beta_sx, prev[4], b2,
                           f"{label}'s beta is not the previous one times the secret of its key")
         prev = c.heads
+    checks.run()
     require(prev == heads, f"the .ptau's points are not the ones its last contribution recorded "
                            f"({len(ptau.contributions)}): the accumulator was replaced after it")
-    checks.run()
 
 
 def _mont(c: int) -> bytes:

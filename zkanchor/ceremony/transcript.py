@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import FormatError, InputError
-from ..fileio import read_json, write_json
+from ..fileio import read_bytes, write_json
 from ..groth16 import keydir as keydir_mod
 from ..r1cs import R1CS
 from ..r1cs.circom_r1cs import decode_r1cs
 from .checks import require
+from .container import parse_json_unique
 from .phase2 import Phase2, Phase2Contribution, Phase2Report, circuit_digest, initialize, key_digest, verify_phase2
 from .powers_of_tau import records_from_json
 from .prepare import Prepared, verify_prepared
@@ -143,7 +144,7 @@ def load_keydir_state(path: str | os.PathLike, r1cs: Optional[R1CS] = None) -> t
     if keys.r1cs is None:
         raise InputError(f"key directory {str(path)!r} holds no circuit file; pass the circuit to verify it against")
     what = f"transcript {str(Path(path) / TRANSCRIPT)!r}"
-    obj = read_json(Path(path) / TRANSCRIPT, "ceremony transcript")
+    obj = parse_json_unique(read_bytes(Path(path) / TRANSCRIPT, "ceremony transcript"), what)
     if not isinstance(obj, dict):
         raise FormatError(f"{what} is not a JSON object")
     unknown = sorted(set(obj) - _TRANSCRIPT_KEYS)
@@ -172,7 +173,8 @@ def load_keydir_state(path: str | os.PathLike, r1cs: Optional[R1CS] = None) -> t
     return state, keys.r1cs
 
 
-def verify_keydir(path: str | os.PathLike, prep: Prepared, progress=None, r1cs: Optional[R1CS] = None) -> CeremonyReport:
+def verify_keydir(path: str | os.PathLike, prep: Prepared, progress=None,
+                  r1cs: Optional[R1CS] = None) -> CeremonyReport:
     """Re-verify a finished KEYDIR from its files and the prepared phase-1 file."""
     state, circuit = load_keydir_state(path, r1cs)
     return verify_ceremony(state, prep, circuit, progress)

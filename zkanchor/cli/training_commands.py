@@ -422,7 +422,7 @@ def cmd_check_keys(args: argparse.Namespace) -> int:
             raise InputError("KEYDIR holds a ceremony transcript: pass --prepared PREPARED to re-verify it")
         from ..ceremony import prepare, transcript
 
-        report = transcript.verify_keydir(args.keydir, prepare.load_prepared(args.prepared))
+        report = transcript.verify_keydir(args.keydir, prepare.load_prepared(args.prepared), r1cs=circuit.r1cs)
         ceremony = getattr(report, "describe", lambda: str(report))()
     emit(args, {"ok": True, "circuit_hash": circuit.hash, "constraints": circuit.constraints,
                 "trusted_setup": keys.info.get("trusted_setup"), "ceremony": ceremony},
