@@ -74,9 +74,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_deployment_arg(p)
     p.add_argument("vk", metavar="KEYDIR", help="a key directory, or the verification_key.json inside one")
     _add_circuit_id(p)
-    p.add_argument("--circuit-hash", required=True, metavar="HEX",
+    p.add_argument("--statement", metavar="STATEMENT",
+                   help="a statement.json (or a proof directory holding one): take the circuit hash, spec digest, kind "
+                        "and public start from its spec, recompiled here (instead of the four options below)")
+    p.add_argument("--circuit-hash", metavar="HEX",
                    help="the circuit hash the key must be bound to (64 hex digits: sha256 of the canonical R1CS)")
-    p.add_argument("--spec-digest", required=True, metavar="N",
+    p.add_argument("--spec-digest", metavar="N",
                    help="the statement spec digest (a field element, decimal or 0x hex: public input 4 of training statements)")
     p.add_argument("--kind", choices=("training", "aggregation"), default="training",
                    help="what the circuit proves (default: training)")
@@ -374,6 +377,11 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
     from ..solidity.verifier import compile_verifier
 
     cid = circuit_id_bytes(args.circuit_id)
+    if args.statement is not None:
+        args.circuit_hash, args.spec_digest, args.kind, args.public_start, described = _from_statement(args.statement)
+        args.description = args.description or described
+    if args.circuit_hash is None or args.spec_digest is None:
+        raise InputError("give --statement STATEMENT, or both --circuit-hash and --spec-digest")
     expected = circuit_hash_bytes(args.circuit_hash)
     digest = parse_commitment(args.spec_digest, "--spec-digest")
     start = parse_commitment(args.public_start, "--public-start", allow_zero=True)
@@ -402,6 +410,27 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
          f"{args.kind} circuit {circuit.name} registered with verifier {verifier} ({vk.n_public} public inputs, "
          f"circuit {circuit.circuit_hash[:18]}...) in block {tx.block_number}")
     return EXIT_OK
+
+
+def _from_statement(path_text: str) -> tuple[str, str, str, str, str]:
+    """(circuit hash, spec digest, kind, public start, description) of a statement's spec, recompiled."""
+    from ..fileio import read_json
+    from ..statements import statement_from_json
+    from ..statements.base import circuit_hash_of
+
+    path = Path(path_text)
+    if path.is_dir():
+        path = path / "statement.json"
+    statement = statement_from_json(read_json(path, "statement"), f"statement {str(path)!r}")
+    spec = statement.spec
+    start = "0"
+    if spec.kind == "training":
+        from ..models import model_module
+        from ..models.weights import weights_commitment
+
+        t = spec.training
+        start = str(weights_commitment([int(v) for v in model_module(t.model).initial_weights(t)], 0))
+    return circuit_hash_of(spec).hash, str(spec.digest()), spec.kind, start, spec.describe()
 
 
 def _expiry(text: str | None) -> int:
