@@ -110,9 +110,11 @@ def name_element(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest(), "big") % R
 
 
-def schema_digest(feature_names: Sequence[str], target_name: str) -> int:
-    """Digest of the columns' names, in order, target last: what the values mean."""
-    names = [name_element(s) for s in [*feature_names, target_name]]
+def schema_digest(feature_names: Sequence[str], target_name: str, flags: bool = False) -> int:
+    """Digest of the columns' names, in order, target last (then the consent flags): what the values mean."""
+    from zkanchor.commit.dataset import FLAGS_COLUMN
+
+    names = [name_element(s) for s in [*feature_names, target_name, *([FLAGS_COLUMN] if flags else [])]]
     return hash_chain(names, tag(domains.SCHEMA, len(names)))
 
 
@@ -124,7 +126,7 @@ def shape_digest(n: int, d: int, frac_bits: int, value_bits: int, schema: int) -
 def dataset_shape_digest(dataset: Dataset) -> int:
     """:func:`shape_digest` of ``dataset``."""
     return shape_digest(dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits,
-                        schema_digest(dataset.feature_names, dataset.target_name))
+                        schema_digest(dataset.feature_names, dataset.target_name, dataset.has_flags))
 
 
 def commitment_of_root(root: int, shape: int, owner: int) -> int:
@@ -132,10 +134,17 @@ def commitment_of_root(root: int, shape: int, owner: int) -> int:
     return poseidon([root, shape, owner], tag(domains.DATASET))
 
 
+def tombstone() -> int:
+    """The leaf of an erased record: a constant under its own tag (no row hashes to it)."""
+    return poseidon([0], tag(domains.TOMBSTONE))
+
+
 def dataset_leaves(dataset: Dataset, salt: int) -> np.ndarray:
-    """Every row's leaf (object array of n field elements)."""
-    rows = np.concatenate([dataset.features, dataset.targets[:, None]], axis=1)
-    return leaves_of(pack_rows(rows, dataset.value_bits), leaf_salts(salt, dataset.n))
+    """Every row's leaf (object array of n field elements); erased records' leaves are the tombstone."""
+    leaves = leaves_of(pack_rows(dataset.committed_rows(), dataset.value_bits), leaf_salts(salt, dataset.n))
+    if dataset.erased is not None:
+        leaves[dataset.erased] = tombstone()
+    return leaves
 
 
 def dataset_root(dataset: Dataset, salt: int) -> int:
@@ -178,6 +187,7 @@ def commit_dataset(dataset: Dataset, owner: int, salt: int | None = None) -> tup
         DatasetCommitment(
             commitment=c, n=dataset.n, d=dataset.d, frac_bits=dataset.frac_bits, value_bits=dataset.value_bits,
             feature_names=dataset.feature_names, target_name=dataset.target_name, owner=owner, scheme=SCHEME,
+            consent_flags=dataset.has_flags,
         ),
         salt,
     )

@@ -60,9 +60,21 @@ def _int64(a: object, what: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+FLAG_BITS = 8
+"""Purposes a record's consent flags can name (bit p set: the subject consented to purpose p)."""
+
+FLAGS_COLUMN = "__consent_flags__"
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A quantized data set: value q stands for q / 2^frac_bits, with |q| < 2^(value_bits-1)."""
+    """A quantized data set: value q stands for q / 2^frac_bits, with |q| < 2^(value_bits-1).
+
+    ``flags`` (optional) holds each record's consent bitmask (FLAG_BITS purposes); it is
+    committed as one more column after the target.  ``erased`` (optional) marks records
+    erased at their subject's request: their values are gone (zeros) and their leaf in the
+    commitment is the tombstone.
+    """
 
     features: np.ndarray  # int64, shape (n, d)
     targets: np.ndarray  # int64, shape (n,)
@@ -70,6 +82,8 @@ class Dataset:
     value_bits: int
     feature_names: tuple[str, ...]
     target_name: str
+    flags: np.ndarray | None = None  # int64, shape (n,), in [0, 2^FLAG_BITS)
+    erased: np.ndarray | None = None  # bool, shape (n,)
 
     def __post_init__(self) -> None:
         check_bit_widths(self.frac_bits, self.value_bits)
@@ -95,6 +109,41 @@ class Dataset:
         object.__setattr__(self, "features", x)
         object.__setattr__(self, "targets", y)
         object.__setattr__(self, "feature_names", names)
+        if self.flags is not None:
+            f = _int64(self.flags, "consent flags")
+            if f.shape != (x.shape[0],) or (f.size and (int(f.min()) < 0 or int(f.max()) >= 1 << FLAG_BITS)):
+                raise InputError(f"consent flags must be one integer in [0, 2^{FLAG_BITS}) per row")
+            if self.value_bits <= FLAG_BITS:
+                raise InputError(f"consent flags need value_bits > {FLAG_BITS} (they are committed as a column)")
+            f = f.copy()
+            f.flags.writeable = False
+            object.__setattr__(self, "flags", f)
+        if self.erased is not None:
+            e = np.asarray(self.erased)
+            if e.shape != (x.shape[0],) or e.dtype != np.bool_:
+                raise InputError("the erasure marks must be one boolean per row")
+            if e.any() and (np.any(x[e] != 0) or np.any(y[e] != 0)):
+                raise InputError("an erased record must hold no data (zeros)")
+            e = e.copy()
+            e.flags.writeable = False
+            object.__setattr__(self, "erased", e if e.any() else None)
+
+    @property
+    def has_flags(self) -> bool:
+        """True when records carry consent flags."""
+        return self.flags is not None
+
+    @property
+    def erased_rows(self) -> np.ndarray:
+        """Indices of erased records."""
+        return np.nonzero(self.erased)[0] if self.erased is not None else np.zeros(0, dtype=np.int64)
+
+    def committed_rows(self) -> np.ndarray:
+        """The values committed per row (int64 (n, m)): features, target, and the flags when present."""
+        cols = [self.features, self.targets[:, None]]
+        if self.flags is not None:
+            cols.append(self.flags[:, None])
+        return np.concatenate(cols, axis=1)
 
     @property
     def n(self) -> int:
@@ -121,6 +170,8 @@ class Dataset:
             value_bits=np.int64(self.value_bits),
             feature_names=np.array(self.feature_names, dtype=str),
             target_name=np.array(self.target_name, dtype=str),
+            **({"flags": self.flags} if self.flags is not None else {}),
+            **({"erased": self.erased} if self.erased is not None else {}),
         )
         return buf.getvalue()
 
@@ -144,6 +195,8 @@ class Dataset:
                 value_bits=int(parts["value_bits"]),
                 feature_names=tuple(str(s) for s in parts["feature_names"].tolist()),
                 target_name=str(parts["target_name"]),
+                flags=parts.get("flags"),
+                erased=parts.get("erased"),
             )
         except (InputError, TypeError, ValueError) as exc:
             raise FormatError(f"{source} holds an invalid dataset: {exc}") from None
@@ -162,6 +215,7 @@ class DatasetCommitment:
     target_name: str
     owner: int  # the institution's address: bound into C
     scheme: str = SCHEME
+    consent_flags: bool = False  # records carry consent flags (a committed column)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``commitment.json`` (field elements as decimal strings)."""
@@ -169,6 +223,7 @@ class DatasetCommitment:
             "scheme": self.scheme,
             "commitment": str(self.commitment),
             "owner": "0x" + format(self.owner, "040x"),
+            "consent_flags": self.consent_flags,
             "n": self.n,
             "d": self.d,
             "frac_bits": self.frac_bits,
@@ -203,16 +258,20 @@ class DatasetCommitment:
         if not (isinstance(owner, str) and len(owner) == 42 and owner[:2] in ("0x", "0X")
                 and all(ch in "0123456789abcdefABCDEF" for ch in owner[2:]) and int(owner, 16)):
             raise FormatError(f"{source}: 'owner' must be the owning institution's non-zero address")
+        flags = obj.get("consent_flags", False)
+        if not isinstance(flags, bool):
+            raise FormatError(f"{source}: 'consent_flags' must be true or false")
         return cls(
             int(c), obj["n"], obj["d"], obj["frac_bits"], obj["value_bits"],
-            tuple(names), obj["target_name"], int(owner, 16),
+            tuple(names), obj["target_name"], int(owner, 16), consent_flags=flags,
         )
 
     def matches(self, dataset: Dataset) -> bool:
         """True when shape, widths and names agree with ``dataset`` (C itself is not recomputed)."""
         return (
-            (self.n, self.d, self.frac_bits, self.value_bits, self.feature_names, self.target_name)
-            == (dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits, dataset.feature_names, dataset.target_name)
+            (self.n, self.d, self.frac_bits, self.value_bits, self.feature_names, self.target_name, self.consent_flags)
+            == (dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits, dataset.feature_names, dataset.target_name,
+                dataset.has_flags)
         )
 
 

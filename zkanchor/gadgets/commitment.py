@@ -49,18 +49,31 @@ def dataset_leaves(cs: ConstraintSystem, rows: Term, salts: Term, value_bits: in
 
 
 def dataset_commitment(cs: ConstraintSystem, features: Term, targets: Term, salts: Term, value_bits: int,
-                       shape_digest: int, owner: Term, name: str | None = None) -> LC:
-    """C = Commit(features, targets; salts) for ``owner`` (see the scheme in :mod:`zkanchor.commit.commitment`).
+                       shape_digest: int, owner: Term, name: str | None = None, flags: Term | None = None,
+                       erased: Term | None = None) -> LC:
+    """C = Commit(features, targets[, flags]; salts) for ``owner`` (the scheme of :mod:`zkanchor.commit.commitment`).
 
     ``features`` is a block (n, d), ``targets`` (n,), ``salts`` the per-row salts (n,);
-    ``shape_digest`` is a constant (it follows from the public spec) and ``owner`` is
-    usually the statement's institution input.  Returns C as a linear combination.
+    ``flags`` (n,) the records' consent flags when the schema has them; ``erased`` (n,)
+    bits, proven boolean here, that replace a record's leaf by the tombstone (one
+    constraint each).  ``shape_digest`` is a constant (it follows from the public spec)
+    and ``owner`` is usually the statement's institution input.  Returns C as a linear
+    combination.
     """
+    from zkanchor.commit.commitment import tombstone
+
     features, targets = as_lc(features), as_lc(targets)
     if features.ndim != 2 or targets.shape != features.shape[:1]:
         raise InputError("the dataset commitment needs features (n, d) and targets (n,)")
-    rows = concatenate([features, targets.expand_dims(-1)], axis=1)
+    columns = [features, targets.expand_dims(-1)]
+    if flags is not None:
+        columns.append(as_lc(flags).expand_dims(-1))
+    rows = concatenate(columns, axis=1)
     leaves = dataset_leaves(cs, rows, salts, value_bits, name)
+    if erased is not None:
+        erased = as_lc(erased)
+        cs.assert_bool(erased, name_of(name, "erased"))
+        leaves = leaves + cs.mul(erased, tombstone() - leaves, name_of(name, "tombstone"))
     root = merkle_root(cs, leaves, name_of(name, "tree"))
     return poseidon(cs, [root, shape_digest, owner], tag(domains.DATASET), name_of(name, "commitment"))
 

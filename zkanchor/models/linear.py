@@ -120,15 +120,19 @@ def gradient_step_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, error
 
 
 def descend_np(spec: TrainingSpec, x: np.ndarray, y: np.ndarray, weights: np.ndarray, errors_np,
-               error_scale_bits: int, trace: list | None = None) -> np.ndarray:
+               error_scale_bits: int, trace: list | None = None, mask: np.ndarray | None = None) -> np.ndarray:
     """``spec.epochs`` full-batch steps from ``weights`` with the model's ``errors_np``.
 
-    ``trace``, when given, receives the weights after every epoch.
+    ``trace``, when given, receives the weights after every epoch; ``mask`` (0/1 per row)
+    zeroes the errors of rows that must not influence the model.
     """
     w = as_ints(weights)
     check_weights(spec, w, 0)
     for epoch in range(1, spec.epochs + 1):
-        w = gradient_step_np(spec, x, errors_np(spec, x, y, w), w, error_scale_bits)
+        errors = errors_np(spec, x, y, w)
+        if mask is not None:
+            errors = errors * as_ints(mask)
+        w = gradient_step_np(spec, x, errors, w, error_scale_bits)
         check_weights(spec, w, epoch)
         if trace is not None:
             trace.append(w)
@@ -136,11 +140,13 @@ def descend_np(spec: TrainingSpec, x: np.ndarray, y: np.ndarray, weights: np.nda
 
 
 def descend_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, errors_circuit,
-                    error_scale_bits: int) -> LC:
-    """The same steps in constraints; ``errors_circuit`` gets a per-epoch name tag."""
+                    error_scale_bits: int, mask: LC | None = None) -> LC:
+    """The same steps in constraints; ``errors_circuit`` gets a per-epoch name tag; ``mask`` as in descend_np."""
     w = weights
     for epoch in range(1, spec.epochs + 1):
         errors = errors_circuit(cs, spec, x, y, w, f"e{epoch}")
+        if mask is not None:
+            errors = cs.mul(errors, mask, f"e{epoch}.masked")
         w = gradient_step_circuit(cs, spec, x, errors, w, error_scale_bits, f"e{epoch}.step")
     return w
 

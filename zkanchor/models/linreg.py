@@ -71,10 +71,10 @@ def errors_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weigh
     return scores_circuit(cs, spec, x, weights, f"{tag}.scores") - y * (1 << spec.frac_bits)
 
 
-def train(spec: TrainingSpec, x, y, weights, trace: list | None = None) -> np.ndarray:
+def train(spec: TrainingSpec, x, y, weights, trace: list | None = None, mask=None) -> np.ndarray:
     """Run ``spec.epochs`` epochs from ``weights``; the final [w..., b] exactly."""
     check_spec(spec)
-    return descend_np(spec, x, y, weights, errors_np, error_scale(spec), trace)
+    return descend_np(spec, x, y, weights, errors_np, error_scale(spec), trace, mask)
 
 
 def check_targets(spec: TrainingSpec, y) -> None:
@@ -90,15 +90,17 @@ def products(spec: TrainingSpec, formulation: str) -> int:
 
 
 def formulation(spec: TrainingSpec) -> str:
-    """The cheaper exact formulation for this shape."""
+    """The cheaper exact formulation for this shape (masked training always runs direct)."""
+    if spec.masked:
+        return "direct"
     return "gram" if products(spec, "gram") < products(spec, "direct") else "direct"
 
 
-def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC) -> LC:
+def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, mask: LC | None = None) -> LC:
     """The same training in constraints; the final weights as a block."""
     check_spec(spec)
-    if formulation(spec) == "direct":
-        return descend_circuit(cs, spec, x, y, weights, errors_circuit, error_scale(spec))
+    if formulation(spec) == "direct" or mask is not None:
+        return descend_circuit(cs, spec, x, y, weights, errors_circuit, error_scale(spec), mask)
     return _gram_circuit(cs, spec, x, y, weights)
 
 

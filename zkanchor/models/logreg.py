@@ -90,14 +90,14 @@ def errors_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weigh
     return p - y
 
 
-def train(spec: TrainingSpec, x, y, weights, trace: list | None = None) -> np.ndarray:
+def train(spec: TrainingSpec, x, y, weights, trace: list | None = None, mask=None) -> np.ndarray:
     """Run ``spec.epochs`` epochs from ``weights``; the final [w..., b] exactly."""
     check_spec(spec)
     check_targets(spec, y)
-    return descend_np(spec, x, y, weights, errors_np, error_scale(spec), trace)
+    return descend_np(spec, x, y, weights, errors_np, error_scale(spec), trace, mask)
 
 
-def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC) -> LC:
+def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, mask: LC | None = None) -> LC:
     """The same training in constraints; the final weights as a block."""
     check_spec(spec)
-    return descend_circuit(cs, spec, x, y, weights, errors_circuit, error_scale(spec))
+    return descend_circuit(cs, spec, x, y, weights, errors_circuit, error_scale(spec), mask)

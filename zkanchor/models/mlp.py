@@ -157,10 +157,12 @@ def probabilities_np(spec: TrainingSpec, x, weights) -> np.ndarray:
     return sigmoid_np_object(scores_np(spec, x, weights), spec.frac_bits, spec.frac_bits)
 
 
-def _step_np(spec: TrainingSpec, x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _step_np(spec: TrainingSpec, x: np.ndarray, y: np.ndarray, weights: np.ndarray, mask=None) -> np.ndarray:
     f = spec.frac_bits
     w1, b1, w2, b2, s, h, z = _forward_np(spec, x, weights)
     e = sigmoid_np_object(z, f, f) - y                # (n,) at 2^f
+    if mask is not None:
+        e = e * as_ints(mask)
     out_w, out_b = update_shifts(spec, f)
     hid_w, hid_b = update_shifts(spec, 2 * f)
     new_w2 = w2 - ((e.dot(h) * spec.lr_num) >> out_w)
@@ -171,7 +173,7 @@ def _step_np(spec: TrainingSpec, x: np.ndarray, y: np.ndarray, weights: np.ndarr
     return np.concatenate([new_w1.reshape(-1), new_b1, new_w2, np.array([new_b2], dtype=object)])
 
 
-def train(spec: TrainingSpec, x, y, weights, trace: list | None = None) -> np.ndarray:
+def train(spec: TrainingSpec, x, y, weights, trace: list | None = None, mask=None) -> np.ndarray:
     """Run ``spec.epochs`` epochs from ``weights``; the final flat weights exactly."""
     check_spec(spec)
     check_targets(spec, y)
@@ -179,7 +181,7 @@ def train(spec: TrainingSpec, x, y, weights, trace: list | None = None) -> np.nd
     w = as_ints(weights)
     check_weights(spec, w, 0)
     for epoch in range(1, spec.epochs + 1):
-        w = _step_np(spec, x, y, w)
+        w = _step_np(spec, x, y, w, mask)
         check_weights(spec, w, epoch)
         if trace is not None:
             trace.append(w)
@@ -207,10 +209,13 @@ def scores_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, weights: LC,
     return _forward_circuit(cs, spec, x, weights, name)[-1]
 
 
-def _step_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, tag: str) -> LC:
+def _step_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, tag: str,
+                  mask: LC | None = None) -> LC:
     f = spec.frac_bits
     w1, b1, w2, b2, s, h, z = _forward_circuit(cs, spec, x, weights, tag)
     e = sigmoid(cs, z, f, spec.score_bits, f"{tag}.sigmoid", extra=f) - y
+    if mask is not None:
+        e = cs.mul(e, mask, f"{tag}.masked")
     out_w, out_b = update_shifts(spec, f)
     hid_w, hid_b = update_shifts(spec, 2 * f)
     wb = spec.weight_bits
@@ -224,10 +229,10 @@ def _step_circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weight
     return concatenate([new_w1.reshape(-1), new_b1, new_w2, new_b2], axis=0)
 
 
-def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC) -> LC:
+def circuit(cs: ConstraintSystem, spec: TrainingSpec, x: LC, y: LC, weights: LC, mask: LC | None = None) -> LC:
     """The same training in constraints; the final flat weights as a block."""
     check_spec(spec)
     w = weights
     for epoch in range(1, spec.epochs + 1):
-        w = _step_circuit(cs, spec, x, y, w, f"e{epoch}")
+        w = _step_circuit(cs, spec, x, y, w, f"e{epoch}", mask)
     return w

@@ -61,6 +61,9 @@ class TrainingSpec:
     feature_names: tuple[str, ...] = field(default=())
     target_name: str = "target"
     start: str = "public"
+    flags: bool = False  # the data's records carry consent flags (a committed column)
+    purpose: int = -1  # >= 0: only records that consented to this purpose (flag bit) influence the model
+    tombstones: bool = False  # the data may hold erased records (tombstone leaves), which influence nothing
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_IDS:
@@ -89,6 +92,14 @@ class TrainingSpec:
         object.__setattr__(self, "feature_names", names)
         if not isinstance(self.target_name, str):
             raise InputError("the target name must be a string")
+        from ..commit.dataset import FLAG_BITS
+
+        if type(self.flags) is not bool or type(self.tombstones) is not bool:
+            raise InputError("the spec's flags and tombstones must be true or false")
+        if type(self.purpose) is not int or not -1 <= self.purpose < FLAG_BITS:
+            raise InputError(f"the consent purpose must be a flag bit in [0, {FLAG_BITS}), or -1 for none")
+        if self.purpose >= 0 and not self.flags:
+            raise InputError("a consent purpose needs data whose records carry consent flags")
         if self.model in ("logreg", "mlp"):
             bits = self.score_bits or default_score_bits(self.frac_bits)
             object.__setattr__(self, "score_bits", bits)
@@ -107,14 +118,19 @@ class TrainingSpec:
     @property
     def schema(self) -> int:
         """The digest of the data's column names (what the dataset commitment's shape binds)."""
-        return schema_digest(self.feature_names, self.target_name)
+        return schema_digest(self.feature_names, self.target_name, self.flags)
+
+    @property
+    def masked(self) -> bool:
+        """True when some records may be left out of training (no consent, or erased)."""
+        return self.purpose >= 0 or self.tombstones
 
     def field_elements(self) -> list[int]:
         """The spec as the field elements its digest hashes (order is part of the format)."""
         return [
             SPEC_VERSION, MODEL_IDS[self.model], self.n, self.d, self.epochs, self.frac_bits,
             self.value_bits, self.weight_bits, self.lr_num, self.lr_shift, self.hidden, self.score_bits,
-            self.schema, STARTS[self.start],
+            self.schema, STARTS[self.start], int(self.flags), self.purpose + 1, int(self.tombstones),
         ]
 
     def digest(self) -> int:
@@ -141,7 +157,8 @@ class TrainingSpec:
             "frac_bits": self.frac_bits, "value_bits": self.value_bits, "weight_bits": self.weight_bits,
             "lr_num": self.lr_num, "lr_shift": self.lr_shift, "hidden": self.hidden,
             "score_bits": self.score_bits, "feature_names": list(self.feature_names),
-            "target_name": self.target_name, "start": self.start,
+            "target_name": self.target_name, "start": self.start, "flags": self.flags, "purpose": self.purpose,
+            "tombstones": self.tombstones,
             "learning_rate": self.learning_rate, "digest": str(self.digest()),
         }
 
@@ -161,7 +178,9 @@ class TrainingSpec:
             raise InputError(f"the {what}'s feature_names must be a list of strings")
         spec = TrainingSpec(**{f: obj[f] for f in fields}, hidden=obj.get("hidden", 0),
                             score_bits=obj.get("score_bits", 0), feature_names=tuple(names),
-                            target_name=obj.get("target_name", "target"), start=obj.get("start", "public"))
+                            target_name=obj.get("target_name", "target"), start=obj.get("start", "public"),
+                            flags=obj.get("flags", False), purpose=obj.get("purpose", -1),
+                            tombstones=obj.get("tombstones", False))
         if "digest" in obj and str(obj["digest"]) != str(spec.digest()):
             raise InputError(f"the {what}'s digest does not match its fields")
         # learning_rate is derived (lr_num * n / 2^lr_shift) but shown to readers: it must not lie.
@@ -189,7 +208,7 @@ def make_spec(
     model: str, n: int, d: int, epochs: int, learning_rate: float, frac_bits: int = DEFAULT_FRAC_BITS,
     value_bits: int = DEFAULT_VALUE_BITS, weight_bits: int | None = None, lr_shift: int | None = None,
     hidden: int = 0, score_bits: int = 0, feature_names: tuple[str, ...] = (), target_name: str = "target",
-    start: str = "public",
+    start: str = "public", flags: bool = False, purpose: int = -1, tombstones: bool = False,
 ) -> TrainingSpec:
     """Build a spec from a float learning rate on the mean loss (rounded to lr_num / 2^lr_shift per sample).
 
@@ -209,14 +228,16 @@ def make_spec(
         )
     return TrainingSpec(model, n, d, epochs, frac_bits, value_bits,
                         default_weight_bits(frac_bits) if weight_bits is None else weight_bits,
-                        lr_num, lr_shift, hidden, score_bits, tuple(feature_names), target_name, start)
+                        lr_num, lr_shift, hidden, score_bits, tuple(feature_names), target_name, start, flags, purpose,
+                        tombstones)
 
 
 def spec_for(model: str, dataset, epochs: int, learning_rate: float, **kwargs) -> TrainingSpec:
     """:func:`make_spec` with the shape, widths and column names taken from ``dataset``."""
+    kwargs.setdefault("tombstones", dataset.erased is not None)
     return make_spec(model, dataset.n, dataset.d, epochs, learning_rate, frac_bits=dataset.frac_bits,
                      value_bits=dataset.value_bits, feature_names=dataset.feature_names,
-                     target_name=dataset.target_name, **kwargs)
+                     target_name=dataset.target_name, flags=dataset.has_flags, **kwargs)
 
 
 def require_headroom(bits: int, what: str) -> None:

@@ -19,6 +19,7 @@ from .aggregation import (
     make_aggregation,
 )
 from .base import Circuit, Statement, StatementSpec, compile
+from .erasure import ErasureClaim, ErasureOpening, ErasureStatement, erase, make_erasure
 from .training import (
     Evaluation,
     ModelOpening,
@@ -28,7 +29,7 @@ from .training import (
     make_statement,
 )
 
-KINDS = {"training": TrainingStatement, "aggregation": AggregationStatement}
+KINDS = {"training": TrainingStatement, "aggregation": AggregationStatement, "erasure": ErasureStatement}
 
 
 def register_kind(kind: str, cls: type) -> None:
@@ -51,6 +52,11 @@ __all__ = [
     "AggregationOpening",
     "AggregationStatement",
     "Circuit",
+    "ErasureClaim",
+    "ErasureOpening",
+    "ErasureStatement",
+    "erase",
+    "make_erasure",
     "Evaluation",
     "KINDS",
     "ModelOpening",

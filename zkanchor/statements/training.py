@@ -92,11 +92,15 @@ class TrainingClaim(StatementSpec):
                 raise InputError(f"a {self.training.model} model is evaluated by {want}, not {self.evaluation.metric}")
         if self.optimality and not kind.CONVEX:
             raise InputError(f"the optimality clause is for convex models (linreg, logreg), not {self.training.model}")
+        if self.optimality and self.training.masked:
+            raise InputError("the optimality clause is not available when records may be left out (consent, erasure)")
 
     # -- public layout -----------------------------------------------------------------
 
     def public_names(self) -> list[str]:
         names = ["institution", "C_D", "C_W0", "C_W", "digest"]
+        if self.training.masked:
+            names += ["excluded"]
         if self.evaluation is not None:
             names += ["C_T", "min_correct" if self.evaluation.metric == "accuracy" else "max_sse"]
         if self.optimality:
@@ -145,9 +149,22 @@ class TrainingClaim(StatementSpec):
         x = cs.private("x", shape=(t.n, t.d))
         y = cs.private("y", shape=(t.n,))
         salts = cs.private("salts", shape=(t.n,))
+        flags = cs.private("flags", shape=(t.n,)) if t.flags else None
+        erased = cs.private("erased", shape=(t.n,)) if t.tombstones else None
         c_d = dataset_commitment(cs, x, y, salts, t.value_bits, shape_digest(t.n, t.d, t.frac_bits, t.value_bits,
-                                 t.schema), pub["institution"], "data")
+                                 t.schema), pub["institution"], "data", flags, erased)
         cs.assert_equal(c_d, pub["C_D"], "C_D")
+        mask = None
+        if t.purpose >= 0:
+            from ..commit.dataset import FLAG_BITS
+            from ..gadgets.bits import to_bits
+
+            mask = to_bits(cs, flags, FLAG_BITS, "consent")[:, t.purpose]
+        if erased is not None:
+            mask = 1 - erased if mask is None else cs.mul(mask, 1 - erased, "live")
+        if mask is not None:
+            # The number of records left out (no consent, or erased) is public.
+            cs.assert_equal(pub["excluded"], t.n - mask.sum(), "excluded")
         if kind.CLASSIFIER:
             binary_labels(cs, y, t.frac_bits, "labels")
         if t.start == "public":
@@ -158,7 +175,7 @@ class TrainingClaim(StatementSpec):
             w0 = cs.private("w0", shape=(t.n_weights,))
             signed_range_check(cs, w0, t.weight_bits, "w0.range")
             cs.assert_equal(weights_commitment_gadget(cs, w0, cs.private("w0_salt"), "w0"), pub["C_W0"], "C_W0")
-        final = kind.circuit(cs, t, x, y, w0)
+        final = kind.circuit(cs, t, x, y, w0, mask)
         cs.assert_equal(weights_commitment_gadget(cs, final, cs.private("w_salt"), "w"), pub["C_W"], "C_W")
         cs.assert_equal(pub["digest"], self.digest(), "digest")
         if self.evaluation is not None:
@@ -173,9 +190,10 @@ class TrainingClaim(StatementSpec):
         xt = cs.private("test_x", shape=(e.n_test, t.d))
         yt = cs.private("test_y", shape=(e.n_test,))
         ts = cs.private("test_salts", shape=(e.n_test,))
+        tf = cs.private("test_flags", shape=(e.n_test,)) if t.flags else None
         c_t = dataset_commitment(cs, xt, yt, ts, t.value_bits,
                                  shape_digest(e.n_test, t.d, t.frac_bits, t.value_bits, t.schema),
-                                 pub["institution"], "test")
+                                 pub["institution"], "test", tf)
         cs.assert_equal(c_t, pub["C_T"], "C_T")
         scores = kind.scores_circuit(cs, t, xt, final, "test.scores")
         bits = self.threshold_bits()
@@ -287,9 +305,14 @@ class TrainingStatement(Statement):
     threshold: Optional[int] = None  # min_correct (accuracy) or max_sse (mse)
     l2: Optional[int] = None
     max_gradient: Optional[int] = None
+    excluded: Optional[int] = None  # records left out of training (consent, erasure), when the spec masks
 
     def __post_init__(self) -> None:
         parse_address(self.institution)
+        if self.spec.training.masked != (self.excluded is not None):
+            raise InputError("the number of excluded records is public exactly when the spec may leave records out")
+        if self.excluded is not None and (type(self.excluded) is not int or not 0 <= self.excluded <= self.spec.training.n):
+            raise InputError(f"the excluded count must be between 0 and the {self.spec.training.n} rows")
         for name in ("dataset_commitment", "initial_weights_commitment", "final_weights_commitment"):
             v = getattr(self, name)
             if type(v) is not int or not 0 <= v < R:
@@ -320,6 +343,8 @@ class TrainingStatement(Statement):
         values = {"institution": self.institution, "C_D": self.dataset_commitment,
                   "C_W0": self.initial_weights_commitment, "C_W": self.final_weights_commitment,
                   "digest": self.spec.digest()}
+        if self.excluded is not None:
+            values["excluded"] = self.excluded
         if self.spec.evaluation is not None:
             values["C_T"] = self.test_commitment
             values["min_correct" if self.spec.evaluation.metric == "accuracy" else "max_sse"] = self.threshold
@@ -335,6 +360,10 @@ class TrainingStatement(Statement):
         check_dataset(t, ds, "the training set", t.n)
         inputs: dict[str, Any] = {"x": ds.features, "y": ds.targets, "salts": leaf_salts(opening.salt, ds.n),
                                   "w_salt": opening.model.final_salt}
+        if t.flags:
+            inputs["flags"] = ds.flags
+        if t.tombstones:
+            inputs["erased"] = (ds.erased if ds.erased is not None else np.zeros(ds.n, dtype=bool)).astype(np.int64)
         if t.start == "checkpoint":
             inputs["w0"] = np.asarray(opening.model.initial, dtype=object)
             inputs["w0_salt"] = opening.model.initial_salt
@@ -344,6 +373,8 @@ class TrainingStatement(Statement):
             test, test_salt = opening.test
             check_dataset(t, test, "the test set", self.spec.evaluation.n_test)
             inputs.update(test_x=test.features, test_y=test.targets, test_salts=leaf_salts(test_salt, test.n))
+            if t.flags:
+                inputs["test_flags"] = test.flags
         return inputs
 
     def check_opening(self, opening: TrainingOpening) -> None:
@@ -366,7 +397,10 @@ class TrainingStatement(Statement):
             raise InputError("the initial weights do not open C_W0")
         if weights_commitment(model.final, model.final_salt) != self.final_weights_commitment:
             raise InputError("the final weights do not open C_W")
-        trained = kind.train(t, ds.features, ds.targets, np.asarray(model.initial, dtype=object))
+        mask = training_mask(t, ds)
+        if mask is not None and int(t.n - mask.sum()) != self.excluded:
+            raise InputError(f"{int(t.n - mask.sum())} records are left out of training, not the {self.excluded} claimed")
+        trained = kind.train(t, ds.features, ds.targets, np.asarray(model.initial, dtype=object), mask=mask)
         if [int(v) for v in trained] != [int(v) for v in model.final]:
             raise InputError("the final weights are not what the declared training produces from this data")
         e = self.spec.evaluation
@@ -411,6 +445,10 @@ class TrainingStatement(Statement):
                 f"{t.learning_rate:.4g}) on the {t.n} x {t.d} dataset committed in C_D = {self.dataset_commitment}, "
                 f"from {'public initial weights' if t.start == 'public' else 'the checkpoint C_W0'} "
                 f"to the model committed in C_W = {self.final_weights_commitment}")
+        if self.excluded is not None:
+            why = " and ".join(filter(None, [f"had not consented to purpose {t.purpose}" if t.purpose >= 0 else "",
+                                              "were erased" if t.tombstones else ""]))
+            text += f"; {self.excluded} of the {t.n} records, which {why}, did not influence the model"
         c = self.claims()
         if e is not None and e.metric == "accuracy":
             text += f"; test accuracy >= {c['evaluation']['min_accuracy']:.4f} ({self.threshold} of {e.n_test} rows)"
@@ -436,6 +474,8 @@ class TrainingStatement(Statement):
             out["threshold"] = str(self.threshold)
         if self.spec.optimality:
             out["l2"], out["max_gradient"] = str(self.l2), str(self.max_gradient)
+        if self.excluded is not None:
+            out["excluded"] = self.excluded
         out["public_inputs"] = [str(v) for v in self.public_inputs()]
         out["claims"] = self.claims()
         out["description"] = self.describe()
@@ -453,6 +493,8 @@ class TrainingStatement(Statement):
             if spec.evaluation is not None:
                 optional["test_commitment"] = field_int(s.get("test_commitment"), f"the {what}'s test_commitment")
                 optional["threshold"] = field_int(s.get("threshold"), f"the {what}'s threshold")
+            if spec.training.masked:
+                optional["excluded"] = field_int(s.get("excluded"), f"the {what}'s excluded")
             if spec.optimality:
                 optional["l2"] = field_int(s.get("l2"), f"the {what}'s l2")
                 optional["max_gradient"] = field_int(s.get("max_gradient"), f"the {what}'s max_gradient")
@@ -481,6 +523,18 @@ class TrainingStatement(Statement):
         return statement
 
 
+def training_mask(spec: TrainingSpec, dataset: Dataset) -> Optional[np.ndarray]:
+    """1 for each record that influences training, 0 for one left out (no consent, erased); None if all do."""
+    if not spec.masked:
+        return None
+    mask = np.ones(dataset.n, dtype=np.int64)
+    if spec.purpose >= 0:
+        mask &= (dataset.flags >> spec.purpose) & 1
+    if spec.tombstones and dataset.erased is not None:
+        mask &= (~dataset.erased).astype(np.int64)
+    return mask
+
+
 def check_dataset(spec: TrainingSpec, dataset: Dataset, what: str, n: int) -> None:
     """Refuse a dataset whose shape, widths or columns differ from the spec's."""
     if (dataset.n, dataset.d) != (n, spec.d):
@@ -490,6 +544,10 @@ def check_dataset(spec: TrainingSpec, dataset: Dataset, what: str, n: int) -> No
                          f"{dataset.value_bits}, the spec with {spec.frac_bits} and {spec.value_bits}")
     if (tuple(dataset.feature_names), dataset.target_name) != (spec.feature_names, spec.target_name):
         raise InputError(f"{what}'s columns differ from the spec's")
+    if dataset.has_flags != spec.flags:
+        raise InputError(f"{what} {'has' if dataset.has_flags else 'has no'} consent flags, unlike the spec")
+    if dataset.erased is not None and not spec.tombstones:
+        raise InputError(f"{what} has erased records; train with a spec that allows them (tombstones)")
 
 
 def evaluate(spec: TrainingSpec, test: Dataset, weights) -> int:
@@ -534,7 +592,9 @@ def make_statement(claim: TrainingClaim, institution: int, opening: TrainingOpen
         if opening.test is None:
             raise InputError("the evaluation clause needs the test set")
         test_commitment = commit(opening.test[0], opening.test[1], institution)
+    mask = training_mask(claim.training, opening.dataset)
     return TrainingStatement(
+        excluded=None if mask is None else int(claim.training.n - mask.sum()),
         spec=claim,
         institution=institution,
         dataset_commitment=commit(opening.dataset, opening.salt, institution),
