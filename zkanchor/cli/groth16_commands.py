@@ -116,7 +116,13 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from ..r1cs.wtns import read_wtns
 
     keys = load_keydir(args.keydir)
+    if keys.r1cs is None:
+        raise InputError(f"key directory {args.keydir!r} holds no circuit.r1cs (a statement's keys); "
+                         "prove its statement with 'zkanchor prove-training' or the Prover API instead")
     witness = read_wtns(args.witness)
+    if len(witness) != keys.r1cs.n_wires:
+        raise InputError(f"the witness {args.witness!r} has {len(witness)} values but the circuit in "
+                         f"{args.keydir!r} has {keys.r1cs.n_wires} wires; was it computed for another circuit?")
     started = time.perf_counter()
     with step_bar("prove", 4, enabled=not args.json) as tick:
         proof, public = prove(keys.pk, keys.r1cs, witness, progress=tick)

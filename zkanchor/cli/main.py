@@ -12,13 +12,13 @@ import warnings
 from typing import Callable, Sequence
 
 from ..errors import ZkAnchorError
-from . import anchor_commands, ceremony_commands, groth16_commands, simulate_commands, training_commands
+from . import anchor_commands, ceremony_commands, groth16_commands, rights_commands, simulate_commands, training_commands
 
 EXIT_OK, EXIT_FALSE, EXIT_INPUT = 0, 1, 2
 
 # Each module contributes its subcommands; keep this list in the order --help shows them.
 COMMAND_MODULES = (
-    groth16_commands, training_commands, anchor_commands, ceremony_commands, simulate_commands,
+    groth16_commands, training_commands, rights_commands, anchor_commands, ceremony_commands, simulate_commands,
 )
 
 

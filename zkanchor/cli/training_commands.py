@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frac-bits", type=int, default=8, help="fractional bits of the fixed point (default: %(default)s)")
     p.add_argument("--value-bits", type=int, default=None,
                    help="signed bits every value must fit (default: the narrowest that holds the data)")
+    p.add_argument("--consent-column", metavar="COLUMN",
+                   help="a CSV column holding each record's consent flags (an integer bitmask of up to 8 purposes); "
+                        "it is committed with the record and not used as a feature")
+    p.add_argument("--receipts", metavar="DIR",
+                   help="also write one private receipt per record into DIR (hand each to its data subject)")
     p.add_argument("-o", "--output", metavar="DATASETDIR", required=True, help="new directory to write")
     add_json_flag(p)
     p.set_defaults(handler=cmd_commit)
@@ -60,6 +65,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="classifiers: signed bits of a score at scale 2^2f (default: 2 frac_bits + 7, logits within +-64)")
     p.add_argument("--lr-shift", type=int, default=None,
                    help="precision bits of the per-sample learning rate (default: about 10 significant bits)")
+    p.add_argument("--purpose", type=int, default=-1, metavar="P",
+                   help="train only on records that consented to purpose P (their consent flag bit P); the number "
+                        "of records left out is public")
     p.add_argument("-o", "--output", metavar="MODELDIR", required=True, help="new directory to write")
     add_json_flag(p)
     p.set_defaults(handler=cmd_train)
@@ -146,6 +154,9 @@ def cmd_commit(args: argparse.Namespace) -> int:
         table = read_csv(args.data, args.target)
     else:
         table = _sklearn_split(load_sklearn(args.sklearn), args.split, args.test_rows, args.split_seed)
+    flags = None
+    if args.consent_column:
+        table, flags = _split_consent(table, args.consent_column)
     stats = None
     value_bits = args.value_bits
     if args.stats_from:
@@ -160,16 +171,49 @@ def cmd_commit(args: argparse.Namespace) -> int:
     elif args.standardize:
         table, stats = standardize(table)
     dataset = quantize(table, args.frac_bits, value_bits)
+    if flags is not None:
+        from ..commit.dataset import FLAG_BITS, Dataset
+
+        # Flags are committed as a column of the same width: it must hold 8 bits.
+        if value_bits is None and dataset.value_bits <= FLAG_BITS:
+            dataset = quantize(table, args.frac_bits, FLAG_BITS + 1)
+        dataset = Dataset(dataset.features, dataset.targets, dataset.frac_bits, dataset.value_bits,
+                          dataset.feature_names, dataset.target_name, flags=flags)
     commitment, salt = commit_dataset(dataset, owner)
     extra = None if stats is None else {"standardize": {"mean": [float(v) for v in stats[0]],
                                                         "std": [float(v) for v in stats[1]]}}
     out = save_dataset_dir(args.output, dataset, salt, commitment, extra)
+    receipts = None
+    if args.receipts:
+        from ..commit.receipts import make_receipts, save_receipts
+
+        receipts = str(save_receipts(make_receipts(dataset, salt, owner), args.receipts))
     emit(args, {"dataset": str(out), "commitment": str(commitment.commitment), "n": dataset.n, "d": dataset.d,
-                "value_bits": dataset.value_bits, "owner": format_address(owner)},
+                "value_bits": dataset.value_bits, "owner": format_address(owner), "receipts": receipts},
          f"committed {dataset.n} rows x {dataset.d} features ({dataset.value_bits}-bit values) for "
          f"{format_address(owner)}: C_D = {commitment.commitment}\n"
          f"(data and salt are private in {out}/; commitment.json is public)")
     return 0
+
+
+def _split_consent(table, column: str):
+    """The table without its consent column, and that column as integer flags."""
+    import numpy as np
+
+    from ..commit.dataset import FLAG_BITS
+    from ..commit.quantize import Table
+
+    if column not in table.feature_names:
+        raise InputError(f"the data has no column {column!r} for --consent-column")
+    j = table.feature_names.index(column)
+    raw = table.features[:, j]
+    if not np.all((raw == np.round(raw)) & (raw >= 0) & (raw < 2 ** FLAG_BITS)):
+        bad = int(np.argmax(~((raw == np.round(raw)) & (raw >= 0) & (raw < 2 ** FLAG_BITS))))
+        raise InputError(f"{table.where(bad, j)}: consent flags must be integers from 0 to {2 ** FLAG_BITS - 1}")
+    keep = [k for k in range(len(table.feature_names)) if k != j]
+    rest = Table(table.features[:, keep], table.targets, tuple(table.feature_names[k] for k in keep),
+                 table.target_name, table.source, table.lines)
+    return rest, raw.astype(np.int64)
 
 
 def _sklearn_split(table, split: str, test_rows, seed: int):
@@ -219,12 +263,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     kind = model_module(args.model)
     spec = spec_for(args.model, dataset, args.epochs, args.lr, weight_bits=args.weight_bits,
                     lr_shift=args.lr_shift, hidden=args.hidden or (4 if args.model == "mlp" else 0),
-                    score_bits=args.score_bits)
+                    score_bits=args.score_bits, purpose=args.purpose)
     started = time.perf_counter()
     if kind.CLASSIFIER:
         kind.check_targets(spec, dataset.targets)
     model = train_model(spec, dataset)
     seconds = time.perf_counter() - started
+    from ..statements.training import training_mask
+
+    mask = training_mask(spec, dataset)
     metric = evaluate(spec, dataset, model.final)
     if kind.CLASSIFIER:
         scores = kind.scores_np(spec, dataset.features, list(model.final))
@@ -238,6 +285,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         mse = metric / dataset.n / 2 ** (4 * spec.frac_bits)
         metrics = {"train_mse": mse}
         summary = f"training MSE {mse:.6g}"
+    if mask is not None:
+        metrics["excluded_records"] = int(spec.n - mask.sum())
+        summary += f"; {metrics['excluded_records']} records left out (no consent or erased)"
     out = save_model_dir(args.output, spec, model, commitment.commitment, {"metrics": metrics})
     weights = [w / 2**spec.frac_bits for w in model.final]
     emit(args, {"model": str(out), "spec": spec.to_json(), "weights": weights, "metrics": metrics,

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any, Sequence
+
+import numpy as np
 
 from ..bn254 import fp2, g1, g2
 from ..bn254.constants import P, R
@@ -71,6 +74,21 @@ def _int(value: Any, what: str, bound: int) -> int:
     return number
 
 
+# snarkjs documents nest 3 deep; json.loads recurses once per level, and py_ecc raises
+# Python's recursion limit to 100,000 on import, so a file of 100,000 '[' would overflow
+# the C stack (a segfault, not a RecursionError) if it reached the parser.
+MAX_NESTING = 32
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _nesting_depth(text: str) -> int:
+    """How deep lists and objects nest in JSON ``text`` (brackets inside strings ignored)."""
+    raw = np.frombuffer(_STRING.sub('""', text).encode("utf-8"), dtype=np.uint8)
+    step = (np.isin(raw, (ord("["), ord("{"))).astype(np.int64)
+            - np.isin(raw, (ord("]"), ord("}"))).astype(np.int64))
+    return int(np.cumsum(step).max()) if len(step) else 0
+
+
 def _read_json(path: str | os.PathLike, what: str) -> Any:
     """Parse a snarkjs JSON file, keeping numbers as text for :func:`_int`.
 
@@ -83,6 +101,8 @@ def _read_json(path: str | os.PathLike, what: str) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError(f"{what} file {str(path)!r} is not UTF-8 text") from None
+    if _nesting_depth(text) > MAX_NESTING:
+        raise FormatError(f"{what} file {str(path)!r} nests JSON lists or objects more than {MAX_NESTING} deep")
     try:
         return json.loads(text, parse_int=_JsonInt, parse_float=_JsonFloat, parse_constant=_JsonFloat)
     except json.JSONDecodeError as exc:

@@ -175,21 +175,21 @@ ZKA_INLINE void FN(pair_den)(CF *den, const AFF *a, const AFF *b) {
 
 /* d[k] = a[k] + b[k] in affine coordinates for k < K, sharing one inversion.
  * Writing d[k] may overwrite inputs of pairs j < k only (callers rely on a
- * forward final pass).  scratch holds K field elements. */
+ * forward final pass).  scratch holds 2K field elements: the prefix products,
+ * then each pair's denominator (kept rather than recomputed on the way back). */
 static void FN(batch_add)(AFF *const *d, AFF *const *a, AFF *const *b, size_t K, CF *scratch) {
     if (K == 0) return;
-    CF acc, inv, den;
+    CF acc, inv, *den = scratch + K;
     CF_set_one(&acc);
     for (size_t k = 0; k < K; k++) {
         scratch[k] = acc;                 /* product of the denominators before k */
-        FN(pair_den)(&den, a[k], b[k]);
-        CF_mul(&acc, &acc, &den);
+        FN(pair_den)(&den[k], a[k], b[k]);
+        CF_mul(&acc, &acc, &den[k]);
     }
     CF_inv(&inv, &acc);
     for (size_t k = K; k-- > 0;) {
-        FN(pair_den)(&den, a[k], b[k]);
         CF_mul(&scratch[k], &scratch[k], &inv);   /* now 1/den_k */
-        CF_mul(&inv, &inv, &den);
+        CF_mul(&inv, &inv, &den[k]);
     }
     for (size_t k = 0; k < K; k++) {
         const AFF *p = a[k], *q = b[k];

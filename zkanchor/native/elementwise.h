@@ -48,58 +48,6 @@
 #define EW_BLOCK_MAX 128
 #define EW_BLOCK_MIN 16
 
-/* The GLV lattice for lambda = EW_LAMBDA: v1 = (a1, b1) and v2 = (a2, b2) with
- * a + b lambda = 0 mod r, b1 < 0 < b2.  s = k1 + k2 lambda for
- * c1 = s b2 / r, c2 = -s b1 / r (floored via the 2^256-scaled constants),
- * k2 = -(c1 b1 + c2 b2), k1 = s - k2 lambda. */
-static const uint64_t EW_G1[4] = {0xd91d232ec7e0b3d7ULL, 0x0000000000000002ULL, 0, 0};   /* 2^256 b2 / r */
-static const uint64_t EW_G2[4] = {0x7a7bd9d4391eb18dULL, 0x4ccef014a773d2cfULL, 0x2ULL, 0};   /* 2^256 (-b1) / r */
-static const uint64_t EW_B1ABS[4] = {0x8211bbeb7d4f1128ULL, 0x6f4d8248eeb859fcULL, 0, 0};
-static const uint64_t EW_B2[4] = {0x89d3256894d213e3ULL, 0, 0, 0};
-static const uint64_t EW_LAMBDA[4] = {0x8b17ea66b99c90ddULL, 0x5bfc41088d8daaa7ULL, 0xb3c4d79d41a91758ULL, 0};
-
-/* floor(k g / 2^256) */
-ZKA_INLINE void ew_mulhi(uint64_t r[4], const uint64_t k[4], const uint64_t g[4]) {
-    uint64_t t[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int i = 0; i < 4; i++) {
-        unsigned __int128 c = 0;
-        for (int j = 0; j < 4; j++) {
-            c += (unsigned __int128)k[i] * g[j] + t[i + j];
-            t[i + j] = (uint64_t)c;
-            c >>= 64;
-        }
-        t[i + 4] = (uint64_t)c;
-    }
-    memcpy(r, t + 4, 32);
-}
-
-/* s (any 256-bit value) -> |k1|, |k2| and their signs, s = k1 + k2 lambda mod r.
- * The lattice arithmetic runs mod r in Montgomery form: k1 and k2 are small
- * in absolute value, so their residues are either small or r - small, and
- * scalar_signed recovers magnitude and sign. */
-static void ew_split(const uint64_t s_in[4], uint64_t k1[4], uint8_t *neg1, uint64_t k2[4], uint8_t *neg2) {
-    uint64_t s[4] = {s_in[0], s_in[1], s_in[2], s_in[3]}, c1[4], c2[4];
-    while (!u256_gt(ORDER_R, s)) u256_sub(s, s, ORDER_R);
-    ew_mulhi(c1, s, EW_G1);   /* < b2 < r */
-    ew_mulhi(c2, s, EW_G2);   /* < -b1 < r */
-    fe C1, C2, B1, B2, L, S, t, u;
-    mf_from_bytes(&C1, (const unsigned char *)c1, &FR_MOD);
-    mf_from_bytes(&C2, (const unsigned char *)c2, &FR_MOD);
-    mf_from_bytes(&B1, (const unsigned char *)EW_B1ABS, &FR_MOD);
-    mf_from_bytes(&B2, (const unsigned char *)EW_B2, &FR_MOD);
-    mf_from_bytes(&L, (const unsigned char *)EW_LAMBDA, &FR_MOD);
-    mf_from_bytes(&S, (const unsigned char *)s, &FR_MOD);
-    fr_mul(&t, &C1, &B1);
-    fr_mul(&u, &C2, &B2);
-    fr_sub(&t, &t, &u);       /* k2 = c1 |b1| - c2 b2 */
-    fr_mul(&u, &t, &L);
-    fr_sub(&u, &S, &u);       /* k1 = s - k2 lambda */
-    mf_to_bytes((unsigned char *)k2, &t, &FR_MOD);
-    mf_to_bytes((unsigned char *)k1, &u, &FR_MOD);
-    *neg1 = (uint8_t)scalar_signed(k1);
-    *neg2 = (uint8_t)scalar_signed(k2);
-}
-
 /* Width-EW_W non-adjacent form of k (k < 2^255), least significant digit
  * first; returns the digit count (0 for k = 0).  Digits are odd and in
  * (-2^(w-1), 2^(w-1)) or zero. */
@@ -186,7 +134,7 @@ static int FN(ew_block)(const FN(ew_job) *job, FN(ew_work) *w, size_t lo, size_t
         if (FN(aff_is_inf)(&w->P[i])) { len[0] = len[1] = 0; continue; }
         uint64_t s[4], k1[4], k2[4];
         scalar_load(s, sc + 32 * i);
-        ew_split(s, k1, &negs[2 * i], k2, &negs[2 * i + 1]);
+        glv_split(s, k1, &negs[2 * i], k2, &negs[2 * i + 1]);
         len[0] = (uint8_t)ew_wnaf(dig, k1);
         len[1] = (uint8_t)ew_wnaf(dig + EW_MAX_DIGITS, k2);
     }

@@ -47,6 +47,87 @@ ZKA_INLINE int mf_eq(const fe *a, const fe *b) {
     return ((a->v[0] ^ b->v[0]) | (a->v[1] ^ b->v[1]) | (a->v[2] ^ b->v[2]) | (a->v[3] ^ b->v[3])) == 0;
 }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* Add, subtract and the final conditional subtraction as straight adc/sbb
+ * chains: written with unsigned __int128 the compilers turn each limb's carry
+ * into several instructions, and these three were as costly as the
+ * multiplications in the MSM's affine additions.  Plain x86-64 (no BMI2/ADX),
+ * so both builds of the kernel use them. */
+
+/* r = t - m if t >= m, else t; t < 2m.  Branch-free: the outcome is data
+ * dependent and a mispredicted branch costs as much as the subtraction. */
+ZKA_INLINE void mf_reduce_once(fe *r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, const modulus *M) {
+    uint64_t s0 = t0, s1 = t1, s2 = t2, s3 = t3;
+    __asm__("subq %[m0], %[s0]\n\t"
+            "sbbq %[m1], %[s1]\n\t"
+            "sbbq %[m2], %[s2]\n\t"
+            "sbbq %[m3], %[s3]\n\t"
+            "cmovcq %[t0], %[s0]\n\t"   /* borrow: t < m, keep t */
+            "cmovcq %[t1], %[s1]\n\t"
+            "cmovcq %[t2], %[s2]\n\t"
+            "cmovcq %[t3], %[s3]\n\t"
+            : [s0] "+&r"(s0), [s1] "+&r"(s1), [s2] "+&r"(s2), [s3] "+&r"(s3)
+            : [t0] "r"(t0), [t1] "r"(t1), [t2] "r"(t2), [t3] "r"(t3),
+              [m0] "m"(M->m[0]), [m1] "m"(M->m[1]), [m2] "m"(M->m[2]), [m3] "m"(M->m[3])
+            : "cc");
+    r->v[0] = s0; r->v[1] = s1; r->v[2] = s2; r->v[3] = s3;
+}
+
+ZKA_INLINE void mf_add(fe *r, const fe *a, const fe *b, const modulus *M) {
+    uint64_t t0 = a->v[0], t1 = a->v[1], t2 = a->v[2], t3 = a->v[3];
+    __asm__("addq %[b0], %[t0]\n\t"
+            "adcq %[b1], %[t1]\n\t"
+            "adcq %[b2], %[t2]\n\t"
+            "adcq %[b3], %[t3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3)
+            : [b0] "rm"(b->v[0]), [b1] "rm"(b->v[1]), [b2] "rm"(b->v[2]), [b3] "rm"(b->v[3])
+            : "cc");
+    mf_reduce_once(r, t0, t1, t2, t3, M);   /* a + b < 2m < 2^255: no fifth limb */
+}
+
+/* r = a + b as integers, not reduced: for a multiplication's input, which may
+ * be below 2m (see mf_mul); both moduli are < 2^254, so nothing overflows. */
+ZKA_INLINE void mf_add_lazy(fe *r, const fe *a, const fe *b) {
+    uint64_t t0 = a->v[0], t1 = a->v[1], t2 = a->v[2], t3 = a->v[3];
+    __asm__("addq %[b0], %[t0]\n\t"
+            "adcq %[b1], %[t1]\n\t"
+            "adcq %[b2], %[t2]\n\t"
+            "adcq %[b3], %[t3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3)
+            : [b0] "rm"(b->v[0]), [b1] "rm"(b->v[1]), [b2] "rm"(b->v[2]), [b3] "rm"(b->v[3])
+            : "cc");
+    r->v[0] = t0; r->v[1] = t1; r->v[2] = t2; r->v[3] = t3;
+}
+
+ZKA_INLINE void mf_sub(fe *r, const fe *a, const fe *b, const modulus *M) {
+    uint64_t t0 = a->v[0], t1 = a->v[1], t2 = a->v[2], t3 = a->v[3], u0, u1, u2, u3, mask;
+    /* wrapped below zero: add the modulus back (masked, not branched: the
+     * sign of a - b is a coin flip the predictor cannot learn) */
+    __asm__("subq %[b0], %[t0]\n\t"
+            "sbbq %[b1], %[t1]\n\t"
+            "sbbq %[b2], %[t2]\n\t"
+            "sbbq %[b3], %[t3]\n\t"
+            "sbbq %[mask], %[mask]\n\t"
+            "movq %[m0], %[u0]\n\t"
+            "movq %[m1], %[u1]\n\t"
+            "movq %[m2], %[u2]\n\t"
+            "movq %[m3], %[u3]\n\t"
+            "andq %[mask], %[u0]\n\t"
+            "andq %[mask], %[u1]\n\t"
+            "andq %[mask], %[u2]\n\t"
+            "andq %[mask], %[u3]\n\t"
+            "addq %[u0], %[t0]\n\t"
+            "adcq %[u1], %[t1]\n\t"
+            "adcq %[u2], %[t2]\n\t"
+            "adcq %[u3], %[t3]\n\t"
+            : [t0] "+&r"(t0), [t1] "+&r"(t1), [t2] "+&r"(t2), [t3] "+&r"(t3),
+              [u0] "=&r"(u0), [u1] "=&r"(u1), [u2] "=&r"(u2), [u3] "=&r"(u3), [mask] "=&r"(mask)
+            : [b0] "rm"(b->v[0]), [b1] "rm"(b->v[1]), [b2] "rm"(b->v[2]), [b3] "rm"(b->v[3]),
+              [m0] "m"(M->m[0]), [m1] "m"(M->m[1]), [m2] "m"(M->m[2]), [m3] "m"(M->m[3])
+            : "cc");
+    r->v[0] = t0; r->v[1] = t1; r->v[2] = t2; r->v[3] = t3;
+}
+#else
 /* r = t - m if t >= m, else t; t < 2m.  Branch-free: the outcome is data
  * dependent and a mispredicted branch costs as much as the subtraction. */
 ZKA_INLINE void mf_reduce_once(fe *r, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, const modulus *M) {
@@ -93,6 +174,16 @@ ZKA_INLINE void mf_sub(fe *r, const fe *a, const fe *b, const modulus *M) {
     }
 }
 
+ZKA_INLINE void mf_add_lazy(fe *r, const fe *a, const fe *b) {
+    u128 c = 0;
+    for (int i = 0; i < 4; i++) {
+        c += (u128)a->v[i] + b->v[i];
+        r->v[i] = (uint64_t)c;
+        c >>= 64;
+    }
+}
+#endif
+
 ZKA_INLINE void mf_neg(fe *r, const fe *a, const modulus *M) {
     if (mf_is_zero(a)) { *r = *a; return; }
     fe mod;
@@ -102,6 +193,11 @@ ZKA_INLINE void mf_neg(fe *r, const fe *a, const modulus *M) {
 
 ZKA_INLINE void mf_dbl(fe *r, const fe *a, const modulus *M) { mf_add(r, a, a, M); }
 
+/* mf_mul(r, a, b): r = a b / 2^256 mod m, fully reduced.  Inputs may be any
+ * values below 2m (unreduced sums, mf_add_lazy): with m < 2^254 every row's
+ * partial result stays below 2^256 and the last one below
+ * a b / 2^256 + m < 4m^2 / 2^256 + m < 2m, so one conditional subtraction
+ * still suffices. */
 #if defined(ZKA_ADX) && defined(__x86_64__)
 #include "mont_adx.h"
 #else

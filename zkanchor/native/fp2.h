@@ -27,13 +27,14 @@ ZKA_INLINE void fp2_neg(fe2 *r, const fe2 *a) {
 }
 
 #if defined(ZKA_ADX) && defined(__x86_64__)
-/* Karatsuba: three base-field products instead of four. */
+/* Karatsuba: three base-field products instead of four.  The sums enter the
+ * multiplication unreduced (below 2p, which mf_mul accepts). */
 ZKA_INLINE void fp2_mul(fe2 *r, const fe2 *a, const fe2 *b) {
     fe v0, v1, s, t;
     fp_mul(&v0, &a->c0, &b->c0);
     fp_mul(&v1, &a->c1, &b->c1);
-    fp_add(&s, &a->c0, &a->c1);
-    fp_add(&t, &b->c0, &b->c1);
+    mf_add_lazy(&s, &a->c0, &a->c1);
+    mf_add_lazy(&t, &b->c0, &b->c1);
     fp_mul(&s, &s, &t);
     fp_sub(&s, &s, &v0);
     fp_sub(&r->c1, &s, &v1);
@@ -69,10 +70,10 @@ ZKA_INLINE void fp2_mul(fe2 *r, const fe2 *a, const fe2 *b) {
 }
 #endif
 
-/* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u */
+/* (a0 + a1 u)^2 = (a0 + a1)(a0 - a1) + 2 a0 a1 u; the sum unreduced (< 2p) */
 ZKA_INLINE void fp2_sqr(fe2 *r, const fe2 *a) {
     fe s, d, m;
-    fp_add(&s, &a->c0, &a->c1);
+    mf_add_lazy(&s, &a->c0, &a->c1);
     fp_sub(&d, &a->c0, &a->c1);
     fp_mul(&m, &a->c0, &a->c1);
     fp_mul(&r->c0, &s, &d);

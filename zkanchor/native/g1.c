@@ -34,6 +34,9 @@ ZKA_INLINE void CF_store(unsigned char *b, const fe *a) { mf_to_bytes(b, a, &FP_
 static const uint64_t EW_BETA[4] = {0x5763473177fffffeULL, 0xd4f263f1acdb5c4fULL, 0x59e26bcea0d48bacULL, 0};
 #define CF_mul_fp fp_mul
 
+/* an inversion (Fermat) in field multiplications, for the MSM's batch sizes */
+#define ZKA_INV_MULS 384
+
 #include "curve_impl.h"
 #include "msm_impl.h"
 #include "elementwise.h"

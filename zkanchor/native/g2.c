@@ -43,6 +43,9 @@ ZKA_INLINE void fp2_mul_fp(fe2 *r, const fe2 *a, const fe *b) {
 static const uint64_t EW_BETA[4] = {0xe4bd44e5607cfd48ULL, 0xc28f069fbb966e3dULL, 0x5e6dd9e7e0acccb0ULL,
                                     0x30644e72e131a029ULL};
 
+/* an inversion (Fermat) in field multiplications, for the MSM's batch sizes */
+#define ZKA_INV_MULS 132
+
 #include "curve_impl.h"
 #include "msm_impl.h"
 #include "elementwise.h"

@@ -164,43 +164,53 @@ def _scan_counts(data: bytes, start: int, end: int, m: int, source: str) -> list
     return counts
 
 
+_CHUNK_TERMS = 1 << 18  # terms decoded per step: bounds the temporaries to a few MB
+
+
 def _parse_constraints(data: bytes, start: int, size: int, n_wires: int, m: int, source: str):
     """The constraints section as three SparseRows plus the coefficient table (canonical form).
 
     Terms may come in any order within a linear combination (circom sorts them) but a
-    wire may appear only once; zero coefficients are dropped.  Memory stays a small
-    multiple of the section's size: the terms are cut out with one mask over the section
-    (every byte but the 4-byte term counts) instead of per-byte index arrays.
+    wire may appear only once; zero coefficients are dropped.  Every field of the
+    section is 4-byte aligned relative to its start (counts 4 bytes, terms 36), so it is
+    read as 32-bit words without copying; the terms are gathered a chunk at a time and
+    each chunk's distinct coefficients interned, so memory beyond the file's bytes stays
+    about 16 bytes a term (wire, coefficient id, combination index) plus the result.
     """
-    step = 4 + N8
+    words_per_term = (4 + N8) // 4
     counts = np.array(_scan_counts(data, start, start + size, m, source), dtype=np.int64)
-    nnz = int(counts.sum())
-    section = np.frombuffer(data, dtype=np.uint8, count=size, offset=start)
-    # Byte offsets of the count fields within the section: 4 + 36 * (terms before) apart.
-    heads = np.zeros(3 * m, dtype=np.int64)
-    if m:
-        np.cumsum(4 + step * counts[:-1], out=heads[1:])
-    mask = np.ones(size, dtype=bool)
-    for j in range(4):
-        mask[heads + j] = False
-    del heads
-    terms = section[mask].reshape(nnz, step)
-    del mask
-    wires = np.ascontiguousarray(terms[:, :4]).view("<u4").reshape(-1)
-    lc_of = np.repeat(np.arange(3 * m, dtype=np.int64), counts)
+    first = np.zeros(3 * m + 1, dtype=np.int64)  # index of each combination's first term
+    np.cumsum(counts, out=first[1:])
+    nnz = int(first[-1])
+    words = np.frombuffer(data, dtype="<u4", count=size // 4, offset=start)
+    head_word = np.arange(3 * m, dtype=np.int64) + words_per_term * first[:-1]  # each count's word
+    # The combination of every term: 32-bit unless a (> 17 GB) file has 2^32 combinations.
+    lc_type = np.uint32 if 3 * m < 1 << 32 else np.int64
+    lc_of = np.repeat(np.arange(3 * m, dtype=lc_type), counts)
     del counts
+    wires = np.empty(nnz, dtype=np.uint32)
+    ids = np.empty(nnz, dtype=np.uint32)  # interned coefficient ids, in order of first appearance
+    interned: dict[bytes, int] = {}
+    # Every 8-word run of the section as a row (a read-only view, no copy).
+    windows = np.lib.stride_tricks.sliding_window_view(words, N8 // 4) if len(words) >= N8 // 4 else None
+    for t0 in range(0, nnz, _CHUNK_TERMS):
+        t1 = min(nnz, t0 + _CHUNK_TERMS)
+        lc = lc_of[t0:t1]
+        at = head_word[lc] + 1 + (np.arange(t0, t1, dtype=np.int64) - first[lc]) * words_per_term
+        del lc
+        wires[t0:t1] = words[at]
+        coeff = windows[at + 1]  # one 32-byte row per term, gathered whole
+        uniq, inverse = _distinct_rows(coeff)
+        local = np.array([interned.setdefault(u.tobytes(), len(interned)) for u in uniq], dtype=np.uint32)
+        ids[t0:t1] = local[inverse]
+    del head_word, first, windows
     if nnz and int(wires.max()) >= n_wires:
         i = int(np.argmax(wires >= n_wires))
         k = int(lc_of[i])
         raise FormatError(f"{source}: constraint {k // 3} ({'ABC'[k % 3]}) uses wire index "
                           f"{int(wires[i])}, out of range for {n_wires} wires")
-    coeff_raw = np.ascontiguousarray(terms[:, 4:])
-    del terms
-    uniq, inverse = np.unique(coeff_raw.view(f"V{N8}").reshape(-1), return_inverse=True)
-    del coeff_raw
-    inverse = np.asarray(inverse, dtype=np.int64).reshape(-1)
-    values = [int.from_bytes(u.tobytes(), "little") for u in uniq]
-    del uniq
+    values = [int.from_bytes(raw, "little") for raw in interned]
+    del interned
     if values and max(values) >= R:
         raise FormatError(f"{source}: a constraint has a coefficient that is not below the prime")
     # Within a combination the terms may come unsorted (circom writes them sorted), but
@@ -209,7 +219,7 @@ def _parse_constraints(data: bytes, start: int, size: int, n_wires: int, m: int,
         same_lc = lc_of[1:] == lc_of[:-1]
         if np.any(same_lc & (wires[1:] <= wires[:-1])):
             order = np.lexsort((wires, lc_of))
-            wires, inverse, lc_of = wires[order], inverse[order], lc_of[order]
+            wires, ids, lc_of = wires[order], ids[order], lc_of[order]
             del order
             repeat = same_lc & (wires[1:] == wires[:-1])
             if repeat.any():
@@ -219,19 +229,42 @@ def _parse_constraints(data: bytes, start: int, size: int, n_wires: int, m: int,
         del same_lc
     table = sorted(set(values) - {0})
     index = {v: k for k, v in enumerate(table)}
-    remap = np.array([index.get(v, -1) for v in values] or [-1], dtype=np.int64)
-    cidx = remap[inverse]
-    del inverse
-    keep = cidx >= 0
-    part_of = lc_of % 3
+    remap = np.array([index.get(v, -1) for v in values] or [-1], dtype=np.int64 if len(values) >= 1 << 31 else np.int32)
+    cidx = remap[ids]  # -1 for a zero coefficient: the term is dropped
+    del ids
+    part_of = (lc_of % 3).astype(np.int8)
+    part_of[cidx < 0] = -1
+    del remap
     mats = []
     for part in range(3):
-        sel = keep & (part_of == part)
-        rows = lc_of[sel] // 3
+        sel = part_of == part
         row_ptr = np.zeros(m + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=m), out=row_ptr[1:])
-        mats.append(SparseRows(row_ptr, wires[sel].astype(np.uint32), cidx[sel].astype(np.uint32)))
+        np.cumsum(np.bincount(lc_of[sel] // 3, minlength=m), out=row_ptr[1:])
+        mats.append(SparseRows(row_ptr, wires[sel], cidx[sel].astype(np.uint32)))
     return mats, tuple(table)
+
+
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
+
+
+def _distinct_rows(coeff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an (n, 8) uint32 array of coefficients, and each row's index among them.
+
+    Sorting 32-byte keys is slow, so the rows are first sorted by a 64-bit mix of their
+    limbs; when every row agrees with its key's representative (no collision, the
+    normal case) that is the answer, otherwise the exact but slower sort is used.  A
+    crafted collision can only cost time, never a wrong coefficient.
+    """
+    limbs = coeff.view(np.uint64)  # (n, 4)
+    with np.errstate(over="ignore"):
+        key = (limbs * _MIX).sum(axis=1, dtype=np.uint64) ^ (limbs[:, 3] >> np.uint64(17))
+    first, inverse = np.unique(key, return_index=True, return_inverse=True)[1:]
+    inverse = np.asarray(inverse).reshape(-1)
+    uniq = coeff[first]
+    if np.array_equal(uniq[inverse], coeff):
+        return uniq, inverse
+    uniq, inverse = np.unique(coeff.view(f"V{N8}").reshape(-1), return_inverse=True)
+    return uniq, np.asarray(inverse).reshape(-1)
 
 
 def decode_r1cs(data: bytes, source: str = "r1cs data") -> R1CS:
@@ -325,39 +358,34 @@ def encode_r1cs(r1cs: R1CS) -> bytes:
         + R.to_bytes(N8, "little")
         + _HEADER_COUNTS.pack(r1cs.n_wires, r1cs.n_pub_out, r1cs.n_pub_in, r1cs.n_prv_in, n_labels, m)
     )
-    step = 4 + N8
+    words_per_term = (4 + N8) // 4
     mats = (r1cs.a, r1cs.b, r1cs.c)
     counts = np.stack([np.diff(x.row_ptr) for x in mats], axis=1).reshape(-1)  # constraint-major
-    # The terms in file order, one 36-byte record each (wire id, coefficient), then the
-    # body as those records with a 4-byte count before each combination: a mask over
-    # the body, not per-byte index arrays (those cost 256 bytes a term).
-    first_term = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=first_term[1:])
-    terms = np.zeros((int(first_term[-1]), step), dtype=np.uint8)
-    table = np.frombuffer(coefficient_bytes(r1cs) or bytes(N8), dtype=np.uint8).reshape(-1, N8)
+    # Every field of the section is a whole number of 32-bit words (a count is one, a
+    # term nine), so the body is written as words: each combination's count, then its
+    # terms' wire ids and coefficients, a chunk of terms at a time so that the index
+    # arrays stay small (per-byte index arrays would cost 256 bytes a term).
+    first = np.zeros(len(counts) + 1, dtype=np.int64)  # index of each combination's first term
+    np.cumsum(counts, out=first[1:])
+    head_word = np.arange(len(counts), dtype=np.int64) + words_per_term * first[:-1]
+    body = np.empty(len(counts) + words_per_term * int(first[-1]), dtype="<u4")
+    body[head_word] = counts
+    table = np.frombuffer(coefficient_bytes(r1cs) or bytes(N8), dtype="<u4").reshape(-1, N8 // 4)
+    coeff_offsets = np.arange(1, words_per_term, dtype=np.int64)
     for part, x in enumerate(mats):
-        if not x.nnz:
-            continue
-        rows = x.row_of_entries()
-        at = first_term[rows * 3 + part] + (np.arange(x.nnz, dtype=np.int64) - x.row_ptr[rows])
-        del rows
-        terms[at, :4] = x.cols.astype("<u4").view(np.uint8).reshape(-1, 4)
-        terms[at, 4:] = table[x.cidx.astype(np.int64)]
-        del at
-    heads = 4 * np.arange(len(counts), dtype=np.int64) + step * first_term[:-1]
-    del first_term
-    body = np.empty(4 * len(counts) + terms.size, dtype=np.uint8)
-    mask = np.ones(len(body), dtype=bool)
-    for j in range(4):
-        mask[heads + j] = False
-    body[mask] = terms.reshape(-1)
-    del terms
-    body[~mask] = counts.astype("<u4").view(np.uint8)
-    del mask
+        for e0 in range(0, x.nnz, _CHUNK_TERMS):
+            e1 = min(x.nnz, e0 + _CHUNK_TERMS)
+            entries = np.arange(e0, e1, dtype=np.int64)
+            rows = np.searchsorted(x.row_ptr, entries, side="right") - 1
+            lc = rows * 3 + part
+            at = head_word[lc] + 1 + (entries - x.row_ptr[rows]) * words_per_term
+            body[at] = x.cols[e0:e1]
+            body[at[:, None] + coeff_offsets] = table[x.cidx[e0:e1].astype(np.int64)]
+    del head_word, first
     return pack_sections(
         b"r1cs",
         1,
-        [(SECTION_HEADER, header), (SECTION_CONSTRAINTS, body.tobytes()), (SECTION_MAP, labels.tobytes())],
+        [(SECTION_HEADER, header), (SECTION_CONSTRAINTS, body.view(np.uint8)), (SECTION_MAP, labels.tobytes())],
     )
 
 

@@ -43,7 +43,7 @@ HOW_TO_GET_ONE = (
 )
 
 # Same shape py-solc-x parses: "0.8.28+commit.7893614a" (optionally "-nightly.Y.M.D").
-_VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)(-nightly\.\d+\.\d+\.\d+)?(\+commit\.[0-9a-f]+)")
+_VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)(-nightly\.\d+\.\d+\.\d+)?(\+commit\.[0-9a-f]+)", re.ASCII)
 _PROBE_TIMEOUT_S = 60
 
 

@@ -446,7 +446,7 @@ class TrainingStatement(Statement):
                 f"from {'public initial weights' if t.start == 'public' else 'the checkpoint C_W0'} "
                 f"to the model committed in C_W = {self.final_weights_commitment}")
         if self.excluded is not None:
-            why = " and ".join(filter(None, [f"had not consented to purpose {t.purpose}" if t.purpose >= 0 else "",
+            why = " or ".join(filter(None, [f"had not consented to purpose {t.purpose}" if t.purpose >= 0 else "",
                                               "were erased" if t.tombstones else ""]))
             text += f"; {self.excluded} of the {t.n} records, which {why}, did not influence the model"
         c = self.claims()

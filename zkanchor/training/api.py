@@ -43,7 +43,10 @@ def train_model(spec: TrainingSpec, dataset: Dataset, initial: Optional[tuple[tu
         weights, salt = tuple(int(v) for v in kind.initial_weights(spec)), 0
     else:
         weights, salt = tuple(int(v) for v in initial[0]), int(initial[1])
-    final = kind.train(spec, dataset.features, dataset.targets, np.asarray(weights, dtype=object), trace)
+    from ..statements.training import training_mask
+
+    final = kind.train(spec, dataset.features, dataset.targets, np.asarray(weights, dtype=object), trace,
+                       mask=training_mask(spec, dataset))
     return ModelOpening(weights, tuple(int(v) for v in final), salt, new_salt())
 
 

@@ -136,7 +136,10 @@ def plan_run(spec: TrainingSpec, dataset: Dataset, salt: int, model: ModelOpenin
     if list(model.initial) != [int(v) for v in kind.initial_weights(spec)]:
         raise InputError("the model did not start from the spec's public initial weights")
     trace: list = []
-    final = kind.train(spec, dataset.features, dataset.targets, np.asarray(model.initial, dtype=object), trace)
+    from ..statements.training import training_mask
+
+    final = kind.train(spec, dataset.features, dataset.targets, np.asarray(model.initial, dtype=object), trace,
+                       mask=training_mask(spec, dataset))
     if [int(v) for v in final] != list(model.final):
         raise InputError("the final weights are not what the declared training produces from this data")
     count = spec.epochs // every
@@ -148,7 +151,9 @@ def plan_run(spec: TrainingSpec, dataset: Dataset, salt: int, model: ModelOpenin
     segments = []
     for i in range(count):
         opening = TrainingOpening(dataset, salt, ModelOpening(weights[i], weights[i + 1], salts[i], salts[i + 1]))
-        statement = TrainingStatement(claim, institution, c_d, checkpoints[i], checkpoints[i + 1])
+        mask = training_mask(claim.training, dataset)
+        excluded = None if mask is None else int(claim.training.n - mask.sum())
+        statement = TrainingStatement(claim, institution, c_d, checkpoints[i], checkpoints[i + 1], excluded=excluded)
         segments.append(Segment(i, statement, opening))
     return RunPlan(spec, every, institution, c_d, checkpoints, segments,
                    run_id(institution, c_d, spec, every, checkpoints[-1]))
@@ -331,5 +336,6 @@ def verify_run(out: str | os.PathLike, keys: Optional[KeyStore] = None, vk=None)
         previous_cw = st.final_weights_commitment
     if str(previous_cw) != str(manifest.get("checkpoints", [None])[-1]):
         return RunReport(False, count, "the last segment's model is not the run's final model")
-    whole = TrainingStatement(TrainingClaim(spec), institution, c_d, start, previous_cw)
+    whole = TrainingStatement(TrainingClaim(spec), institution, c_d, start, previous_cw,
+                              excluded=bundle.statement.excluded if count else None)
     return RunReport(True, count, None, whole, details)

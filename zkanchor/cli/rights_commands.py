@@ -1,0 +1,154 @@
+"""Data subjects' rights: receipts, erasure and its proof (``verify-receipt``, ``erase``, ``prove-erasure``).
+
+The registry side (``request-erasure``, the answer's anchoring and the audit's deadlines)
+lives with the other anchoring commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import InputError
+from .output import add_json_flag, emit
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's subcommands to the ``zkanchor`` parser."""
+    p = sub.add_parser(
+        "verify-receipt",
+        help="check offline that a receipt's record is in a committed dataset (or was erased from it)",
+        description="Recompute a receipt's leaf, Merkle root and dataset commitment and compare them with "
+        "--commitment (default: the commitment the receipt names). With --erasure PROOFDIR, check instead that "
+        "the record was removed: the erasure proof verifies (with a key bound to its circuit) and lists the "
+        "receipt's leaf. Exit 0 if the check holds, 1 if not, 2 for unusable files.",
+    )
+    p.add_argument("receipt", metavar="RECEIPT", help="a receipt file written by 'zkanchor commit --receipts'")
+    p.add_argument("--commitment", metavar="C_D", help="the anchored dataset commitment (decimal or 0x hex)")
+    p.add_argument("--erasure", metavar="PROOFDIR", help="an erasure proof directory ('zkanchor prove-erasure')")
+    p.add_argument("--keys", metavar="KEYDIR", action="append", default=[],
+                   help="a key directory to trust for the erasure circuit")
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_verify_receipt)
+
+    p = sub.add_parser(
+        "erase",
+        help="erase records from a committed dataset (their leaves become tombstones)",
+        description="Write NEWDIR: DATASETDIR with the records whose leaves are named (by --leaf, or by receipt "
+        "files) erased — their values deleted, their leaves tombstoned — under the same salt, so every other "
+        "leaf is unchanged; commitment.json holds the new C_D'.",
+    )
+    p.add_argument("dataset", metavar="DATASETDIR")
+    p.add_argument("--leaf", action="append", default=[], metavar="LEAF", help="a requested record's leaf")
+    p.add_argument("--receipt", action="append", default=[], metavar="RECEIPT", help="a requested record's receipt")
+    p.add_argument("-o", "--output", metavar="NEWDIR", required=True)
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_erase)
+
+    p = sub.add_parser(
+        "prove-erasure",
+        help="prove that a dataset commitment is another with exactly the requested records removed",
+        description="Prove the erasure statement: NEWDIR's commitment is DATASETDIR's with exactly the erased "
+        "records' leaves tombstoned and nothing else changed. OUTDIR gets statement.json, proof.json, public.json "
+        "and bundle.json.",
+    )
+    p.add_argument("dataset", metavar="DATASETDIR", help="the dataset before the erasure")
+    p.add_argument("erased", metavar="NEWDIR", help="the dataset after it ('zkanchor erase')")
+    p.add_argument("-o", "--output", metavar="OUTDIR", required=True)
+    p.add_argument("--keys", metavar="KEYDIR", action="append", default=[])
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_prove_erasure)
+
+
+def _commitment_arg(text: str) -> int:
+    from ..anchor.encoding import parse_commitment
+
+    return parse_commitment(text, "--commitment")
+
+
+def cmd_verify_receipt(args: argparse.Namespace) -> int:
+    from ..commit.receipts import check_presence, load_receipt
+
+    receipt = load_receipt(args.receipt)
+    if args.erasure is None:
+        commitment = receipt.commitment if args.commitment is None else _commitment_arg(args.commitment)
+        ok = check_presence(receipt, commitment)
+        emit(args, {"present": ok, "commitment": str(commitment), "index": receipt.index, "leaf": str(receipt.leaf)},
+             (f"OK: record {receipt.index} is in the dataset committed in C_D = {commitment}" if ok else
+              f"NOT FOUND: this record is not in the dataset committed in C_D = {commitment}"))
+        return 0 if ok else 1
+    from ..proofs import KeyStore, ProofBundle, trusted_key, verify_statement
+    from ..statements import ErasureStatement
+
+    bundle = ProofBundle.load(args.erasure)
+    statement = bundle.statement
+    if not isinstance(statement, ErasureStatement):
+        raise InputError(f"{args.erasure!r} holds a {statement.spec.kind} proof, not an erasure")
+    key = trusted_key(statement, KeyStore(keydirs=args.keys, setup_missing=False))
+    valid = verify_statement(statement, bundle.proof, key)
+    listed = receipt.leaf in statement.leaves
+    from_this = statement.before == receipt.commitment and check_presence(receipt)
+    ok = valid and listed and from_this
+    why = ("the erasure proof does not verify" if not valid else
+           "the erasure does not list this record" if not listed else
+           "the erasure is not of the dataset this receipt is for")
+    emit(args, {"erased": ok, "before": str(statement.before), "after": str(statement.after),
+                "leaf": str(receipt.leaf), "proof_valid": valid, "listed": listed},
+         (f"OK: record {receipt.index} was erased: C_D' = {statement.after} no longer holds it" if ok
+          else f"NOT ERASED: {why}"))
+    return 0 if ok else 1
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from ..commit import commit_dataset, load_dataset_dir, save_dataset_dir
+    from ..commit.dataset import load_commitment_extra
+    from ..commit.receipts import load_receipt
+    from ..statements import erase
+
+    dataset, salt, commitment = load_dataset_dir(args.dataset)
+    leaves = [_commitment_arg(v) for v in args.leaf]
+    for path in args.receipt:
+        receipt = load_receipt(path)
+        if receipt.commitment != commitment.commitment:
+            raise InputError(f"receipt {path!r} is for another dataset commitment")
+        leaves.append(receipt.leaf)
+    if not leaves:
+        raise InputError("name the records to erase with --leaf or --receipt")
+    after = erase(dataset, salt, leaves)
+    new_commitment, _ = commit_dataset(after, commitment.owner, salt)
+    extra = load_commitment_extra(args.dataset)
+    extra["erased_from"] = str(commitment.commitment)
+    out = save_dataset_dir(args.output, after, salt, new_commitment, extra)
+    emit(args, {"dataset": str(out), "before": str(commitment.commitment), "after": str(new_commitment.commitment),
+                "erased": len(leaves), "erased_total": int(after.erased.sum())},
+         f"erased {len(leaves)} records: C_D' = {new_commitment.commitment} (was {commitment.commitment}); "
+         f"the new dataset is in {out}/ — prove it with 'zkanchor prove-erasure'")
+    return 0
+
+
+def cmd_prove_erasure(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ..commit import load_dataset_dir
+    from ..commit.commitment import dataset_leaves
+    from ..proofs import KeyStore, Prover, check_output_dir
+    from ..statements import ErasureOpening, make_erasure
+
+    out = Path(args.output)
+    check_output_dir(out)
+    before, salt, c_before = load_dataset_dir(args.dataset)
+    after, salt_after, c_after = load_dataset_dir(args.erased)
+    if salt_after != salt or c_after.owner != c_before.owner or after.n != before.n:
+        raise InputError("NEWDIR is not an erasure of DATASETDIR (another salt, owner or size)")
+    old, new = dataset_leaves(before, salt), dataset_leaves(after, salt)
+    changed = np.nonzero(old != new)[0]
+    if not len(changed):
+        raise InputError("NEWDIR erases nothing from DATASETDIR")
+    statement = make_erasure(c_before.owner, before, salt, [int(old[i]) for i in changed])
+    if statement.after != c_after.commitment:
+        raise InputError("NEWDIR's commitment is not DATASETDIR's with only erasures")
+    bundle = Prover(KeyStore(keydirs=args.keys)).prove(statement, ErasureOpening(before, salt))
+    bundle.save(out)
+    emit(args, {"outdir": str(out), "statement": statement.to_json(), "constraints": bundle.constraints},
+         f"proved: {statement.describe()}\n({bundle.constraints:,} constraints; proof in {out}/)")
+    return 0
