@@ -71,6 +71,9 @@ _EXPORTS = {
     "deploy_registry": "zkanchor.anchor",
     "Registry": "zkanchor.anchor",
     "audit": "zkanchor.anchor",
+    "ZkLogisticRegression": "zkanchor.estimators",
+    "ZkLinearRegression": "zkanchor.estimators",
+    "ZkMLPClassifier": "zkanchor.estimators",
     "ZkAnchorError": "zkanchor.errors",
     "InputError": "zkanchor.errors",
 }

@@ -106,7 +106,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "verify-training",
-        help="check a training proof against its statement, with a key bound to its circuit",
+        help="check a proof (training, checkpointed run, erasure, validity, aggregate) with a key bound to its circuit",
         description="Rebuild the circuit from OUTDIR/statement.json's spec, take a verification key bound to "
         "that circuit (from --keys, --vk, or this machine's key cache; never the one in OUTDIR on its own), "
         "and check the proof against the statement's public inputs. Exit 0 if valid, 1 if not, 2 if the "

@@ -20,6 +20,7 @@ from .aggregation import (
 )
 from .base import Circuit, Statement, StatementSpec, compile
 from .erasure import ErasureClaim, ErasureOpening, ErasureStatement, erase, make_erasure
+from .validity import ValidityClaim, ValidityOpening, ValidityStatement, claim_for
 from .training import (
     Evaluation,
     ModelOpening,
@@ -29,7 +30,8 @@ from .training import (
     make_statement,
 )
 
-KINDS = {"training": TrainingStatement, "aggregation": AggregationStatement, "erasure": ErasureStatement}
+KINDS = {"training": TrainingStatement, "aggregation": AggregationStatement, "erasure": ErasureStatement,
+         "validity": ValidityStatement}
 
 
 def register_kind(kind: str, cls: type) -> None:
@@ -65,6 +67,10 @@ __all__ = [
     "TrainingClaim",
     "TrainingOpening",
     "TrainingStatement",
+    "ValidityClaim",
+    "ValidityOpening",
+    "ValidityStatement",
+    "claim_for",
     "compile",
     "federated_average",
     "make_aggregation",
