@@ -179,6 +179,28 @@ def test_a_local_private_key_signs(box_compiled):
         connect(private_key="0x1234")
 
 
+@pytest.mark.node
+@needs_compiler
+@pytest.mark.parametrize("where", ["embedded", "anvil"])
+def test_an_unfunded_account_is_one_sentence_naming_it(where, box_compiled, request):
+    key = Account.create()
+    chain = connect(None if where == "embedded" else request.getfixturevalue("anvil_url"), private_key=key.key)
+    with pytest.raises(ChainError) as caught:
+        chain.deploy(box_compiled, 3)
+    message = str(caught.value)
+    assert f"the account {key.address} cannot pay for its gas (balance 0 wei)" in message
+    assert "{" not in message and "\n" not in message
+
+
+def test_node_messages_are_one_line_cut_between_words():
+    error_object = ValueError({"code": -32000, "message": "word " * 100})
+    text = chainmod._node_message(error_object, limit=42)
+    assert text.endswith(" …") and len(text) <= 44
+    assert all(piece == "word" for piece in text[:-2].split())
+    assert chainmod._node_message(ValueError("{'code': -1, 'message': 'nope'}")) == "nope"
+    assert chainmod._node_message(RuntimeError("first line\nsecond")) == "first line"
+
+
 def test_oversized_code_and_bad_constructor_arguments_are_refused():
     chain = connect()
     huge = CompiledContract("Huge", [], "0x00", "0x" + "00" * (chainmod.EIP170_CODE_LIMIT + 1), "h", "v")

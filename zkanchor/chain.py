@@ -109,6 +109,36 @@ def _revert_text(exc: Exception, abi: Sequence[dict]) -> str:
     return f"reverted: {text}" if text else "reverted without a reason"
 
 
+def _node_message(exc: Exception, limit: int = 200) -> str:
+    """One readable line from a node's error: the ``message`` of a JSON-RPC error object
+    (web3 hands those over as a dict or its repr), cut at a word boundary."""
+    arg = exc.args[0] if exc.args else ""
+    if isinstance(arg, str) and arg.startswith("{"):
+        try:
+            arg = ast.literal_eval(arg)
+        except (ValueError, SyntaxError):
+            pass
+    text = str(arg.get("message") or arg) if isinstance(arg, dict) else str(arg)
+    lines = text.strip().splitlines()
+    text = lines[0].strip() if lines else type(exc).__name__
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return text
+
+
+def _unfunded(text: str) -> bool:
+    lowered = text.lower()
+    return any(words in lowered for words in ("insufficient funds", "not have enough", "cannot afford"))
+
+
+def _refusal_errors() -> tuple[type[Exception], ...]:
+    # What a node (or eth-tester's py-evm, which validates locally signed transactions
+    # with eth_utils' ValidationError) raises when it refuses a transaction outright.
+    from eth_utils.exceptions import ValidationError
+
+    return (Web3Exception, ValueError, ValidationError)
+
+
 def _revert_errors() -> tuple[type[Exception], ...]:
     try:
         from eth_tester.exceptions import TransactionFailed
@@ -168,10 +198,16 @@ class Chain:
             tx_hash = fn_call.transact(tx)
         except _revert_errors() as exc:  # nodes that execute on submission (eth-tester) raise here
             raise ChainError(f"{what} {_revert_text(exc, abi)}") from None
-        except Web3Exception as exc:
-            raise ChainError(f"{what} was refused by the node: {exc}") from None
-        except ValueError as exc:  # bad argument types/values found while encoding
-            raise ChainError(f"{what} could not be sent: {exc}") from None
+        except _refusal_errors() as exc:  # ValueError: bad argument types, or a node's error object
+            message = _node_message(exc)
+            if _unfunded(message):
+                raise ChainError(
+                    f"{what} was refused: the account {tx['from']} cannot pay for its gas "
+                    f"(balance {self.w3.eth.get_balance(tx['from'])} wei); fund it or send from another account"
+                ) from None
+            if not isinstance(exc, ValueError):
+                raise ChainError(f"{what} was refused by the node: {message}") from None
+            raise ChainError(f"{what} could not be sent: {message}") from None
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
         except Web3Exception as exc:
@@ -291,7 +327,7 @@ def connect(
         chain_id = w3.eth.chain_id
         accounts = list(w3.eth.accounts)
     except Exception as exc:  # connection refused, timeout, not JSON-RPC at all  # noqa: BLE001
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        reason = _node_message(exc)
         raise ChainError(
             f"cannot use {where}: it did not answer eth_chainId/eth_accounts ({reason}); "
             "check the URL and that the node is running"
