@@ -100,10 +100,22 @@ def linreg(rows: int, seed: int = 1):
     with as many epochs as fit ``rows``: products of small fixed-point values and the bits
     of the update truncations, as in the training circuits."""
     rows_n = 64 if rows <= 20_000 else 256
-    one, two = (_linreg(e, rows_n, seed)[0].build() for e in (1, 2))
-    per_epoch = two.n_constraints - one.n_constraints
-    fixed = one.n_constraints - per_epoch + one.n_public + 1
-    epochs = max(1, (rows - fixed) // per_epoch)
+
+    def used(epochs: int) -> int:  # QAP rows of the circuit with this many epochs
+        r1cs = _linreg(epochs, rows_n, seed)[0].build()
+        return r1cs.n_constraints + r1cs.n_public + 1
+
+    # Epochs cost less as the weights settle (narrower truncations), so search: secant
+    # steps from two probes, then walk to the largest count that fits.
+    lo, f_lo, hi, f_hi = 1, used(1), 2, used(2)
+    for _ in range(8):
+        guess = max(1, hi + (rows - f_hi) * (hi - lo) // max(1, f_hi - f_lo))
+        if guess == hi:
+            break
+        lo, f_lo, hi, f_hi = hi, f_hi, guess, used(guess)
+    epochs = hi
+    while epochs > 1 and used(epochs) > rows:
+        epochs -= 1
     cs, inputs = _linreg(epochs, rows_n, seed)
     return cs.build(), cs.solve(inputs).tolist()
 

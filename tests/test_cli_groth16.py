@@ -141,6 +141,30 @@ def test_truncated_r1cs_and_wtns_exit_2(proved, tmp_path, capsys):
     _assert_one_sentence(err)
 
 
+def test_keydir_without_a_circuit_or_for_another_witness_exits_2(proved, tmp_path, capsys):
+    import shutil
+
+    shutil.copytree(proved / "keys", tmp_path / "keys")
+    (tmp_path / "keys" / "circuit.r1cs").unlink()  # as a statement's key directory is written
+    code, _, err = run(capsys, "prove", tmp_path / "keys", proved / "witness.wtns", "-o", tmp_path / "o")
+    assert code == 2 and "holds no circuit.r1cs" in err and not (tmp_path / "o").exists()
+    _assert_one_sentence(err)
+    write_wtns([1, 33, 3, 11, 33, 0], tmp_path / "long.wtns")
+    code, _, err = run(capsys, "prove", proved / "keys", tmp_path / "long.wtns", "-o", tmp_path / "o")
+    assert code == 2 and "has 6 values but the circuit" in err and not (tmp_path / "o").exists()
+    _assert_one_sentence(err)
+
+
+def test_setup_reports_the_circuit_hash_the_keys_are_bound_to(proved):
+    from zkanchor.groth16.keydir import load_keydir
+    from zkanchor.r1cs import circuit_hash, read_r1cs
+
+    keys = load_keydir(proved / "keys")
+    info = json.loads((proved / "keys" / "setup.json").read_text())
+    assert info["circuit_hash"] == keys.circuit_hash == circuit_hash(read_r1cs(proved / "circuit.r1cs")).hex()
+    assert info["constraints"] == 2 and info["public_inputs"] == 1
+
+
 def test_unsatisfied_witness_exits_2_naming_the_constraint(proved, tmp_path, capsys):
     r1cs, witness = multiplier(3, 11)
     witness[1] = 34

@@ -461,3 +461,92 @@ def test_random_corruption_never_escapes_as_another_exception(data):
             decode(bytes(raw[:cut]) + data.draw(st.binary(max_size=8)))
         except FormatError:
             pass
+
+
+# -- what the vectorised reader accepts and canonicalises ------------------------------
+
+
+def set_terms(data: bytearray, terms: list[tuple[int, int]]) -> None:
+    """Overwrite constraint 0's A terms (wire, coefficient) in an encode_r1cs file, in place."""
+    p = first_term_offset(bytes(data))
+    for k, (wire, coeff) in enumerate(terms):
+        data[p + 36 * k: p + 36 * k + 4] = struct.pack("<I", wire)
+        data[p + 36 * k + 4: p + 36 * (k + 1)] = coeff.to_bytes(32, "little")
+
+
+def test_unsorted_but_distinct_terms_are_read_in_canonical_order():
+    r1cs = R1CS.from_constraints(4, 0, 0, 0, [({1: 5, 2: 6, 3: 7}, {0: 1}, {2: 9}), ({3: 2}, {1: 3}, {})])
+    data = bytearray(encode_r1cs(r1cs))
+    set_terms(data, [(3, 7), (1, 5), (2, 6)])  # circom sorts; another writer might not
+    back = decode_r1cs(bytes(data))
+    assert back.constraints == r1cs.constraints
+    assert back.a.cols.tolist() == [1, 2, 3, 3] and back.a.row_ptr.tolist() == [0, 3, 4]
+    assert circuit_hash(back) == circuit_hash(r1cs)
+    assert encode_r1cs(back) == encode_r1cs(r1cs)  # written back sorted
+
+
+def test_zero_coefficients_are_dropped_on_reading():
+    r1cs = R1CS.from_constraints(4, 0, 0, 0, [({1: 5, 2: 6, 3: 7}, {0: 1}, {2: 9})])
+    data = bytearray(encode_r1cs(r1cs))
+    set_terms(data, [(1, 5), (2, 0), (3, 7)])
+    back = decode_r1cs(bytes(data))
+    assert back.constraints == [({1: 5, 3: 7}, {0: 1}, {2: 9})]
+    assert 0 not in back.coeffs and list(back.coeffs) == sorted(back.coeffs)
+    expected = R1CS.from_constraints(4, 0, 0, 0, [({1: 5, 3: 7}, {0: 1}, {2: 9})])
+    assert circuit_hash(back) == circuit_hash(expected)
+    # a combination of zeros only is an empty one; a zero listed twice is still a repeat
+    set_terms(data, [(1, 0), (2, 0), (3, 0)])
+    assert decode_r1cs(bytes(data)).constraints == [({}, {0: 1}, {2: 9})]
+    set_terms(data, [(1, 0), (2, 0), (1, 0)])
+    with pytest.raises(FormatError, match="lists wire 1 twice"):
+        decode_r1cs(bytes(data))
+
+
+def test_more_constraints_than_the_section_can_hold_are_refused_up_front():
+    secs = sections_of(encode_r1cs(sample_r1cs()), b"r1cs", 1)
+    room = len(secs[2]) // 12  # a constraint takes at least three 4-byte term counts
+    secs[1] = r1cs_header(counts=(5, 0, 1, 1, 5, room + 1))
+    with pytest.raises(FormatError, match=f"declares {room + 1} constraints but the constraints section "
+                                          f"holds at most {room}"):
+        decode_r1cs(rebuild(secs))
+    secs[1] = r1cs_header(counts=(5, 0, 1, 1, 5, 2**32 - 1))
+    with pytest.raises(FormatError, match="holds at most"):
+        decode_r1cs(rebuild(secs))
+
+
+def test_wire_count_without_a_label_map_is_bounded_by_the_terms():
+    secs = sections_of(encode_r1cs(sample_r1cs()), b"r1cs", 1)
+    secs[1] = r1cs_header(counts=(5 + 2**16, 0, 1, 1, 5, 3))  # unused wires, within the slack
+    assert decode_r1cs(rebuild(secs, (1, 2))).n_wires == 5 + 2**16
+    secs[1] = r1cs_header(counts=(2**32 - 1, 0, 1, 1, 5, 3))
+    with pytest.raises(FormatError, match="no wire-to-label map"):
+        decode_r1cs(rebuild(secs, (1, 2)))
+
+
+def test_labels_must_be_below_the_label_count():
+    secs = sections_of(encode_r1cs(sample_r1cs()), b"r1cs", 1)
+    secs[1] = r1cs_header(counts=(5, 0, 1, 1, 4, 3))  # the identity map names label 4
+    with pytest.raises(FormatError, match="names label 4, but the header declares only 4 labels"):
+        decode_r1cs(rebuild(secs))
+    bad = R1CS.from_constraints(2, 0, 0, 0, [], n_labels=1, wire_to_label=[0, 5])
+    with pytest.raises(InputError, match="names label 5 but it declares only 1 labels"):
+        encode_r1cs(bad)
+
+
+def test_large_system_round_trips_through_the_chunked_reader(monkeypatch):
+    # More terms than one decoding chunk, with repeated and distinct coefficients.
+    import zkanchor.r1cs.circom_r1cs as mod
+
+    monkeypatch.setattr(mod, "_CHUNK_TERMS", 7)
+    rng = __import__("random").Random(3)
+    cons = [({rng.randrange(1, 30): rng.choice([1, R - 1, rng.randrange(R)]) for _ in range(3)},
+             {0: rng.choice([2, 3])}, {rng.randrange(30): 1}) for _ in range(40)]
+    r1cs = R1CS.from_constraints(30, 0, 2, 3, cons)
+    data = encode_r1cs(r1cs)
+    back = decode_r1cs(data)
+    assert back.constraints == r1cs.constraints and circuit_hash(back) == circuit_hash(r1cs)
+    assert encode_r1cs(back) == data
+    # With a mix that makes every key collide, the exact (slower) path gives the same system.
+    monkeypatch.setattr(mod, "_MIX", __import__("numpy").zeros(4, dtype="uint64"))
+    again = decode_r1cs(data)
+    assert again.constraints == r1cs.constraints and circuit_hash(again) == circuit_hash(r1cs)

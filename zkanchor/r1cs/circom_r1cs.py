@@ -14,6 +14,14 @@ Coefficients are stored in *standard* form, not Montgomery form: checked against
 circom 2.2.3 output, where ``-x`` appears as the bytes of ``R - 1`` and small
 coefficients as ``R - 3``, ``R - 5``..., and against ``snarkjs r1cs export json``.
 
+Reading trusts no count: section sizes are checked against the file, the header's
+constraint count against the constraints section (12 bytes at least each), the wire
+count against the label map (8 bytes each; without a map, against the terms plus a
+small slack), the input counts against the wires and every term count against what
+is left of the section — all before anything is allocated for them.  Labels in the map
+must be below nLabels.  Terms may come unsorted within a combination but a wire only
+once; zero coefficients are dropped (the result is canonical, see ``system``).
+
 The generic container helpers (``parse_sections``, ``pack_sections``, ...) are shared
 with the ``.wtns`` module.
 """
