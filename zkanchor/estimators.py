@@ -11,7 +11,7 @@ commit the training data for an institution, prove, verify::
     import zkanchor as zk
 
     X, y = load_breast_cancer(return_X_y=True)
-    X, y = X[:, :5], y                                   # five features keep the proof small
+    X = X[:, :5]                                         # five features keep the proof small
     pipe = make_pipeline(StandardScaler(), zk.ZkLogisticRegression(epochs=3)).fit(X[:32], y[:32])
     print(pipe.score(X[32:48], y[32:48]))                # predictions are the exact integer model's
     model = pipe[-1]
@@ -28,8 +28,10 @@ Predictions quantize new rows the same way and run the exact integer model
 (:mod:`zkanchor.export`); reals (``coef_``, ``predict``) are those integers divided by
 their scale.  A classifier predicts its second class (``classes_[1]``) iff the exact
 score is >= 0 — the rule the proof's accuracy counts, so ``score`` on the test set equals
-the proven accuracy — and ``predict_proba`` is the hard sigmoid clamp(1/2 + z/4, 0, 1)
-of the logit z, the function training uses (not the logistic function).
+the proven accuracy (a score of exactly 0, where scikit-learn's ``decision_function > 0``
+convention would pick ``classes_[0]``, predicts ``classes_[1]``) — and ``predict_proba``
+is the hard sigmoid clamp(1/2 + z/4, 0, 1) of the logit z, the function training uses
+(not the logistic function).
 
 The classifiers are binary (the training circuit proves 0/1 labels): two classes are
 mapped to 0 and 1 in sorted order, more are refused.  Fitting takes no
@@ -80,7 +82,7 @@ def _as_value_error() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Anchors:
-    """What :meth:`_ZkEstimator.anchor` sent: the dataset anchor (None if it was anchored before) and the training anchor."""
+    """What :meth:`_ZkEstimator.anchor` sent: the dataset anchor (None if anchored before) and the training anchor."""
 
     dataset: Any  # zkanchor.anchor.TxResult or None
     training: Any  # zkanchor.anchor.TxResult; .value is the statement hash
@@ -91,7 +93,9 @@ class _ZkEstimator(BaseEstimator):
 
     _kind = ""
 
-    def __init__(self, epochs: int = 10, learning_rate: float = 0.5, frac_bits: int = 8,
+    _curvature = 1.0  # the loss's curvature per unit of X~^T X~ / n (the sigmoid's slope 1/4 for classifiers)
+
+    def __init__(self, epochs: int = 10, learning_rate: float | str = "auto", frac_bits: int = 8,
                  value_bits: Optional[int] = None, weight_bits: Optional[int] = None):
         self.epochs = epochs
         self.learning_rate = learning_rate
@@ -103,6 +107,27 @@ class _ZkEstimator(BaseEstimator):
 
     def _spec_kwargs(self) -> dict[str, Any]:
         return {"weight_bits": self.weight_bits}
+
+    def _learning_rate(self, dataset) -> float:
+        """The learning rate on the mean loss: the parameter, or for "auto" 1/L on the committed data.
+
+        L = curvature * lambda_max(X~^T X~ / n), X~ the quantized features (as reals) with
+        a column of ones for the bias: the loss's smoothness constant, so gradient descent
+        with step 1/L cannot diverge (for the MLP it is a heuristic from the input layer).
+        The spec records the rate used; the proof proves training at that rate, not how it
+        was chosen.
+        """
+        lr = self.learning_rate
+        if isinstance(lr, str):
+            if lr != "auto":
+                raise ZkEstimatorError(f"learning_rate must be a positive number or 'auto', not {lr!r}")
+            x = np.ldexp(dataset.features.astype(np.float64), -dataset.frac_bits)
+            xt = np.column_stack([x, np.ones(dataset.n)])
+            top = float(np.linalg.eigvalsh(xt.T @ xt / dataset.n)[-1])
+            return 1.0 / (self._curvature * top)
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not lr > 0:
+            raise ZkEstimatorError(f"learning_rate must be a positive number or 'auto', not {lr!r}")
+        return float(lr)
 
     def _encode_fit(self, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -117,21 +142,37 @@ class _ZkEstimator(BaseEstimator):
         return [f"x{j}" for j in range(self.n_features_in_)]
 
     def fit(self, X, y):
-        """Quantize ``X`` and ``y`` as ``zkanchor.quantize`` does and train exactly; returns self."""
+        """Quantize ``X`` and ``y`` as ``zkanchor.quantize`` does and train exactly; returns self.
+
+        A fit that fails leaves the estimator unfitted (never half of an old fit and half of a new one).
+        """
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            del self.__dict__[name]  # a new fit forgets the previous fit, its commitments and proofs
+        try:
+            return self._fit(X, y)
+        except BaseException:
+            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+                del self.__dict__[name]
+            raise
+
+    def _fit(self, X, y):
         from .commit.quantize import from_arrays, quantize
         from .models.spec import spec_for
         from .training.api import train_model
 
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=not self._is_classifier())
         targets = self._encode_fit(y)
-        for name in ("commitment_", "salt_", "institution_", "bundle_", "test_commitment_", "test_salt_",
-                     "anchors_"):
-            self.__dict__.pop(name, None)  # a new fit forgets the previous fit's commitments and proofs
         with _as_value_error():
             table = from_arrays(X, targets, self._feature_names(), "target", source="X")
             dataset = quantize(table, self.frac_bits, self.value_bits)
-            spec = spec_for(self._kind, dataset, self.epochs, self.learning_rate, **self._spec_kwargs())
-            opening = train_model(spec, dataset)
+            spec = spec_for(self._kind, dataset, self.epochs, self._learning_rate(dataset), **self._spec_kwargs())
+            try:
+                opening = train_model(spec, dataset)
+            except InputError as exc:
+                if "lower the learning rate" not in str(exc):
+                    raise
+                raise ZkEstimatorError(f"{exc} (features on a large scale make this worse: standardise them first, "
+                                       "e.g. with a StandardScaler in the pipeline)") from exc
         self.dataset_ = dataset
         self.spec_ = spec
         self.opening_ = opening
@@ -268,6 +309,18 @@ class _ZkEstimator(BaseEstimator):
 class _ZkClassifier(ClassifierMixin, _ZkEstimator):
     """Binary classification: classes_ mapped to 0/1, exact scores, the proof's decision rule."""
 
+    _curvature = 0.25  # the hard sigmoid's slope
+
+    def __init__(self, epochs: int = 10, learning_rate: float | str = "auto", frac_bits: int = 8,
+                 value_bits: Optional[int] = None, weight_bits: Optional[int] = None,
+                 score_bits: Optional[int] = None):
+        super().__init__(epochs=epochs, learning_rate=learning_rate, frac_bits=frac_bits, value_bits=value_bits,
+                         weight_bits=weight_bits)
+        self.score_bits = score_bits
+
+    def _spec_kwargs(self) -> dict[str, Any]:
+        return {"weight_bits": self.weight_bits, "score_bits": self.score_bits or 0}
+
     @staticmethod
     def _is_classifier() -> bool:
         return True
@@ -282,10 +335,9 @@ class _ZkClassifier(ClassifierMixin, _ZkEstimator):
         kind = type_of_target(y, input_name="y")
         classes = np.unique(y)
         if kind != "binary" or len(classes) > 2:
-            raise ZkEstimatorError(
-                f"Only binary classification is supported: the training circuit proves 0/1 labels, and y has "
-                f"{len(classes)} classes ({', '.join(str(c) for c in classes[:5])}{', ...' if len(classes) > 5 else ''})."
-            )
+            shown = ", ".join(str(c) for c in classes[:5]) + (", ..." if len(classes) > 5 else "")
+            raise ZkEstimatorError(f"Only binary classification is supported: the training circuit proves 0/1 labels, "
+                                   f"and y has {len(classes)} classes ({shown}).")
         if len(classes) < 2:
             raise ZkEstimatorError(f"a classifier needs two classes to train on, but y has one class ({classes[0]})")
         self.classes_ = classes
@@ -303,7 +355,8 @@ class _ZkClassifier(ClassifierMixin, _ZkEstimator):
         """The exact logit z / 2^2f of every row (>= 0 predicts ``classes_[1]``)."""
         from .export import scores_as_reals
 
-        return scores_as_reals(self.spec_, self._scores(X))
+        z = self._scores(X)
+        return scores_as_reals(self.spec_, z)
 
     def predict(self, X) -> np.ndarray:
         """``classes_[1]`` where the exact score is >= 0 (the proof's rule), else ``classes_[0]``."""
@@ -314,19 +367,25 @@ class _ZkClassifier(ClassifierMixin, _ZkEstimator):
         """[P(classes_[0]), P(classes_[1])] per row: the hard sigmoid of the exact logit."""
         from .export import probabilities
 
-        p = probabilities(self.spec_, self._scores(X))
+        z = self._scores(X)
+        p = probabilities(self.spec_, z)
         return np.column_stack([1.0 - p, p])
 
 
 class ZkLogisticRegression(_ZkClassifier):
     """Binary logistic regression (hard sigmoid), trained by exact full-batch gradient descent.
 
-    Parameters: ``epochs``, ``learning_rate`` (on the mean loss), ``frac_bits``
-    (fixed-point fractional bits), ``value_bits`` (signed width of every committed value;
-    None = the narrowest that holds the training data), ``weight_bits`` (signed bound of
-    every weight; None = frac_bits + 6, i.e. |w| < 32).  Fitted: ``classes_``,
-    ``coef_`` (1, d), ``intercept_`` (1,), ``weights_`` (exact integers), ``spec_``,
-    ``dataset_`` (the quantized training set).
+    Parameters: ``epochs``; ``learning_rate`` on the mean loss, or "auto" (the default):
+    1/L for the loss's smoothness constant L on the quantized training data, the largest
+    step that cannot diverge — the rate used is in ``spec_.learning_rate`` and in the
+    proof's statement; ``frac_bits`` (fixed-point fractional bits); ``value_bits`` (signed
+    width of every committed value; None = the narrowest that holds the training data);
+    ``weight_bits`` (signed bound of every weight; None = frac_bits + 6, i.e. |w| < 32);
+    ``score_bits`` (signed bound of a score at scale 2^2f; None = 2 frac_bits + 7, i.e.
+    logits within +-64).  Training that would leave a bound stops with a ValueError, where
+    the circuit would be unsatisfiable.  Fitted: ``classes_``, ``coef_`` (1, d),
+    ``intercept_`` (1,), ``weights_`` (exact integers), ``spec_``, ``dataset_`` (the
+    quantized training set), ``opening_`` (weights and salts).
     """
 
     _kind = "logreg"
@@ -340,8 +399,9 @@ class ZkLogisticRegression(_ZkClassifier):
 class ZkLinearRegression(RegressorMixin, _ZkEstimator):
     """Linear regression on the squared error, trained by exact full-batch gradient descent.
 
-    Parameters as :class:`ZkLogisticRegression`.  Fitted: ``coef_`` (d,), ``intercept_``,
-    ``weights_``, ``spec_``, ``dataset_``.  ``predict`` is the exact score z / 2^2f.
+    Parameters as :class:`ZkLogisticRegression` except ``score_bits`` (scores are bounded
+    by the data and weight widths).  Fitted: ``coef_`` (d,), ``intercept_``, ``weights_``,
+    ``spec_``, ``dataset_``, ``opening_``.  ``predict`` is the exact score z / 2^2f.
     """
 
     _kind = "linreg"
@@ -360,7 +420,8 @@ class ZkLinearRegression(RegressorMixin, _ZkEstimator):
         """The exact prediction z / 2^2f of every row, in the target's units."""
         from .export import scores_as_reals
 
-        return scores_as_reals(self.spec_, self._scores(X))
+        z = self._scores(X)
+        return scores_as_reals(self.spec_, z)
 
 
 class ZkMLPClassifier(_ZkClassifier):
@@ -374,14 +435,15 @@ class ZkMLPClassifier(_ZkClassifier):
 
     _kind = "mlp"
 
-    def __init__(self, hidden: int = 4, epochs: int = 10, learning_rate: float = 0.5, frac_bits: int = 8,
-                 value_bits: Optional[int] = None, weight_bits: Optional[int] = None):
+    def __init__(self, hidden: int = 4, epochs: int = 10, learning_rate: float | str = "auto", frac_bits: int = 8,
+                 value_bits: Optional[int] = None, weight_bits: Optional[int] = None,
+                 score_bits: Optional[int] = None):
         super().__init__(epochs=epochs, learning_rate=learning_rate, frac_bits=frac_bits, value_bits=value_bits,
-                         weight_bits=weight_bits)
+                         weight_bits=weight_bits, score_bits=score_bits)
         self.hidden = hidden
 
     def _spec_kwargs(self) -> dict[str, Any]:
-        return {"weight_bits": self.weight_bits, "hidden": self.hidden}
+        return {**super()._spec_kwargs(), "hidden": self.hidden}
 
     def _set_weight_attributes(self) -> None:
         spec = self.spec_

@@ -223,7 +223,7 @@ def find_preprocessing(spec: TrainingSpec, public_model: dict, model_dir: str | 
 
 
 def load_model(model_dir: str | os.PathLike):
-    """(spec, opening, public model.json) of a model directory, cross-checked (see :mod:`zkanchor.training.modeldir`)."""
+    """(spec, opening, public model.json) of a model directory, cross-checked (:mod:`zkanchor.training.modeldir`)."""
     from .training.modeldir import load_model_dir
 
     return load_model_dir(model_dir)
@@ -318,9 +318,10 @@ class Predictions:
         return scores_as_reals(self.spec, self.scores)
 
     def rows(self) -> list[dict[str, Any]]:
-        """One JSON object per row: class and probability (classifiers) or value (regression)."""
+        """One JSON object per row: class, probability and score (the logit) for classifiers, value for regression."""
         if is_classifier(self.spec):
-            return [{"class": int(c), "probability": float(p)} for c, p in zip(self.classes, self.probabilities)]
+            return [{"class": int(c), "probability": float(p), "score": float(z)}
+                    for c, p, z in zip(self.classes, self.probabilities, self.values)]
         return [{"value": float(v)} for v in self.values]
 
     def csv_text(self) -> str:
@@ -436,14 +437,24 @@ def load_export(path: str | os.PathLike) -> tuple[TrainingSpec, list[int], int, 
     ints = flat.get("integers")
     if not isinstance(ints, list) or len(ints) != spec.n_weights:
         raise FormatError(f"{where!r}: weights.flat.integers must list the model's {spec.n_weights} weights")
-    weights = []
-    for v in ints:
-        if isinstance(v, str) and v.startswith("-"):
-            weights.append(-field_int(v[1:], f"{where}: a weight", 250))
-        else:
-            weights.append(field_int(v, f"{where}: a weight", 250))
+    weights = signed_ints(ints, f"{where}: weights.flat.integers")
     salt = field_int(obj.get("final_weights_salt"), f"{where}: 'final_weights_salt'")
     return spec, weights, salt, obj
+
+
+def signed_ints(values: object, what: str) -> list[int]:
+    """A JSON list of signed integers (decimal strings or ints, as weights.json stores them)."""
+    from .statements.base import field_int
+
+    if not isinstance(values, list):
+        raise FormatError(f"{what} must be a list of integers")
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.startswith("-"):
+            out.append(-field_int(v[1:], what, 250))
+        else:
+            out.append(field_int(v, what, 250))
+    return out
 
 
 def onnx_available() -> bool:

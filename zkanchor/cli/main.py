@@ -11,14 +11,17 @@ import sys
 import warnings
 from typing import Callable, Sequence
 
+from .. import __version__
 from ..errors import ZkAnchorError
 from . import anchor_commands, ceremony_commands, groth16_commands, rights_commands, simulate_commands, training_commands
+from . import model_commands
 
 EXIT_OK, EXIT_FALSE, EXIT_INPUT = 0, 1, 2
 
 # Each module contributes its subcommands; keep this list in the order --help shows them.
 COMMAND_MODULES = (
     groth16_commands, training_commands, rights_commands, anchor_commands, ceremony_commands, simulate_commands,
+    model_commands,
 )
 
 
@@ -36,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Zero-knowledge proofs of training over committed data: Groth16 over BN254, "
         "verified in Python, with snarkjs, or in a Solidity contract.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMAND_MODULES:
