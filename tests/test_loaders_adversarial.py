@@ -431,3 +431,39 @@ def test_vk_to_json_round_trip_still_reads(proved):
     vk = vk_from_json(doc(proved / "keys" / "verification_key.json"))
     assert vk_from_json(json.loads(json.dumps(vk_to_json(vk)))) == vk
     assert g2.is_in_subgroup(vk.gamma_g2) and vk.ic[0] is not None and G2_GEN is not None
+
+
+# ---------------------------------------------------------------- our own JSON documents
+
+HOSTILE_JSON = {
+    "nested": "[" * 200_000,           # would overflow the C stack under py_ecc's recursion limit
+    "digits": '{"leaf": ' + "7" * 5_000 + "}",  # beyond Python's int-conversion limit
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_JSON))
+def test_hostile_json_for_our_documents_is_one_sentence(kind, tmp_path):
+    # A subprocess: a stack overflow would kill the interpreter, not raise.
+    import subprocess
+    import sys
+
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(HOSTILE_JSON[kind])
+    (tmp_path / "proof").mkdir()
+    (tmp_path / "proof" / "statement.json").write_text(HOSTILE_JSON[kind])
+    for argv in (["verify-receipt", str(receipt)], ["verify-training", str(tmp_path / "proof")]):
+        done = subprocess.run([sys.executable, "-m", "zkanchor", *argv], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120)
+        assert done.returncode == 2, (argv, done.returncode, done.stderr[-500:])
+        lines = [line for line in done.stderr.splitlines() if line.startswith("zkanchor: error:")]
+        assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr[-500:]
+        assert ("more than 32 deep" if kind == "nested" else "4300 digits") in lines[0], lines[0]
+
+
+def test_ceremony_headers_are_depth_checked_before_parsing():
+    from zkanchor.ceremony.container import parse_json_unique
+
+    with pytest.raises(FormatError, match="more than 32 deep"):
+        parse_json_unique("[" * 200_000, "a ceremony header")
+    with pytest.raises(FormatError, match="named twice|twice"):
+        parse_json_unique('{"a": 1, "a": 2}', "a ceremony header")

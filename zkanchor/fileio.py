@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .errors import FormatError, InputError
 
@@ -65,14 +68,42 @@ def read_bytes(path: str | os.PathLike, what: str) -> bytes:
         raise InputError(f"cannot read {what} file {str(path)!r}: {exc.strerror}") from None
 
 
-def read_json(path: str | os.PathLike, what: str) -> Any:
-    """Parse a JSON file; malformed or truncated JSON becomes a FormatError naming the file."""
-    raw = read_bytes(path, what)
+# Our documents nest a few levels deep.  json.loads recurses once per level, and py_ecc
+# raises Python's recursion limit to 100,000 on import, so a file of 100,000 '[' would
+# overflow the C stack (a segfault, not a RecursionError) if it reached the parser.
+MAX_JSON_NESTING = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_nesting_depth(text: str) -> int:
+    """How deep lists and objects nest in JSON ``text`` (brackets inside strings ignored)."""
+    raw = np.frombuffer(_JSON_STRING.sub('""', text).encode("utf-8"), dtype=np.uint8)
+    step = (np.isin(raw, (ord("["), ord("{"))).astype(np.int8) - np.isin(raw, (ord("]"), ord("}"))).astype(np.int8))
+    return int(np.cumsum(step, dtype=np.int64).max()) if len(step) else 0
+
+
+def decode_json_text(raw: bytes, path: str | os.PathLike, what: str, **loads_options: Any) -> Any:
+    """Parse JSON bytes read from ``path``: every way it can be malformed (not UTF-8, bad
+    syntax, nesting deeper than MAX_JSON_NESTING, a number over Python's digit limit) is
+    one FormatError sentence naming the file."""
     try:
-        return json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError(f"{what} file {str(path)!r} is not UTF-8 text") from None
+    if json_nesting_depth(text) > MAX_JSON_NESTING:
+        raise FormatError(f"{what} file {str(path)!r} nests JSON lists or objects more than {MAX_JSON_NESTING} deep")
+    try:
+        return json.loads(text, **loads_options)
     except json.JSONDecodeError as exc:
         raise FormatError(
             f"{what} file {str(path)!r} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise FormatError(f"{what} file {str(path)!r} nests JSON lists or objects too deeply") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's int-conversion digit limit
+        raise FormatError(f"{what} file {str(path)!r} could not be parsed: {str(exc).split(':')[0][:120]}") from None
+
+
+def read_json(path: str | os.PathLike, what: str) -> Any:
+    """Parse a JSON file; malformed, truncated or hostile JSON becomes a FormatError naming the file."""
+    return decode_json_text(read_bytes(path, what), path, what)

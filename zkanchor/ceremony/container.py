@@ -38,7 +38,7 @@ from .. import native
 from ..bn254 import g1, g2
 from ..bn254.constants import P
 from ..errors import FormatError, PointError
-from ..fileio import atomic_write_bytes, read_bytes
+from ..fileio import MAX_JSON_NESTING, atomic_write_bytes, json_nesting_depth, read_bytes
 from ..groth16.keys import PackedPoints, pack_points
 
 MAGIC = b"zkacerem"
@@ -149,7 +149,7 @@ def decode(data: bytes, what: str, expect_kind: int | None = None) -> Container:
     if head_len > len(body) - pos - 4:
         raise FormatError(f"{what} declares a {head_len}-byte header but only {len(body) - pos - 4} bytes follow")
     try:
-        header = json.loads(body[pos : pos + head_len].decode("utf-8"), object_pairs_hook=_unique_keys)
+        header = parse_json_unique(body[pos : pos + head_len].decode("utf-8"), f"{what}'s header")
         if not isinstance(header, dict):
             raise ValueError("the header is not a JSON object")
         unknown = sorted(set(header) - header_keys)
@@ -207,7 +207,10 @@ def check_header(header: dict, digest: str, what: str) -> None:
 
 
 def parse_json_unique(text: bytes | str, what: str):
-    """json.loads that refuses a key named twice in an object (FormatError, one sentence)."""
+    """json.loads that refuses a key named twice in an object, or nesting deeper than
+    MAX_JSON_NESTING before it reaches the recursive parser (FormatError, one sentence)."""
+    if json_nesting_depth(text if isinstance(text, str) else text.decode("utf-8", "replace")) > MAX_JSON_NESTING:
+        raise FormatError(f"{what} nests JSON lists or objects more than {MAX_JSON_NESTING} deep")
     try:
         return json.loads(text, object_pairs_hook=_unique_keys)
     except (ValueError, RecursionError) as exc:

@@ -23,7 +23,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import InputError
+from ..errors import InputError, ZkAnchorError
+from ..fileio import decode_json_text
 from .output import add_json_flag, emit
 
 EXIT_OK, EXIT_FALSE = 0, 1
@@ -399,7 +400,6 @@ def _tree_stats(path: Path) -> tuple[int, float]:
 
 def _peek_json(path: Path) -> dict:
     """A small JSON object read without updating its access time (which is what "last use" reads)."""
-    import json
 
     flags = os.O_RDONLY | getattr(os, "O_NOATIME", 0)
     try:
@@ -408,8 +408,8 @@ def _peek_json(path: Path) -> dict:
         except PermissionError:  # O_NOATIME needs the file's owner
             fd = os.open(path, os.O_RDONLY)
         with os.fdopen(fd, "rb") as handle:
-            obj = json.loads(handle.read(1 << 20))
-    except (OSError, ValueError):
+            obj = decode_json_text(handle.read(1 << 20), path, "cache entry")
+    except (OSError, ZkAnchorError):
         return {}
     return obj if isinstance(obj, dict) else {}
 

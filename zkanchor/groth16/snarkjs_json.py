@@ -12,17 +12,13 @@ the curve or outside the subgroup and public inputs >= r are refused with one se
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from typing import Any, Sequence
-
-import numpy as np
 
 from ..bn254 import fp2, g1, g2
 from ..bn254.constants import P, R
 from ..errors import FieldError, FormatError
-from ..fileio import read_bytes, write_json
+from ..fileio import decode_json_text, read_bytes, write_json
 from .keys import G1Point, G2Point, Proof, VerificationKey
 from .verifier import check_verification_key
 
@@ -74,45 +70,11 @@ def _int(value: Any, what: str, bound: int) -> int:
     return number
 
 
-# snarkjs documents nest 3 deep; json.loads recurses once per level, and py_ecc raises
-# Python's recursion limit to 100,000 on import, so a file of 100,000 '[' would overflow
-# the C stack (a segfault, not a RecursionError) if it reached the parser.
-MAX_NESTING = 32
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
-def _nesting_depth(text: str) -> int:
-    """How deep lists and objects nest in JSON ``text`` (brackets inside strings ignored)."""
-    raw = np.frombuffer(_STRING.sub('""', text).encode("utf-8"), dtype=np.uint8)
-    step = (np.isin(raw, (ord("["), ord("{"))).astype(np.int64)
-            - np.isin(raw, (ord("]"), ord("}"))).astype(np.int64))
-    return int(np.cumsum(step).max()) if len(step) else 0
-
-
 def _read_json(path: str | os.PathLike, what: str) -> Any:
-    """Parse a snarkjs JSON file, keeping numbers as text for :func:`_int`.
-
-    Python's own parser would turn a 5,000-digit number into a ValueError (its
-    int-conversion limit) and a deeply nested list into a RecursionError; both become
-    one FormatError sentence here.
-    """
-    raw = read_bytes(path, what)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FormatError(f"{what} file {str(path)!r} is not UTF-8 text") from None
-    if _nesting_depth(text) > MAX_NESTING:
-        raise FormatError(f"{what} file {str(path)!r} nests JSON lists or objects more than {MAX_NESTING} deep")
-    try:
-        return json.loads(text, parse_int=_JsonInt, parse_float=_JsonFloat, parse_constant=_JsonFloat)
-    except json.JSONDecodeError as exc:
-        raise FormatError(
-            f"{what} file {str(path)!r} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
-    except RecursionError:
-        raise FormatError(f"{what} file {str(path)!r} nests JSON lists or objects too deeply") from None
-    except ValueError as exc:
-        raise FormatError(f"{what} file {str(path)!r} could not be parsed: {str(exc)[:80]}") from None
+    """Parse a snarkjs JSON file, keeping numbers as text for :func:`_int` (so a 5,000-digit
+    number or a float is judged by our rules, not by Python's int conversion)."""
+    return decode_json_text(read_bytes(path, what), path, what,
+                            parse_int=_JsonInt, parse_float=_JsonFloat, parse_constant=_JsonFloat)
 
 
 def _list(value: Any, length: int, what: str) -> list:

@@ -25,7 +25,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, ZkAnchorError
+from ..fileio import read_json
 from ..r1cs.builder import ConstraintSystem
 from ..r1cs.system import R1CS, circuit_hash
 
@@ -191,7 +192,6 @@ def circuit_hash_of(spec: StatementSpec) -> CircuitInfo:
     The cache (``<cache>/circuits``) holds what this machine's own compiler produced for
     a (kind, digest, compiler fingerprint); verifying then needs no compile.
     """
-    import json
 
     from ..paths import cache_dir
 
@@ -201,11 +201,11 @@ def circuit_hash_of(spec: StatementSpec) -> CircuitInfo:
         return _info(hit)
     path = cache_dir("circuits") / f"{spec.kind}-{spec.digest():064x}-{compiler_fingerprint()}.json"
     try:
-        obj = json.loads(path.read_text())
+        obj = read_json(path, "cached circuit hash")
         return CircuitInfo(str(obj["circuit_hash"]), int(obj["constraints"]), int(obj["wires"]),
                            int(obj["n_public"]), int(obj["domain_size"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    except (ZkAnchorError, ValueError, KeyError, TypeError):
+        pass  # a missing or damaged entry is a miss: compile, which rewrites it
     return _info(compile(spec))
 
 
