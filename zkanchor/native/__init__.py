@@ -127,7 +127,13 @@ def msm_g1(points, scalars) -> tuple | None:
 
 
 def msm_g2(points, scalars) -> tuple | None:
-    """Multi-scalar multiplication in G2: sum scalars[i] * points[i] (None if infinity)."""
+    """Multi-scalar multiplication in G2: sum scalars[i] * points[i] (None if infinity).
+
+    The points must lie in the order-r subgroup: the kernel reduces scalars mod r and
+    splits them along the GLV endomorphism, both of which assume it.  Callers that take G2
+    points from a file check membership first (or, like the simulator's per-turn ceremony
+    checks, before the result is trusted).
+    """
     _check_lengths(points, scalars)
     return msm_g2_packed(pack_g2(points), scalars)
 
