@@ -92,6 +92,10 @@ def cmd_prove_validity(args: argparse.Namespace) -> int:
     known = {"min_records", "bounds", "labels", "positive", "min_positive", "max_positive", "key_column"}
     if not isinstance(schema, dict) or set(schema) - known:
         raise InputError(f"the schema must be a JSON object with keys among {', '.join(sorted(known))}")
+    for key in ("min_records", "min_positive", "max_positive"):
+        # Counts are whole numbers: truncating 20.5 to 20 would prove less than was asked.
+        if schema.get(key) is not None and (type(schema[key]) is not int or schema[key] < 0):
+            raise InputError(f"the schema's {key} must be a whole number of records")
     try:
         bounds = {str(k): (float(v[0]), float(v[1])) for k, v in (schema.get("bounds") or {}).items()}
         claim = claim_for(dataset, bounds, tuple(float(v) for v in schema.get("labels", [])),
@@ -100,7 +104,7 @@ def cmd_prove_validity(args: argparse.Namespace) -> int:
                           int(schema.get("min_positive", 0)),
                           None if schema.get("max_positive") is None else int(schema["max_positive"]),
                           schema.get("key_column"))
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
         raise InputError(f"the schema has a malformed value ({exc})") from None
     statement = ValidityStatement(claim, commitment.owner, commitment.commitment)
     bundle = Prover(KeyStore(keydirs=args.keys)).prove(statement, ValidityOpening(dataset, salt))
@@ -137,7 +141,8 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
     key = trusted_key(statement, KeyStore(keydirs=args.keys, setup_missing=False))
     valid = verify_statement(statement, bundle.proof, key)
     listed = receipt.leaf in statement.leaves
-    from_this = statement.before == receipt.commitment and check_presence(receipt)
+    anchored = receipt.commitment if args.commitment is None else _commitment_arg(args.commitment)
+    from_this = statement.before == anchored and check_presence(receipt, anchored)
     ok = valid and listed and from_this
     why = ("the erasure proof does not verify" if not valid else
            "the erasure does not list this record" if not listed else

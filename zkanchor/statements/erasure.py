@@ -139,6 +139,8 @@ class ErasureStatement(Statement):
             raise InputError("an erasure cannot name one record twice")
         if tombstone() in self.leaves:
             raise InputError("an erasure request names a record's leaf, never the tombstone")
+        if 0 in self.leaves:  # a zero leaf only pads the tree: "erasing" it would remove nothing
+            raise InputError("an erasure request names a record's leaf, never 0 (the tree's padding)")
         for v in (self.before, self.after, *self.leaves):
             if type(v) is not int or not 0 <= v < R:
                 raise InputError("every commitment and leaf of an erasure must be a field element")
@@ -210,6 +212,9 @@ class ErasureStatement(Statement):
         listed = s.get("public_inputs")
         if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
             raise FormatError(f"the {what}'s public_inputs do not match its fields")
+        # The description is derived for readers; a file that shows another one is refused.
+        if "description" in s and s["description"] != statement.describe():
+            raise FormatError(f"the {what}'s description does not match its fields")
         return statement
 
 
@@ -221,6 +226,8 @@ def erase(dataset: Dataset, salt: int, leaves: Sequence[int]) -> Dataset:
     for leaf in leaves:
         if int(leaf) not in index or int(leaf) == tombstone():
             raise InputError(f"no record of the dataset has the leaf {leaf}")
+        if index[int(leaf)] in rows:
+            raise InputError(f"the erasure names the record with leaf {leaf} twice")
         rows.append(index[int(leaf)])
     erased = np.zeros(dataset.n, dtype=bool) if dataset.erased is None else dataset.erased.copy()
     erased[rows] = True

@@ -34,7 +34,7 @@ import numpy as np
 from ..addresses import format_address, parse_address
 from ..bn254.constants import R
 from ..commit.commitment import commit, leaf_salts, shape_digest
-from ..commit.dataset import Dataset
+from ..commit.dataset import Dataset, check_bit_widths
 from ..errors import FormatError, InputError
 from ..gadgets.bits import range_check
 from ..gadgets.commitment import dataset_commitment
@@ -54,6 +54,10 @@ CHALLENGE = "validity/challenge"
 
 def _signed_field(v: int) -> int:
     return int(v) % R
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 @dataclass(frozen=True)
@@ -77,20 +81,39 @@ class ValidityClaim(StatementSpec):
     kind: str = field(default=KIND, init=False)
 
     def __post_init__(self) -> None:
+        # Exact integers only: a float or a bool would be shown in statement.json but proven as int(v).
+        for name in ("n", "d", "frac_bits", "value_bits", "min_records", "min_positive"):
+            if not _is_int(getattr(self, name)):
+                raise InputError(f"the schema's {name} must be an integer")
+        for name in ("positive", "max_positive", "key_column"):
+            if getattr(self, name) is not None and not _is_int(getattr(self, name)):
+                raise InputError(f"the schema's {name} must be an integer or absent")
+        if type(self.flags) is not bool:
+            raise InputError("the schema's flags must be true or false")
+        if self.n < 1 or self.d < 1:
+            raise InputError("a validity claim is about a dataset of at least one record and one feature")
+        check_bit_widths(self.frac_bits, self.value_bits)
+        if len(self.feature_names) != self.d or not all(isinstance(v, str) for v in (*self.feature_names,
+                                                                                     self.target_name)):
+            raise InputError(f"the schema needs {self.d} feature names and a target name (strings)")
         half = 1 << (self.value_bits - 1)
         cols = self.d + 1
         bounds = tuple(self.bounds) or (None,) * cols
         if len(bounds) != cols:
             raise InputError(f"the schema needs one bound (or none) for each of the {cols} columns")
         for j, b in enumerate(bounds):
-            if b is not None and not (len(b) == 2 and -half < b[0] <= b[1] < half):
+            if b is not None and not (len(b) == 2 and _is_int(b[0]) and _is_int(b[1]) and -half < b[0] <= b[1] < half):
                 raise InputError(f"column {j}'s bounds must be lo <= hi within the {self.value_bits}-bit values")
+        if not all(_is_int(v) for v in self.labels):
+            raise InputError("the allowed labels must be integers (quantized values)")
         object.__setattr__(self, "bounds", tuple(None if b is None else (int(b[0]), int(b[1])) for b in bounds))
         object.__setattr__(self, "labels", tuple(sorted({int(v) for v in self.labels})))
         if any(not -half < v < half for v in self.labels):
             raise InputError("an allowed label lies outside the value range")
         if not 0 <= self.min_records <= self.n:
             raise InputError(f"the dataset has {self.n} records, fewer than the schema's minimum {self.min_records}")
+        if self.positive is None and (self.min_positive != 0 or self.max_positive is not None):
+            raise InputError("class-balance bounds need the counted label (positive)")
         if self.positive is not None:
             top = self.n if self.max_positive is None else self.max_positive
             if not 0 <= self.min_positive <= top <= self.n:
@@ -202,7 +225,7 @@ class ValidityClaim(StatementSpec):
         try:
             claim = ValidityClaim(
                 spec["n"], spec["d"], spec["frac_bits"], spec["value_bits"], tuple(spec["feature_names"]),
-                spec["target_name"], bool(spec.get("flags", False)),
+                spec["target_name"], spec.get("flags", False),
                 tuple(None if b is None else tuple(b) for b in spec.get("bounds", [])), tuple(spec.get("labels", [])),
                 spec.get("min_records", 0), spec.get("positive"), spec.get("min_positive", 0), spec.get("max_positive"),
                 spec.get("key_column"))
@@ -317,6 +340,9 @@ class ValidityStatement(Statement):
         listed = s.get("public_inputs")
         if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
             raise FormatError(f"the {what}'s public_inputs do not match its fields")
+        # The description is derived for readers; a file that shows another one is refused.
+        if "description" in s and s["description"] != statement.describe():
+            raise FormatError(f"the {what}'s description does not match its fields")
         return statement
 
 
