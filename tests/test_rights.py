@@ -286,8 +286,8 @@ def test_the_parser_refuses_the_tombstone_and_a_repeated_leaf(erasure, committed
 
 def test_an_erasure_of_the_trees_padding_is_refused():
     """A 6-record dataset sits in a tree of 8 leaves, the last two 0.  Claiming n = 8 and
-    "erasing" padding leaf 0 satisfies the circuit (the leaves are opaque) yet removes nothing:
-    the parser refuses a request for leaf 0."""
+    "erasing" padding leaf 0 would remove nothing: the parser refuses a request for leaf 0, and
+    the circuit refuses the claimed n (it recomputes the shape digest with the public n)."""
     from zkanchor.commit.commitment import commitment_of_root, dataset_shape_digest
     from zkanchor.merkle import merkle_root
 
@@ -304,7 +304,10 @@ def test_an_erasure_of_the_trees_padding_is_refused():
     del doc["public_inputs"], doc["description"]
     with pytest.raises(FormatError, match="never 0"):
         statement_from_json(doc)
-    # What the parser stops: with the checks bypassed, the circuit alone would accept it.
+    # With the parser's checks bypassed, the circuit refuses it by itself: the committed shape
+    # says 6 records, and no private shape makes a digest with n = 8 equal it.
+    from zkanchor.commit.commitment import schema_digest
+
     cheat = object.__new__(ErasureStatement)
     for name, value in (("spec", ErasureClaim(8, 1)), ("institution", INSTITUTION), ("before", honest.before),
                         ("after", c_new), ("leaves", (0,))):
@@ -312,8 +315,18 @@ def test_an_erasure_of_the_trees_padding_is_refused():
     circuit = compile(cheat.spec)
     select = np.zeros((1, 8), dtype=np.int64)
     select[0, 6] = 1
-    check(circuit.r1cs, circuit.cs.solve({"leaves": np.array(padded, dtype=object), "select": select,
-                                           "shape": dataset_shape_digest(ds), **cheat.public_values()}))
+    rest = np.array([ds.d, ds.frac_bits, ds.value_bits, schema_digest(ds.feature_names, ds.target_name)], dtype=object)
+    witness = circuit.cs.solve({"leaves": np.array(padded, dtype=object), "select": select, "shape_rest": rest,
+                                **cheat.public_values()})
+    with pytest.raises(UnsatisfiedConstraint):
+        check(circuit.r1cs, witness)
+    a, b, c = circuit.r1cs.evaluate(witness)
+    from zkanchor.bn254.constants import R
+
+    failing = {circuit.r1cs.name_of(k) for k in np.nonzero((a * b - c) % R != 0)[0]}
+    assert named(failing, "C_D") and named(failing, "C_D_new")
+    # The honest 6-record erasure satisfies the same kind of circuit.
+    assert failing_constraint(honest, ErasureOpening(ds, SALT)) is None
 
 
 # -- consent ----------------------------------------------------------------------------

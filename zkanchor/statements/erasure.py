@@ -15,7 +15,11 @@ Public inputs, in order::
     [2] C_D'          the dataset commitment after it
     [3 .. k+2]        L_1 .. L_k, the requested leaves (the requests name them on chain)
 
-The circuit opens both commitments over the same private leaves and shape: each L_j is
+The circuit opens both commitments over the same private leaves and shape, and the
+shape's digest is recomputed in the circuit with the public n in it (the rest of the shape
+— width, fixed point, schema — stays private), so the record count the statement prints is
+the committed one: a dataset of 6 cannot be presented as one of 8 whose padding leaves are
+"erased".  Each L_j is
 found at one position (a one-hot selector, proven), the positions are distinct, and the
 new leaves are the old ones with exactly those positions tombstoned.  It never rehashes
 a record: leaves are opaque, so its cost is two Merkle trees over n leaves and k·n
@@ -35,11 +39,14 @@ import numpy as np
 
 from ..addresses import format_address, parse_address
 from ..bn254.constants import R
-from ..commit.commitment import commitment_of_root, dataset_leaves, dataset_shape_digest, tombstone
+from ..commit.commitment import (
+    SHAPE_VERSION, commitment_of_root, dataset_leaves, dataset_shape_digest, schema_digest, tombstone,
+)
 from ..commit.dataset import Dataset
 from ..errors import FormatError, InputError
 from ..gadgets.field import name_of
 from ..gadgets.merkle import merkle_root
+from ..gadgets.poseidon import hash_chain as hash_chain_gadget
 from ..gadgets.poseidon import poseidon
 from ..merkle import merkle_root as merkle_root_of
 from ..poseidon import domains
@@ -49,7 +56,7 @@ from ..r1cs.builder import ConstraintSystem
 from .base import Statement, StatementSpec, field_int, require_mapping
 
 KIND = "erasure"
-VERSION = 1
+VERSION = 2  # 2: n bound through the shape digest
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,10 @@ class ErasureClaim(StatementSpec):
         n, k = self.n, self.requests
         pub = {name: cs.public(name) for name in self.public_names()}
         leaves = cs.private("leaves", shape=(n,))
-        shape = cs.private("shape")
+        # Everything of the shape but n: d, frac_bits, value_bits, schema digest.
+        shape_rest = cs.private("shape_rest", shape=(4,))
+        shape = hash_chain_gadget(cs, [SHAPE_VERSION, n, *(shape_rest[i] for i in range(4))],
+                                  tag(domains.DATASET_SHAPE), "shape")
         select = cs.private("select", shape=(k, n))
         cs.assert_bool(select, "select.bool")
         cs.assert_equal(select.sum(axis=1), 1, "select.one")  # each request names exactly one position
@@ -166,7 +176,9 @@ class ErasureStatement(Statement):
         select = np.zeros((self.spec.requests, self.spec.n), dtype=np.int64)
         for j, i in enumerate(self.positions(opening)):
             select[j, i] = 1
-        return {"leaves": leaves, "shape": dataset_shape_digest(opening.before), "select": select}
+        d = opening.before
+        rest = [d.d, d.frac_bits, d.value_bits, schema_digest(d.feature_names, d.target_name, d.has_flags)]
+        return {"leaves": leaves, "shape_rest": np.array(rest, dtype=object), "select": select}
 
     def check_opening(self, opening: ErasureOpening) -> None:
         if opening.before.n != self.spec.n:
