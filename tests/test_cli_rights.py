@@ -247,6 +247,19 @@ def test_training_with_a_purpose_proves_the_excluded_count(flow, capsys):
     assert "2 of the 8 records, which had not consented to purpose 0, did not influence the model" in st["description"]
 
 
+def test_training_metrics_count_only_the_records_trained_on(flow):
+    from zkanchor.commit.dataset import load_dataset_dir
+    from zkanchor.statements.training import evaluate, training_mask
+    from zkanchor.training.modeldir import load_model_dir
+
+    spec, opening, model = load_model_dir(flow / "model")
+    dataset = load_dataset_dir(flow / "ds")[0]
+    mask = training_mask(spec, dataset)
+    assert int(mask.sum()) == 6
+    correct = evaluate(spec, dataset, opening.final, mask)
+    assert model["metrics"]["train_accuracy"] == correct / 6
+
+
 def _tampered(flow: Path, name: str, tmp_path: Path, change) -> Path:
     """A copy of a proof directory whose statement.json is edited and re-derived consistently."""
     from zkanchor.statements import statement_from_json

@@ -176,7 +176,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
     out = save_dataset_dir(args.output, after, salt, new_commitment, extra)
     emit(args, {"dataset": str(out), "before": str(commitment.commitment), "after": str(new_commitment.commitment),
                 "erased": len(leaves), "erased_total": int(after.erased.sum())},
-         f"erased {len(leaves)} records: C_D' = {new_commitment.commitment} (was {commitment.commitment}); "
+         f"erased {len(leaves)} record{'s' if len(leaves) != 1 else ''}: C_D' = {new_commitment.commitment} (was {commitment.commitment}); "
          f"the new dataset is in {out}/ — prove it with 'zkanchor prove-erasure'")
     return 0
 

@@ -272,17 +272,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..statements.training import training_mask
 
     mask = training_mask(spec, dataset)
-    metric = evaluate(spec, dataset, model.final)
+    # Metrics over the records the model was trained on (left-out and erased ones had no say).
+    trained = int(mask.sum()) if mask is not None else dataset.n
+    metric = evaluate(spec, dataset, model.final, mask) if trained else 0
     if kind.CLASSIFIER:
-        scores = kind.scores_np(spec, dataset.features, list(model.final))
+        features = dataset.features if mask is None else dataset.features[mask]
+        scores = kind.scores_np(spec, features, list(model.final))
         positive = int(sum(1 for z in scores if z >= 0))
-        metrics = {"train_accuracy": metric / dataset.n}
-        summary = f"training accuracy {metric / dataset.n:.4f}"
-        if positive in (0, dataset.n):
+        metrics = {"train_accuracy": metric / max(trained, 1)}
+        summary = f"training accuracy {metric / max(trained, 1):.4f}"
+        if trained and positive in (0, trained):
             sys.stderr.write(f"zkanchor: warning: the model predicts class {int(positive > 0)} for every training "
                              "row; standardize the features (--standardize at commit) or lower the learning rate\n")
     else:
-        mse = metric / dataset.n / 2 ** (4 * spec.frac_bits)
+        mse = metric / max(trained, 1) / 2 ** (4 * spec.frac_bits)
         metrics = {"train_mse": mse}
         summary = f"training MSE {mse:.6g}"
     if mask is not None:

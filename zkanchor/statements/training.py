@@ -550,11 +550,15 @@ def check_dataset(spec: TrainingSpec, dataset: Dataset, what: str, n: int) -> No
         raise InputError(f"{what} has erased records; train with a spec that allows them (tombstones)")
 
 
-def evaluate(spec: TrainingSpec, test: Dataset, weights) -> int:
-    """The measured value the evaluation clause bounds: correct predictions, or the SSE at 2^4f."""
+def evaluate(spec: TrainingSpec, test: Dataset, weights, rows: np.ndarray | None = None) -> int:
+    """The measured value the evaluation clause bounds: correct predictions, or the SSE at 2^4f.
+
+    ``rows`` (a boolean mask) restricts it to some rows, e.g. the ones a masked spec trained on.
+    """
     kind = model_module(spec.model)
-    scores = kind.scores_np(spec, test.features, np.asarray(weights, dtype=object))
-    y = as_ints(test.targets)
+    features, targets = (test.features, test.targets) if rows is None else (test.features[rows], test.targets[rows])
+    scores = kind.scores_np(spec, features, np.asarray(weights, dtype=object))
+    y = as_ints(targets)
     if kind.CLASSIFIER:
         return int(np.sum((scores >= 0) == (y >> spec.frac_bits == 1)))
     errors = scores - (y << spec.frac_bits)
