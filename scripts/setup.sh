@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: a project-local virtual environment with zkanchor installed
 # (editable, with test extras) and the pinned npm toolchain (solc-js, snarkjs, circom2,
-# circomlibjs, anvil). Each step re-runs only when its inputs changed.
+# circomlibjs, anvil; playwright-core for the browser tests) and, as root on Debian, chromium.
+# Each step re-runs only when its inputs changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,19 @@ fi
 
 npm_stamp=$(stamp package.json package-lock.json)
 if [ "$(cat .cache/npm.stamp 2>/dev/null)" != "$npm_stamp" ] || [ ! -d node_modules/solc ]; then
-  say "installing the pinned npm toolchain (solc, snarkjs, circom2, circomlibjs, anvil)"
+  say "installing the pinned npm toolchain (solc, snarkjs, circom2, circomlibjs, anvil, playwright-core)"
   npm ci --no-audit --no-fund --loglevel=error >&2
   echo "$npm_stamp" > .cache/npm.stamp
+fi
+
+# Debian's chromium, for the explorer's browser tests (tests/test_explorer_browser.py, which skip
+# without it). Only as root on a Debian-like system with apt-get, and only when it is missing;
+# ZKANCHOR_NO_CHROMIUM=1 skips it.
+if [ "${ZKANCHOR_NO_CHROMIUM:-}" != "1" ] && [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null \
+   && [ "$(id -u)" = 0 ]; then
+  say "installing Debian's chromium for the explorer's browser tests (ZKANCHOR_NO_CHROMIUM=1 skips this)"
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+         || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; }; then
+    say "could not install chromium; the explorer's browser tests will skip"
+  fi
 fi

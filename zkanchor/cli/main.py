@@ -15,13 +15,14 @@ from .. import __version__
 from ..errors import ZkAnchorError
 from . import anchor_commands, ceremony_commands, groth16_commands, rights_commands, simulate_commands, training_commands
 from . import model_commands
+from . import explorer_commands
 
 EXIT_OK, EXIT_FALSE, EXIT_INPUT = 0, 1, 2
 
 # Each module contributes its subcommands; keep this list in the order --help shows them.
 COMMAND_MODULES = (
     groth16_commands, training_commands, rights_commands, anchor_commands, ceremony_commands, simulate_commands,
-    model_commands,
+    model_commands, explorer_commands,
 )
 
 

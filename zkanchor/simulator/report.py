@@ -138,6 +138,8 @@ def summary_markdown(report: Report, world: "World", charts: bool) -> str:
         f"{sum(r['outcome'] == STOPPED for r in attempts)} stopped",
         f"- outcome: {verdict}",
         f"- final chain-state hash `{report.state_hash}`",
+        *([f"- explore it: `zkanchor explorer --report {report.out}`, then open http://127.0.0.1:8547/ "
+           f"(needs the node at {world.rpc} running)"] if world.rpc else []),
         f"- wall time {report.total_seconds:.1f} s", "",
         "## Who did what", "",
         _table(["#", "round", "actor", "action", "outcome", "gas", "seconds", "note"],
