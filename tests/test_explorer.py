@@ -254,6 +254,10 @@ def test_the_relay_forwards_reads_only(world):
     big = b"[" + b",".join([body] * 40) + b"]"
     status, _, answer = request(server, "POST", "/rpc", big, {"Content-Type": "application/json"})
     assert json.loads(answer)["error"]["code"] == -32600
+    # a body nested 200,000 deep is refused before the recursive parser (which would crash the server)
+    status, _, answer = request(server, "POST", "/rpc", b"[" * 200_000, {"Content-Type": "application/json"})
+    assert status == 200 and json.loads(answer)["error"]["code"] == -32700
+    assert rpc(server, "eth_chainId", [])[0] == 200  # and the server still answers
 
 
 def test_statements_are_matched_to_anchors_by_their_public_inputs(world, tmp_path):

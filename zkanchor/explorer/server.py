@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 from urllib.parse import unquote, urlsplit
 
+from ..fileio import MAX_JSON_NESTING, json_nesting_depth
 from .data import Explorer
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -319,8 +320,12 @@ class Handler(BaseHTTPRequestHandler):
         if not 0 < length <= MAX_BODY:
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_BODY} bytes")
             return
+        body = self.rfile.read(length)
         try:
-            request = json.loads(self.rfile.read(length))
+            # Depth first: py_ecc lifts the recursion limit, so a body of '[' would crash the parser.
+            if json_nesting_depth(body.decode("utf-8")) > MAX_JSON_NESTING:
+                raise ValueError("nested too deeply")
+            request = json.loads(body)
         except ValueError:
             self._json(_rpc_error(None, -32700, "the body is not JSON"))
             return
