@@ -2,13 +2,14 @@
 pragma solidity ^0.8.24;
 
 /// @title zkanchor registry v2: institutions, dataset commitments, training proofs, checkpoint
-///        runs and federated aggregates
+///        runs, federated aggregates, and data subjects' rights (erasure requests and their
+///        proven answers, validity claims)
 /// @notice An admin registers institutions and, per circuit, the Groth16 verifier that checks
 ///         its proofs together with what the verifier is for: the circuit hash (sha256 of the
 ///         canonical R1CS, computed off chain from the statement's public spec), the spec digest
 ///         (a field element every training statement carries as public input 4), the circuit's
-///         kind (1 = training, 2 = aggregation) and, for training circuits, an optional public
-///         start (the commitment of the public initial weights).
+///         kind (1 = training, 2 = aggregation, 3 = erasure, 4 = validity) and, for training
+///         circuits, an optional public start (the commitment of the public initial weights).
 ///
 ///         Public inputs of a TRAINING statement:
 ///           [0] the institution's address (uint160)   [1] the dataset commitment C_D
@@ -16,6 +17,11 @@ pragma solidity ^0.8.24;
 ///         Public inputs of an AGGREGATION statement with k members:
 ///           [0] the aggregator's address   [1] C_prev (the global model the round started from)
 ///           [2..k+1] C_1..C_k (the members' local models)   [k+2] C_G (the new global model).
+///         Public inputs of an ERASURE statement answering k requests:
+///           [0] the institution   [1] C_D (before)   [2] C_D' (after)   [3..k+2] L_1..L_k, the
+///           leaves of the erased records (C_D' is C_D with exactly those leaves tombstoned).
+///         Public inputs of a VALIDITY statement:
+///           [0] the institution   [1] C_D   [2] the schema digest (the circuit's spec digest).
 ///
 ///         Rules (each refusal is a custom error):
 ///         - Everything is keyed on the statement hash keccak256(abi.encode(circuitId, inputs)),
@@ -56,9 +62,32 @@ pragma solidity ^0.8.24;
 ///         - The verifier gets an explicit gas allowance and the call is refused if less than
 ///           that is available, so a caller cannot starve the verifier to turn a valid proof
 ///           into `false` (the verifier returns false, not revert, when a precompile runs dry).
+///         - Erasure requests: anyone (a data subject or their representative; no registration)
+///           may file requestErasure(owner, C_D, leaf) for a dataset `owner` anchored, naming the
+///           leaf of their record (from their receipt: it reveals nothing about the record).  The
+///           request gets an id (1, 2, ...) and a deadline: the filing block + `erasureDeadline`
+///           blocks (set at deployment; blocks, like the challenge window).  The institution
+///           answers with anchorErasure and an erasure proof whose L_j is the leaf of the j-th
+///           request id; each must be a pending request to the sender about C_D, or about a
+///           dataset C_D descends from by earlier erasures (requests follow the data: leaves
+///           other than the erased ones are unchanged).  A late answer is accepted; views and
+///           audits show it late, and an unanswered request past its deadline overdue.  On a
+///           valid proof the requests are marked answered (with the block), C_D' is anchored as
+///           the sender's dataset (erasedFrom = C_D, with C_D's retention expiry) and C_D is
+///           marked erased: no new training anchor (verified, optimistic, segment) may rest on it
+///           (DatasetErased); anchors already on it stay, and audits report them superseded.
+///           Aggregates are not refused for members whose data was erased since (the member's
+///           anchor stands); audits flag them.  Answering, like all anchoring, takes an active
+///           institution: a revoked one's requests stay open.  The registry cannot tell a request
+///           for a record the dataset never held: it stays pending (and turns overdue), since no
+///           proof can answer it.
+///         - Validity claims: anchorValidity records a verified validity statement (the data
+///           committed in C_D satisfies the schema whose digest is the circuit's spec digest)
+///           next to the sender's dataset: its schema digest and statement hash (the latest claim;
+///           every claim is an event).
 ///         - Admin: the deployer; two-step transfer (transferAdmin, then acceptAdmin by the new one).
 contract ZkAnchorRegistry {
-    string public constant VERSION = "2.0.0";
+    string public constant VERSION = "2.1.0";
 
     /// BN254 scalar field modulus: public inputs must be reduced below it.
     uint256 public constant FIELD_MODULUS =
@@ -70,6 +99,12 @@ contract ZkAnchorRegistry {
     /// Circuit kinds (a uint8: room for more).
     uint8 public constant KIND_TRAINING = 1;
     uint8 public constant KIND_AGGREGATION = 2;
+    uint8 public constant KIND_ERASURE = 3;
+    uint8 public constant KIND_VALIDITY = 4;
+    /// Institution, C_D, C_D', at least one leaf.
+    uint256 public constant MIN_ERASURE_INPUTS = 4;
+    /// Institution, C_D, schema digest.
+    uint256 public constant MIN_VALIDITY_INPUTS = 3;
     /// Segments per checkpoint run (indices are stored as uint24).
     uint256 public constant MAX_SEGMENTS = type(uint24).max;
     /// Gas given to a verifier: the 4-pair pairing is 181,000 and each input's ecMul+ecAdd
@@ -81,6 +116,8 @@ contract ZkAnchorRegistry {
     enum InstitutionStatus { None, Active, Revoked }
     enum AnchorKind { None, Verified, Optimistic }
     enum AnchorStatus { None, Valid, Pending, Challenged, Invalid }
+    /// Overdue = pending past its deadline (computed, never stored).
+    enum ErasureStatus { None, Pending, Answered, Overdue }
 
     // Storage is laid out for the hot paths: a training anchor reads one slot per institution,
     // circuit, spec digest and dataset and writes one new slot; a segment adds its run's two
@@ -111,12 +148,32 @@ contract ZkAnchorRegistry {
         uint40 registeredAt;
     }
 
+    /// One slot: a training anchor's DatasetErased check reads nothing more than it did.
     struct Dataset {
         uint40 blockNumber; // 0 = not anchored
         uint40 timestamp;
         uint40 expiresAt; // retention expiry (unix time), 0 = none
         uint32 anchorCount; // training anchors resting on this dataset (a checkpoint run counts once)
         uint32 index; // position in _datasetsOf[institution]
+        uint40 erasedAt; // block of the erasure that superseded it, 0 = none
+        uint32 erasedInto; // with erasedAt: the position of C_D' in _datasetsOf[institution]
+    }
+
+    /// An erasure request: slot 0 is what an answer checks first and updates.
+    struct ErasureRequest {
+        address owner; // the institution the request is addressed to (0 = no such request)
+        uint40 filedAt; // block; the deadline is filedAt + erasureDeadline
+        uint40 answeredAt; // block of the answering erasure, 0 = pending
+        uint256 dataset; // the commitment the request names
+        uint256 leaf; // the record's leaf
+    }
+
+    /// The latest validity claim about a dataset (its schema digest is its circuit's spec digest).
+    struct Validity {
+        bytes32 statementHash;
+        uint40 blockNumber;
+        uint32 circuitIndex;
+        uint32 claims; // how many validity statements were anchored about the dataset
     }
 
     struct Anchor {
@@ -143,6 +200,10 @@ contract ZkAnchorRegistry {
     address public pendingAdmin;
     /// Blocks the institution has to reveal its proof after an optimistic anchor is challenged.
     uint256 public immutable challengeWindow;
+    /// Blocks an institution has to answer an erasure request (from the block it was filed in).
+    uint256 public immutable erasureDeadline;
+    /// Erasure requests filed so far; their ids are 1..erasureRequestCount.
+    uint256 public erasureRequestCount;
 
     mapping(address => Institution) private _institutions;
     address[] private _institutionList;
@@ -157,6 +218,9 @@ contract ZkAnchorRegistry {
     mapping(bytes32 => uint256) private _challengeDeadlines; // challenged anchors only
     mapping(address => mapping(bytes32 => Run)) private _runs;
     mapping(address => mapping(uint256 => bool)) private _aggregateModels; // aggregator => C_G => anchored
+    mapping(uint256 => ErasureRequest) private _erasureRequests;
+    mapping(address => mapping(uint256 => uint256)) private _erasedFrom; // institution => C_D' => C_D
+    mapping(address => mapping(uint256 => Validity)) private _validity;
 
     // ------------------------------------------------------------------ errors
 
@@ -164,6 +228,7 @@ contract ZkAnchorRegistry {
     error NotPendingAdmin(address caller);
     error ZeroAddress();
     error InvalidChallengeWindow();
+    error InvalidErasureDeadline();
     error InstitutionAlreadyRegistered(address institution);
     error UnregisteredInstitution(address institution);
     error RevokedInstitution(address institution);
@@ -218,6 +283,15 @@ contract ZkAnchorRegistry {
     error AggregateRoundMismatch(uint256 member);
     error AggregateDuplicateMember(uint256 member, address institution);
     error AggregateUnknownRound(uint256 previousModel);
+    error DatasetErased(address institution, uint256 commitment, uint256 erasedInto);
+    error InvalidLeaf(uint256 leaf);
+    error ErasureRequestCount(uint256 expected, uint256 given);
+    error ErasureRequestNotFound(uint256 requestId);
+    error ErasureRequestOtherInstitution(uint256 requestId, address owner);
+    error ErasureRequestOtherDataset(uint256 requestId, uint256 dataset);
+    error ErasureRequestAnswered(uint256 requestId, uint256 answeredAt);
+    error ErasureLeafMismatch(uint256 requestId, uint256 expected, uint256 given);
+    error ValiditySchemaMismatch(uint256 expected, uint256 given);
 
     // ------------------------------------------------------------------ events
 
@@ -263,13 +337,39 @@ contract ZkAnchorRegistry {
     event AnchorChallenged(bytes32 indexed statementHash, address indexed challenger, uint256 deadline);
     event AnchorResolved(bytes32 indexed statementHash, address indexed resolver, bool valid);
     event AnchorExpired(bytes32 indexed statementHash, address indexed caller);
+    event ErasureRequested(
+        uint256 indexed requestId,
+        address indexed owner,
+        uint256 indexed datasetCommitment,
+        uint256 leaf,
+        address requester,
+        uint256 deadline
+    );
+    /// After the DatasetAnchored event of C_D' (which carries C_D's retention expiry).
+    event ErasureAnchored(
+        bytes32 indexed statementHash,
+        address indexed institution,
+        uint256 indexed datasetCommitment,
+        uint256 newCommitment,
+        bytes32 circuitId,
+        uint256[] requestIds
+    );
+    event ValidityAnchored(
+        bytes32 indexed statementHash,
+        address indexed institution,
+        uint256 indexed datasetCommitment,
+        bytes32 circuitId,
+        uint256 schemaDigest
+    );
 
     // ------------------------------------------------------------------ admin
 
-    constructor(uint256 challengeWindow_) {
+    constructor(uint256 challengeWindow_, uint256 erasureDeadline_) {
         if (challengeWindow_ == 0) revert InvalidChallengeWindow();
+        if (erasureDeadline_ == 0 || erasureDeadline_ > type(uint40).max) revert InvalidErasureDeadline();
         admin = msg.sender;
         challengeWindow = challengeWindow_;
+        erasureDeadline = erasureDeadline_;
         emit AdminTransferred(address(0), msg.sender);
     }
 
@@ -338,8 +438,11 @@ contract ZkAnchorRegistry {
                 revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
             }
             if (publicStart >= FIELD_MODULUS) revert InvalidPublicStart(publicStart);
-        } else if (kind == KIND_AGGREGATION) {
-            if (nPublic < MIN_AGGREGATE_INPUTS) revert TooFewPublicInputs(nPublic, MIN_AGGREGATE_INPUTS);
+        } else if (kind == KIND_AGGREGATION || kind == KIND_ERASURE || kind == KIND_VALIDITY) {
+            uint256 minimum = kind == KIND_AGGREGATION
+                ? MIN_AGGREGATE_INPUTS
+                : (kind == KIND_ERASURE ? MIN_ERASURE_INPUTS : MIN_VALIDITY_INPUTS);
+            if (nPublic < minimum) revert TooFewPublicInputs(nPublic, minimum);
             if (trainingBlockInput != 0) revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
             if (publicStart != 0) revert InvalidPublicStart(publicStart);
         } else {
@@ -385,7 +488,7 @@ contract ZkAnchorRegistry {
         if (d.blockNumber != 0) revert DatasetAlreadyAnchored(commitment, msg.sender);
         uint256[] storage list = _datasetsOf[msg.sender];
         _datasets[msg.sender][commitment] =
-            Dataset(uint40(block.number), uint40(block.timestamp), expiresAt, 0, uint32(list.length));
+            Dataset(uint40(block.number), uint40(block.timestamp), expiresAt, 0, uint32(list.length), 0, 0);
         if (metadataHash != bytes32(0)) _datasetMetadata[msg.sender][commitment] = metadataHash;
         list.push(commitment);
         inst.datasetCount += 1;
@@ -508,6 +611,106 @@ contract ZkAnchorRegistry {
         emit AggregateAnchored(statementHash, msg.sender, circuitId, previousModel, globalModel, members);
     }
 
+    // ------------------------------------------------------------------ data subjects' rights
+
+    /// @notice File an erasure request to `owner` about its dataset `datasetCommitment`, naming
+    ///         the record's leaf (from the subject's receipt).  Anyone may file one.
+    /// @return requestId the request's id; it is due by block.number + erasureDeadline
+    function requestErasure(address owner, uint256 datasetCommitment, uint256 leaf)
+        external
+        returns (uint256 requestId)
+    {
+        if (_datasets[owner][datasetCommitment].blockNumber == 0) revert DatasetNotAnchored(owner, datasetCommitment);
+        if (leaf == 0 || leaf >= FIELD_MODULUS) revert InvalidLeaf(leaf);
+        requestId = ++erasureRequestCount;
+        _erasureRequests[requestId] = ErasureRequest(owner, uint40(block.number), 0, datasetCommitment, leaf);
+        emit ErasureRequested(requestId, owner, datasetCommitment, leaf, msg.sender, block.number + erasureDeadline);
+    }
+
+    /// @notice Answer erasure requests with a verified erasure proof: C_D' (input 2) is C_D
+    ///         (input 1) with exactly the leaves L_1..L_k (inputs 3..) tombstoned, and
+    ///         requestIds[j] is a pending request to the sender about C_D (or a dataset C_D
+    ///         descends from by erasure) naming L_{j+1}.  C_D' becomes the sender's dataset and
+    ///         C_D is marked erased (see the header).
+    /// @return statementHash keccak256(abi.encode(circuitId, inputs))
+    function anchorErasure(
+        bytes32 circuitId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata inputs,
+        uint256[] calldata requestIds
+    ) external returns (bytes32 statementHash) {
+        Institution storage inst = _activeInstitution();
+        Circuit memory cir = _circuits[circuitId];
+        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+        if (cir.kind != KIND_ERASURE) revert WrongCircuitKind(circuitId, cir.kind);
+        _checkInputs(cir, inputs);
+        uint256 k = inputs.length - 3;
+        if (requestIds.length != k) revert ErasureRequestCount(k, requestIds.length);
+        uint256 commitment = inputs[1];
+        uint256 next = inputs[2];
+        Dataset memory d = _datasets[msg.sender][commitment];
+        if (d.blockNumber == 0) revert DatasetNotAnchored(msg.sender, commitment);
+        // An erased dataset was erased once: the same statement cannot come twice either.
+        if (d.erasedAt != 0) revert DatasetErased(msg.sender, commitment, _datasetsOf[msg.sender][d.erasedInto]);
+        if (next == 0 || next == commitment) revert InvalidCommitment(next);
+        if (_datasets[msg.sender][next].blockNumber != 0) revert DatasetAlreadyAnchored(next, msg.sender);
+        statementHash = keccak256(abi.encode(circuitId, inputs));
+        for (uint256 j = 0; j < k; ++j) {
+            _answerRequest(requestIds[j], commitment, inputs[3 + j]);
+        }
+        if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
+
+        _anchors[statementHash] = Anchor(
+            msg.sender, uint40(block.number), uint32(block.timestamp), AnchorKind.Verified, AnchorStatus.Valid, KIND_ERASURE
+        );
+        uint256[] storage list = _datasetsOf[msg.sender];
+        uint32 position = uint32(list.length);
+        _datasets[msg.sender][next] =
+            Dataset(uint40(block.number), uint40(block.timestamp), d.expiresAt, 0, position, 0, 0);
+        list.push(next);
+        inst.datasetCount += 1;
+        _erasedFrom[msg.sender][next] = commitment;
+        Dataset storage erased = _datasets[msg.sender][commitment];
+        erased.erasedAt = uint40(block.number);
+        erased.erasedInto = position;
+        emit DatasetAnchored(next, msg.sender, bytes32(0), d.expiresAt);
+        emit ErasureAnchored(statementHash, msg.sender, commitment, next, circuitId, requestIds);
+    }
+
+    /// @notice Anchor a verified validity statement about the sender's dataset C_D (input 1):
+    ///         its data satisfies the schema whose digest is input 2 (the circuit's spec digest).
+    function anchorValidity(
+        bytes32 circuitId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata inputs
+    ) external returns (bytes32 statementHash) {
+        _activeInstitution();
+        Circuit memory cir = _circuits[circuitId];
+        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+        if (cir.kind != KIND_VALIDITY) revert WrongCircuitKind(circuitId, cir.kind);
+        _checkInputs(cir, inputs);
+        uint256 schema = _circuitMeta[circuitId].specDigest;
+        if (inputs[2] != schema) revert ValiditySchemaMismatch(schema, inputs[2]);
+        uint256 commitment = inputs[1];
+        if (_datasets[msg.sender][commitment].blockNumber == 0) revert DatasetNotAnchored(msg.sender, commitment);
+        statementHash = keccak256(abi.encode(circuitId, inputs));
+        if (_anchors[statementHash].kind != AnchorKind.None) revert StatementAlreadyAnchored(statementHash);
+        if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
+        _anchors[statementHash] = Anchor(
+            msg.sender, uint40(block.number), uint32(block.timestamp), AnchorKind.Verified, AnchorStatus.Valid, KIND_VALIDITY
+        );
+        Validity storage v = _validity[msg.sender][commitment];
+        v.statementHash = statementHash;
+        v.blockNumber = uint40(block.number);
+        v.circuitIndex = cir.index;
+        v.claims += 1;
+        emit ValidityAnchored(statementHash, msg.sender, commitment, circuitId, schema);
+    }
+
     // ------------------------------------------------------------------ optimistic settlement
 
     /// @notice Anyone may challenge a pending optimistic anchor: its proof must then be revealed
@@ -618,14 +821,70 @@ contract ZkAnchorRegistry {
     }
 
     /// @notice `owner`'s anchor of a dataset commitment (blockNumber 0 = not anchored by it):
-    ///         when, its retention expiry, its metadata, and how many training anchors rest on it.
+    ///         when, its retention expiry, its metadata, how many training anchors rest on it,
+    ///         and its erasures: the block it was erased in and the commitment it was erased into
+    ///         (0, 0 = not erased), and the commitment it was erased from (0 = none).
     function dataset(address owner, uint256 commitment)
         external
         view
-        returns (uint256 blockNumber, uint256 timestamp, uint256 expiresAt, bytes32 metadataHash, uint256 anchorCount)
+        returns (
+            uint256 blockNumber,
+            uint256 timestamp,
+            uint256 expiresAt,
+            bytes32 metadataHash,
+            uint256 anchorCount,
+            uint256 erasedAt,
+            uint256 erasedInto,
+            uint256 erasedFrom
+        )
     {
         Dataset memory d = _datasets[owner][commitment];
-        return (d.blockNumber, d.timestamp, d.expiresAt, _datasetMetadata[owner][commitment], d.anchorCount);
+        return (
+            d.blockNumber,
+            d.timestamp,
+            d.expiresAt,
+            _datasetMetadata[owner][commitment],
+            d.anchorCount,
+            d.erasedAt,
+            d.erasedAt != 0 ? _datasetsOf[owner][d.erasedInto] : 0,
+            _erasedFrom[owner][commitment]
+        );
+    }
+
+    /// @notice Erasure request `requestId` (status None = no such request).  Overdue: pending
+    ///         while block.number is past its deadline.
+    function erasureRequest(uint256 requestId)
+        external
+        view
+        returns (
+            address owner,
+            uint256 datasetCommitment,
+            uint256 leaf,
+            uint256 filedAt,
+            uint256 deadline,
+            uint256 answeredAt,
+            ErasureStatus status
+        )
+    {
+        ErasureRequest memory r = _erasureRequests[requestId];
+        if (r.owner == address(0)) return (address(0), 0, 0, 0, 0, 0, ErasureStatus.None);
+        deadline = uint256(r.filedAt) + erasureDeadline;
+        if (r.answeredAt != 0) status = ErasureStatus.Answered;
+        else status = block.number > deadline ? ErasureStatus.Overdue : ErasureStatus.Pending;
+        return (r.owner, r.dataset, r.leaf, r.filedAt, deadline, r.answeredAt, status);
+    }
+
+    /// @notice The latest validity claim about `owner`'s dataset (claims 0 = none): the schema
+    ///         digest, its statement hash, circuit and block, and how many claims were anchored.
+    function validity(address owner, uint256 commitment)
+        external
+        view
+        returns (uint256 schemaDigest, bytes32 statementHash, bytes32 circuitId, uint256 blockNumber, uint256 claims)
+    {
+        Validity memory v = _validity[owner][commitment];
+        if (v.claims == 0) return (0, bytes32(0), bytes32(0), 0, 0);
+        circuitId = _circuitList[v.circuitIndex];
+        return (_circuitMeta[circuitId].specDigest, v.statementHash, circuitId, v.blockNumber, v.claims);
     }
 
     /// @notice The dataset commitments an institution anchored, oldest first.  Its training
@@ -749,6 +1008,7 @@ contract ZkAnchorRegistry {
         uint256 commitment = inputs[1];
         d = _datasets[msg.sender][commitment];
         if (d.blockNumber == 0) revert DatasetNotAnchored(msg.sender, commitment);
+        if (d.erasedAt != 0) revert DatasetErased(msg.sender, commitment, _datasetsOf[msg.sender][d.erasedInto]);
         if (d.blockNumber >= block.number) revert DatasetNotAnchoredEarlier(commitment, d.blockNumber);
         if (cir.trainingBlockInput != 0) {
             uint256 claimed = inputs[cir.trainingBlockInput];
@@ -799,6 +1059,30 @@ contract ZkAnchorRegistry {
         r.lastIndex = uint24(index);
         r.lastBlock = uint40(block.number);
         r.lastWeights = inputs[3];
+    }
+
+    /// Mark request `id` answered by the sender's erasure of `commitment` that removes `leaf`.
+    /// Per request: its slot 0 (owner, blocks), dataset and leaf are read, slot 0 is rewritten.
+    function _answerRequest(uint256 id, uint256 commitment, uint256 leaf) private {
+        ErasureRequest storage r = _erasureRequests[id];
+        address owner = r.owner;
+        if (owner == address(0)) revert ErasureRequestNotFound(id);
+        if (owner != msg.sender) revert ErasureRequestOtherInstitution(id, owner);
+        uint256 answered = r.answeredAt;
+        if (answered != 0) revert ErasureRequestAnswered(id, answered);
+        uint256 named = r.dataset;
+        if (named != commitment) {
+            // Requests follow the data: one about a dataset that C_D descends from by erasure
+            // still names a record of C_D (an erasure leaves every other leaf as it was).
+            uint256 ancestor = commitment;
+            do {
+                ancestor = _erasedFrom[msg.sender][ancestor];
+                if (ancestor == 0) revert ErasureRequestOtherDataset(id, named);
+            } while (ancestor != named);
+        }
+        uint256 expected = r.leaf;
+        if (expected != leaf) revert ErasureLeafMismatch(id, expected, leaf);
+        r.answeredAt = uint40(block.number);
     }
 
     /// Member i of an aggregate: a Valid anchored training statement whose C_W is the model the

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Gas used by every ZkAnchorRegistry call, and what verified anchoring costs over a bare
 verifier call (the budget: at most 60,000 gas more than ``verifyProof`` sent on its own),
-for training anchors, checkpoint segments and federated aggregates.
+for training anchors, checkpoint segments and federated aggregates; and the calls of data
+subjects' rights: requestErasure, anchorErasure answering 1, 2 and 4 requests (each over its
+own verifier: 3 + k inputs) with the registry's cost per request, and anchorValidity.
 
     python scripts/bench_registry_gas.py [--rpc URL] [--inputs 5 7] [--json]
 
@@ -131,6 +133,8 @@ def measure(chain, n_public: int) -> list[tuple[str, int]]:
     rows.append((f"anchorAggregate ({members} members)", registry.anchor_aggregate(
         "bench-agg", proof, public, member_statements, sender=aggregator).gas_used))
 
+    rows += rights(chain, registry, admin, alice, anyone)
+
     proof, public = training(alice, 1002, 1, 4)
     opt = registry.anchor_optimistic("bench", public, proof=proof, sender=alice)
     rows.append(("anchorOptimistic", opt.gas_used))
@@ -153,6 +157,48 @@ def measure(chain, n_public: int) -> list[tuple[str, int]]:
     for name, overhead in OVERHEADS.items():
         key = next(k for k in figures if k.startswith(name))
         rows.append((overhead, figures[key] - bare))
+    return rows
+
+
+def rights(chain, registry, admin: str, alice: str, anyone: str) -> list[tuple[str, int]]:
+    """Erasure requests (filed by an unregistered account), their answers and a validity claim."""
+    rows: list[tuple[str, int]] = []
+    overhead = {}
+    for k in (1, 2, 4):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pk = setup(toy_circuit([1] * (3 + k))[0])
+        verifier = deploy_verifier(chain, pk.vk)
+        registry.register_circuit(f"bench-erasure-{k}", verifier.address, 3 + k, "erasure", CIRCUIT_HASH, 35, 0,
+                                  "toy erasure", sender=admin)
+        dataset = 4000 + k
+        registry.anchor_dataset(dataset, sender=alice)
+        ids = []
+        for j in range(k):
+            tx = registry.request_erasure(alice, dataset, 100 + j, sender=anyone)
+            if k == 1 or (k == 2 and j == 1):
+                rows.append(("requestErasure (the registry's first)" if k == 1 else "requestErasure", tx.gas_used))
+            ids.append(tx.value)
+        proof, public = prove(pk, *toy_circuit([int(alice, 16), dataset, 5000 + k, *range(100, 100 + k)]))
+        a, b, c = proof_words(proof)
+        bare = chain.transact(verifier.contract.functions.verifyProof(a, b, c, public), gas=1_000_000)["gasUsed"]
+        gas = registry.anchor_erasure(f"bench-erasure-{k}", proof, public, ids, sender=alice).gas_used
+        rows.append((f"anchorErasure ({k} request{'s' if k > 1 else ''})", gas))
+        overhead[k] = gas - bare
+        rows.append((f"  anchorErasure ({k}) over its verifyProof ({3 + k} inputs)", overhead[k]))
+    rows.append(("  anchorErasure: registry work per request", (overhead[4] - overhead[1]) // 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pk = setup(toy_circuit([1] * 3)[0])
+    verifier = deploy_verifier(chain, pk.vk)
+    registry.register_circuit("bench-validity", verifier.address, 3, "validity", CIRCUIT_HASH, 36, 0, "toy schema",
+                              sender=admin)
+    proof, public = prove(pk, *toy_circuit([int(alice, 16), 1001, 36]))
+    a, b, c = proof_words(proof)
+    bare = chain.transact(verifier.contract.functions.verifyProof(a, b, c, public), gas=1_000_000)["gasUsed"]
+    gas = registry.anchor_validity("bench-validity", proof, public, sender=alice).gas_used
+    rows.append(("anchorValidity (first claim on the dataset)", gas))
+    rows.append(("  anchorValidity over its verifyProof (3 inputs)", gas - bare))
     return rows
 
 

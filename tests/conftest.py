@@ -2,6 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 # A throwaway anvil node for tests that need a real JSON-RPC chain (skips when anvil is
 # not installed).  See tests/anvil.py.
 from anvil import anvil_url  # noqa: F401
+
+_SESSION_CACHE: str | None = None
+
+
+def pytest_configure(config):
+    """Every cache the suite fills (keys, compiled contracts, circuit hashes) goes to a
+    temporary directory, never into the checkout, unless ZKANCHOR_CACHE says where."""
+    global _SESSION_CACHE
+    if not os.environ.get("ZKANCHOR_CACHE"):
+        _SESSION_CACHE = tempfile.mkdtemp(prefix="zkanchor-test-cache-")
+        os.environ["ZKANCHOR_CACHE"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config):
+    if _SESSION_CACHE is not None:
+        os.environ.pop("ZKANCHOR_CACHE", None)
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)

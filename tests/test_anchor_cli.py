@@ -23,7 +23,8 @@ HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" 
 pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
 
 COMMANDS = ("registry-deploy", "register-institution", "revoke-institution", "register-circuit", "anchor-dataset",
-            "anchor-training", "anchor-aggregate", "challenge", "resolve", "expire", "audit")
+            "anchor-training", "anchor-aggregate", "request-erasure", "anchor-erasure", "anchor-validity", "challenge",
+            "resolve", "expire", "audit")
 ADMIN, ALICE, BOB, CAROL, OUTSIDER = 0, 1, 2, 3, 5
 PUBLIC_START = 11
 
@@ -94,6 +95,7 @@ def deploy(cli, tmp_path, anvil_url, window: int = 2):
     dep = tmp_path / "deployment.json"
     result = cli.json("registry-deploy", "-o", dep, "--rpc", anvil_url, "--challenge-window", window)
     assert result["deployment"] == str(dep) and result["challenge_window"] == window
+    assert result["erasure_deadline"] == 216_000 and result["version"] == "2.1.0"
     cli("register-institution", dep, ALICE, "--name", "Alice Hospital")
     cli("register-institution", dep, BOB, "--name", "Bob Bank")
     cli("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v1", "--circuit-hash", toy_hash(),
@@ -229,6 +231,15 @@ def test_refusals_exit_2_with_one_sentence(cli, setup_files, anvil_url, tmp_path
         (("anchor-aggregate", dep, proof, public, "--circuit-id", "toy-v1", "--member", f"toy-v1={public}"),
          "names 2 member model(s) but 1"),
         (("audit", dep, "--from-block", "-1"), "--from-block"),
+        (("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-e", "--circuit-hash", toy_hash(),
+          "--spec-digest", SPEC_DIGEST, "--kind", "erasure", "--public-start", "5"), "not erasure ones"),
+        (("request-erasure", dep, "--owner", ALICE, "--commitment", "7", "--leaf", "9", "--account", OUTSIDER),
+         "DatasetNotAnchored"),
+        (("request-erasure", dep, "--owner", ALICE, "--commitment", "7", "--receipt", tmp_path / "none.json"),
+         "does not exist"),
+        (("request-erasure", dep, "--leaf", "9", "--account", OUTSIDER), "--owner and --commitment"),
+        (("anchor-erasure", dep, tmp_path / "missing", "--circuit-id", "toy-v1"), "does not exist"),
+        (("anchor-validity", dep, tmp_path / "missing", "--circuit-id", "toy-v1"), "does not exist"),
         (("anchor-dataset", dep, "--commitment", "7", "--account", OUTSIDER), "UnregisteredInstitution"),
         (("anchor-dataset", dep, "--commitment", "7", "--account", 99), "out of range"),
         (("anchor-dataset", dep, "--commitment", "7", "--account", "0x" + "12" * 20), "not an unlocked account"),

@@ -1,6 +1,7 @@
 """The Python side of anchoring: hashes and ids as the contract computes them, deployment
 records, decoded events, error sentences, and the audit's verdicts (anchors, checkpoint runs,
-aggregates, expired data)."""
+aggregates, expired data; erasures and validity claims with toy proofs — the real ones are in
+test_registry_rights.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import shutil
 
 import pytest
 
-from zkanchor.anchor import audit, format_table, run_reports
+from zkanchor.anchor import audit, audit_report, format_report, format_table, run_reports
 from zkanchor.anchor.deployment import (
     CircuitRecord,
     DeploymentRecord,
@@ -38,18 +39,25 @@ from zkanchor.paths import node_modules_dir
 from test_registry_contract import (  # noqa: F401  (fixtures are used by name)
     CIRCUIT,
     CIRCUIT_HASH,
+    ERASURE,
+    ERASURE_DEADLINE,
     PUBLIC_START,
+    SCHEMA,
     SPEC_DIGEST,
+    VALIDITY,
     WINDOW,
     base_world,
     batching_institution,
     build_world,
+    erasure,
     helpers,
+    keys3,
     keys5,
     make_keys,
     mine,
     module_chain,
     register_aggregation,
+    rights_circuits,
     run_circuit,
     statement,
     tamper,
@@ -131,7 +139,8 @@ def test_every_custom_error_has_a_meaning(world):
 def test_deployment_record_round_trip(world, tmp_path):
     record = record_of(world)
     assert (record.registry, record.deployer, record.registry_version, record.challenge_window) == (
-        world.registry.address, world.admin, "2.0.0", WINDOW)
+        world.registry.address, world.admin, "2.1.0", WINDOW)
+    assert record.erasure_deadline == ERASURE_DEADLINE == world.registry.erasure_deadline()
     path = tmp_path / "deployment.json"
     save_deployment(record, path)
     loaded = load_deployment(path)
@@ -152,6 +161,8 @@ def test_deployment_record_round_trip(world, tmp_path):
     (lambda d: d.update(chain_id="1"), "'chain_id' has the wrong type"),
     (lambda d: d.update(abi=[]), "not a zkanchor registry ABI"),
     (lambda d: d.update(challenge_window=0), "challenge_window"),
+    (lambda d: d.update(erasure_deadline=-1), "erasure_deadline"),
+    (lambda d: d.update(erasure_deadline="6"), "'erasure_deadline' has the wrong type"),
     (lambda d: d["circuits"][CIRCUIT].update(circuit_id="0x12"), "circuit_id"),
     (lambda d: d.update(circuits={"renamed": d["circuits"][CIRCUIT]}), "filed under 'renamed'"),
     (lambda d: d["circuits"][CIRCUIT].update(vk="not a key"), "'vk'"),
@@ -166,6 +177,19 @@ def test_malformed_deployment_records_are_refused(world, damage, message):
     damage(data)
     with pytest.raises(FormatError, match=message):
         deployment_from_json(data)
+
+
+def test_a_record_without_an_erasure_deadline_reads_as_a_registry_before_2_1(world):
+    data = json.loads(json.dumps(record_of(world).to_json()))
+    data.pop("erasure_deadline")
+    assert deployment_from_json(data).erasure_deadline == 0
+
+
+def test_a_registry_without_rights_functions_says_so(world):
+    old = Registry(world.chain, world.registry.address, [e for e in world.registry.abi if "rasure" not in e.get("name", "")])
+    with pytest.raises(ChainError, match="predates registry 2.1"):
+        old.request_erasure(world.alice, 5, 7, sender=world.outsider)
+    assert old.erasure_deadline() == 0
 
 
 def test_unreadable_deployment_files_are_refused(tmp_path):
@@ -206,8 +230,9 @@ def federated_round(w, previous: int, models: dict, global_model: int):
     return r.anchor_aggregate("toy-agg", proof, public, members, sender=carol).value, members, carol
 
 
-def test_every_event_kind_is_decoded(world):
+def test_every_event_kind_is_decoded(world, keys3):
     r, w = world.registry, world
+    rights_circuits(w, keys3)
     r.revoke_institution(w.bob, sender=w.admin)
     r.transfer_admin(w.admin, sender=w.admin)
     commitment, proof, public = w.anchored()
@@ -225,6 +250,9 @@ def test_every_event_kind_is_decoded(world):
     r.challenge(expired, sender=w.outsider)
     mine(w.chain, WINDOW)
     r.expire(expired, sender=w.outsider)
+    requested = [r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (71, 72)]
+    erased = r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 9090, (71, 72)), requested, sender=w.alice).value
+    claimed = r.anchor_validity(VALIDITY, *keys3.prove([int(w.alice, 16), 9090, SCHEMA]), sender=w.alice).value
 
     events = r.events()
     assert {e.name for e in events} == {e["name"] for e in r.abi if e["type"] == "event"}
@@ -244,10 +272,20 @@ def test_every_event_kind_is_decoded(world):
     assert by_name["AnchorExpired"].args["statementHash"] == expired
     assert by_name["CircuitRegistered"].args["description"] == "toy training statement"
     assert by_name["DatasetAnchored"].args["expiresAt"] == 0
+    assert by_name["ErasureRequested"].args == {"requestId": requested[0], "owner": w.alice,
+                                                "datasetCommitment": commitment, "leaf": 71, "requester": w.outsider,
+                                                "deadline": by_name["ErasureRequested"].block_number + ERASURE_DEADLINE}
+    assert by_name["ErasureAnchored"].args == {
+        "statementHash": erased, "institution": w.alice, "datasetCommitment": commitment, "newCommitment": 9090,
+        "circuitId": "0x" + circuit_id_bytes(ERASURE).hex(), "requestIds": requested}
+    assert by_name["ValidityAnchored"].args == {
+        "statementHash": claimed, "institution": w.alice, "datasetCommitment": 9090,
+        "circuitId": "0x" + circuit_id_bytes(VALIDITY).hex(), "schemaDigest": SCHEMA}
+    assert [e.args["statementHash"] for e in r.erasures(w.alice)] == [erased] and r.erasures(w.bob) == []
     # Filtering by name and by block range.
     assert [e.name for e in r.events(names=("AnchorResolved",))] == ["AnchorResolved"]
     last = events[-1].block_number
-    assert [e.name for e in r.events(from_block=last)] == ["AnchorExpired"]
+    assert [e.name for e in r.events(from_block=last)] == ["ValidityAnchored"]
     # The event index answers "by institution" and "by dataset" (of an institution).
     assert [e.args["statementHash"] for e in r.anchors_of(w.alice)][:4] == [verified, resolved, segment,
                                                                              "0x" + statement_hash(*members[0]).hex()]
@@ -255,6 +293,7 @@ def test_every_event_kind_is_decoded(world):
     assert r.anchors_of_dataset(commitment, w.bob) == []
     assert r.dataset(w.alice, commitment).anchor_count == 2
     assert r.datasets_of(w.alice)[:3] == [commitment, public2[1], members[0][1][1]]
+    assert r.datasets_of(w.alice)[-1] == 9090 and r.dataset(w.alice, commitment).erased_into == 9090
 
 
 def test_decode_call_recovers_the_proof(world):
@@ -389,10 +428,12 @@ def test_audit_flags_training_on_data_past_its_retention_expiry(world):
     advance_time(w.chain, 2_000)
     rows = audit(w.chain, record_of(w))
     [row] = [row for row in rows if row.statement_hash == kept]
-    assert row.expired_data and "expired data" in row.note and row.verdict == "ok"
+    assert row.expired_data and "served from expired data" in row.note and row.verdict == "ok"
     [data] = [row for row in rows if row.kind == "dataset" and row.dataset == hex32(w.next_dataset)]
     assert data.expired_data and "retention ended" in data.note
-    assert ", 1 on expired data: " in format_table(rows).splitlines()[-1]
+    assert ", 1 served from expired data: " in format_table(rows).splitlines()[-1]
+    [listed] = [d for d in audit_report(w.chain, record_of(w)).expired if d.dataset == hex32(w.next_dataset)]
+    assert listed.models == (kept,) and "1 model(s) trained on it are served from expired data" in listed.sentence()
 
 
 def test_audit_from_a_block_keeps_the_history_as_context(world):
@@ -430,3 +471,32 @@ def test_audit_with_the_wrong_key_or_none(world):
                                                           circuit_hash="0x" + "d2" * 32))
     [row] = [r for r in audit(world.chain, record) if r.kind != "dataset"]
     assert row.verdict == "unchecked" and "bound to circuit" in row.note
+
+
+def test_audit_checks_erasures_and_validity_claims(world, keys3):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    commitment = w.dataset()
+    model = r.anchor_training(CIRCUIT, *w.keys.prove(statement(w.alice, commitment)), sender=w.alice).value
+    ids = [r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (81, 82, 83)]
+    erased = r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 9191, (81, 82)), ids[:2], sender=w.alice).value
+    r.anchor_validity(VALIDITY, *keys3.prove([int(w.alice, 16), 9191, SCHEMA]), sender=w.alice)
+    record = record_of(w)
+    for cid, kind, digest, keys in ((ERASURE, "erasure", 35, w.keys), (VALIDITY, "validity", SCHEMA, keys3)):
+        record = record.with_circuit(CircuitRecord("0x" + circuit_id_bytes(cid).hex(), r.circuit(cid).verifier, keys.n,
+                                                   kind, CIRCUIT_HASH, digest, vk=vk_to_json(keys.vk)))
+    report = audit_report(w.chain, record)
+    rows = {row.kind: row for row in report.rows if row.kind in ("erasure", "validity")}
+    assert (rows["erasure"].verdict, rows["erasure"].offchain, rows["erasure"].request_ids) == ("ok", "valid", tuple(ids[:2]))
+    assert (rows["validity"].verdict, rows["validity"].dataset) == ("ok", hex32(9191))
+    [superseded] = report.superseded
+    assert (superseded.statement_hash, superseded.erasure, superseded.retrained_by) == (model, erased, "")
+    assert [(q.request_id, q.status) for q in report.requests] == [(ids[0], "answered"), (ids[1], "answered"),
+                                                                   (ids[2], "pending")]
+    text = format_report(report)
+    assert "\nSUPERSEDED MODELS\n" in text and f"request {ids[2]} for Alice Hospital's dataset" in text
+    # The same erasure with a key that is not the verifier's: the audit disagrees with the registry.
+    wrong = record.with_circuit(CircuitRecord("0x" + circuit_id_bytes(ERASURE).hex(), r.circuit(ERASURE).verifier, 5,
+                                              "erasure", CIRCUIT_HASH, 35, vk=vk_to_json(make_keys(5).vk)))
+    [row] = [row for row in audit(w.chain, wrong) if row.kind == "erasure"]
+    assert (row.offchain, row.verdict) == ("invalid", "mismatch")

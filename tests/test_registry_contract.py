@@ -2,7 +2,10 @@
 
 Proofs are real Groth16 proofs of a small circuit built with our builder whose public
 inputs follow the project-wide layouts (training: institution address, C_D, C_W0, C_W,
-spec digest, then optional clauses; aggregation: aggregator, C_prev, member models, C_G).
+spec digest, then optional clauses; aggregation: aggregator, C_prev, member models, C_G;
+erasure: institution, C_D, C_D', leaves; validity: institution, C_D, schema digest).
+Erasure and validity refusals are checked here with toy proofs; test_registry_rights.py
+runs the same calls with real erasure and validity proofs built through the library.
 The circuit's constraints do not depend on the values, so one setup per shape serves the
 whole module and each statement only costs a proof.  The refusals that guard checkpoint
 runs, aggregates and dataset namespaces against an adversary are in
@@ -39,6 +42,7 @@ pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm 
 
 CIRCUIT = "toy-train-v1"
 WINDOW = 3  # challenge window in blocks, short so tests can run past it
+ERASURE_DEADLINE = 6  # blocks to answer an erasure request, short so tests can run past it
 SPEC_DIGEST = 33  # input 4 of every toy training statement
 CIRCUIT_HASH = "0x" + "c1" * 32  # the registry records it; these toy keys are bound to nothing else
 GAS_BUDGET = 60_000  # over a bare verifyProof call, for anchorTraining and extending segments
@@ -225,7 +229,7 @@ class World:
 
 def build_world(chain: Chain, keys: Keys, verifier=None) -> World:
     admin, alice, bob, outsider = chain.accounts[:4]
-    registry = deploy_registry(chain, sender=admin, challenge_window=WINDOW)
+    registry = deploy_registry(chain, sender=admin, challenge_window=WINDOW, erasure_deadline=ERASURE_DEADLINE)
     verifier = verifier or deploy_verifier(chain, keys.vk)
     registry.register_institution(alice, "Alice Hospital", sender=admin)
     registry.register_institution(bob, "Bob Bank", sender=admin)
@@ -339,7 +343,8 @@ def test_verified_anchoring_costs_at_most_the_verifier_plus_60k(embedded_world):
     bare = bare_verifier_gas(world.chain, world.verifier, proof, public)
     anchored = world.registry.anchor_training(CIRCUIT, proof, public, sender=world.alice)
     overhead = anchored.gas_used - bare
-    # 45.4k when written (margin 14.6k): a new storage slot (22.1k) here would break it.
+    # 45.8k with registry 2.1 (45.4k before its rights functions; margin 14.2k): a new storage
+    # slot (22.1k) here would break it.
     assert overhead <= GAS_BUDGET - 10_000, (anchored.gas_used, bare)
 
 
@@ -728,11 +733,22 @@ def test_circuit_registration_rules(world, helpers, keys6):
     expect("InvalidTrainingBlockInput", register_training, r, "tbi", v, 5, admin, training_block_input=5)
     expect("InvalidTrainingBlockInput", register_aggregation, r, "agg-tbi", v, 5, admin, training_block_input=4)
     expect("InvalidPublicStart", r.register_circuit, "agg-start", v, 5, "aggregation", CIRCUIT_HASH, 34, 7, sender=admin)
+    # Erasure circuits take at least one leaf after institution, C_D and C_D'; validity circuits
+    # institution, C_D and the schema digest; neither has a training block or a public start.
+    v3, v4 = deploy_verifier(world.chain, make_keys(3).vk).address, deploy_verifier(world.chain, make_keys(4).vk).address
+    expect("TooFewPublicInputs", r.register_circuit, "era3", v3, 3, "erasure", CIRCUIT_HASH, 35, sender=admin)
+    expect("InvalidTrainingBlockInput", r.register_circuit, "era-tbi", v4, 4, "erasure", CIRCUIT_HASH, 35,
+           training_block_input=3, sender=admin)
+    expect("InvalidPublicStart", r.register_circuit, "era-start", v4, 4, "erasure", CIRCUIT_HASH, 35, 7, sender=admin)
+    expect("InvalidPublicStart", r.register_circuit, "val-start", v3, 3, "validity", CIRCUIT_HASH, 36, 7, sender=admin)
+    r.register_circuit("era4", v4, 4, "erasure", CIRCUIT_HASH, 35, sender=admin)
+    r.register_circuit("val3", v3, 3, "validity", CIRCUIT_HASH, 36, sender=admin)
+    assert (r.circuit("era4").kind, r.circuit("val3").kind) == ("erasure", "validity")
     fn = r.contract.functions
     cid, chash = circuit_id_bytes("raw"), bytes.fromhex(CIRCUIT_HASH[2:])
     for call, error in [
         (fn.registerCircuit(bytes(32), v, 5, 1, 0, chash, 33, 0, ""), "InvalidCircuitId"),
-        (fn.registerCircuit(cid, v, 5, 3, 0, chash, 33, 0, ""), "InvalidCircuitKind"),
+        (fn.registerCircuit(cid, v, 5, 5, 0, chash, 33, 0, ""), "InvalidCircuitKind"),
         (fn.registerCircuit(cid, v, 5, 0, 0, chash, 33, 0, ""), "InvalidCircuitKind"),
         (fn.registerCircuit(cid, v, 5, 1, 0, bytes(32), 33, 0, ""), "InvalidCircuitHash"),
         (fn.registerCircuit(cid, v, 5, 1, 0, chash, 0, 0, ""), "InvalidSpecDigest"),
@@ -755,7 +771,7 @@ def test_circuit_registration_rules(world, helpers, keys6):
     assert (info.circuit_hash, info.spec_digest, info.public_start) == (CIRCUIT_HASH, SPEC_DIGEST, 0)
     assert info.description_hash == "0x" + Web3.keccak(text="toy training statement").hex().removeprefix("0x")
     assert r.circuit("bound").public_start == 11
-    assert r.circuit_ids() == [CIRCUIT, "bound"]
+    assert r.circuit_ids() == [CIRCUIT, "era4", "val3", "bound"]
     assert not r.circuit("never-registered").exists
     [event] = r.events(names=("CircuitRegistered",))[-1:]
     assert (event.args["kind"], event.args["specDigest"], event.args["publicStart"], event.args["circuitHash"]) == (
@@ -772,14 +788,25 @@ def test_each_circuit_kind_anchors_only_its_own_statements(world, keys5):
     expect("WrongCircuitKind", world.registry.anchor_optimistic, "toy-agg", public, proof=proof, sender=world.alice)
     expect("WrongCircuitKind", world.registry.anchor_segment, "toy-agg", "run", 0, 2, proof, public, sender=world.alice)
     expect("WrongCircuitKind", world.registry.anchor_aggregate, CIRCUIT, proof, public, [], sender=world.alice)
+    # Nor an erasure or validity circuit a training anchor, nor a training circuit their anchors.
+    world.registry.register_circuit("toy-erasure", world.verifier.address, 5, "erasure", CIRCUIT_HASH, 35,
+                                    sender=world.admin)
+    expect("WrongCircuitKind", world.registry.anchor_training, "toy-erasure", proof, public, sender=world.alice)
+    expect("WrongCircuitKind", world.registry.anchor_erasure, CIRCUIT, proof, public, [1, 2], sender=world.alice)
+    expect("WrongCircuitKind", world.registry.anchor_validity, "toy-erasure", proof, public, sender=world.alice)
 
 
-def test_challenge_window_must_be_positive(module_chain):
+def test_challenge_window_and_erasure_deadline_must_be_positive(module_chain):
     chain, _ = module_chain
     from zkanchor.anchor.registry import compile_registry
 
     with pytest.raises(ChainError, match="InvalidChallengeWindow"):
-        chain.deploy(compile_registry(), 0)
+        chain.deploy(compile_registry(), 0, 10)
+    for deadline in (0, 2**40):
+        with pytest.raises(ChainError, match="InvalidErasureDeadline"):
+            chain.deploy(compile_registry(), 10, deadline)
+    with pytest.raises(InputError, match="erasure deadline"):
+        deploy_registry(chain, erasure_deadline=0)
 
 
 # ---------------------------------------------------------------- checkpoint runs
@@ -863,7 +890,8 @@ def test_segment_gas_extending_a_run_stays_within_the_verifier_plus_60k(world):
     extended = w.registry.anchor_segment(cid, "gas-run", 1, 2, *proofs[1], sender=w.alice).gas_used - bare
     print(f"\nsegment gas over verifyProof: opens a run {opened:,}, extends it {extended:,} "
           f"(margin {GAS_BUDGET - extended:,})")
-    # 55.7k when written: keep a margin of 2k so that a few hundred gas of drift shows up here first.
+    # 56.0k with registry 2.1 (55.7k before its rights functions): keep a margin of 2k so that a
+    # few hundred gas of drift shows up here first.
     assert extended <= GAS_BUDGET - 2_000, extended
     # Opening a run also stores it (two new slots, 44.2k): known to be over the budget, bounded here.
     assert opened <= GAS_BUDGET + 40_000, opened
@@ -905,3 +933,212 @@ def test_federated_rounds_on_anvil(anvil_world):
     expect("InstitutionInputMismatch", r.anchor_aggregate, "toy-agg", proof, public, members, sender=w.alice)
     expect("StatementAlreadyAnchored", r.anchor_aggregate, "toy-agg",
            *w.keys.prove([int(carol, 16), PUBLIC_START, 401, 402, 500]), members, sender=carol)
+
+
+# ---------------------------------------------------------------- data subjects' rights (toy proofs)
+
+ERASURE = "toy-erasure"  # 5 inputs: institution, C_D, C_D', L_1, L_2 (the toy key of keys5)
+VALIDITY = "toy-validity"  # 3 inputs: institution, C_D, schema digest
+SCHEMA = 36
+
+
+@pytest.fixture(scope="module")
+def keys3() -> Keys:
+    return make_keys(3)
+
+
+@pytest.fixture(scope="module")
+def keys4() -> Keys:
+    return make_keys(4)
+
+
+def rights_circuits(w: World, keys3: Keys) -> None:
+    """Register the toy erasure (2 requests) and validity circuits once."""
+    if not w.registry.circuit(ERASURE).exists:
+        w.registry.register_circuit(ERASURE, w.verifier.address, 5, "erasure", CIRCUIT_HASH, 35, sender=w.admin)
+        w.registry.register_circuit(VALIDITY, deploy_verifier(w.chain, keys3.vk).address, 3, "validity", CIRCUIT_HASH,
+                                    SCHEMA, sender=w.admin)
+
+
+def erasure(w: World, who: str, before: int, after: int, leaves: tuple[int, int]):
+    return w.keys.prove([int(who, 16), before, after, *leaves])
+
+
+def test_erasure_request_and_its_answer(world, keys3):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    commitment = w.dataset()
+    old_model = r.anchor_training(CIRCUIT, *w.keys.prove(statement(w.alice, commitment)), sender=w.alice).value
+    # Anyone files: the outsider is no registered institution.
+    first = r.request_erasure(w.alice, commitment, 7001, sender=w.outsider)
+    second = r.request_erasure(w.alice, commitment, 7002, sender=w.bob)
+    assert (first.value, second.value, r.erasure_request_count()) == (1, 2, 2)
+    info = r.erasure_request(1)
+    assert (info.owner, info.dataset, info.leaf, info.filed_block, info.deadline, info.status) == (
+        w.alice, commitment, 7001, first.block_number, first.block_number + ERASURE_DEADLINE, "pending")
+    [event] = r.events(from_block=first.block_number, to_block=first.block_number, names=("ErasureRequested",))
+    assert event.args == {"requestId": 1, "owner": w.alice, "datasetCommitment": commitment, "leaf": 7001,
+                          "requester": w.outsider, "deadline": info.deadline}
+    assert [q.requester for q in r.erasure_requests(w.alice)] == [w.outsider, w.bob]
+    assert not r.erasure_request(3).exists
+
+    tx = r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 8001, (7001, 7002)), [1, 2], sender=w.alice)
+    assert tx.value == "0x" + statement_hash(ERASURE, [int(w.alice, 16), commitment, 8001, 7001, 7002]).hex()
+    assert [r.erasure_request(i).answered_block for i in (1, 2)] == [tx.block_number] * 2
+    assert r.erasure_request(1).status == "answered" and r.pending_erasure_requests() == []
+    old, new = r.dataset(w.alice, commitment), r.dataset(w.alice, 8001)
+    assert (old.erased, old.erased_at, old.erased_into, old.erased_from) == (True, tx.block_number, 8001, 0)
+    assert (new.anchored, new.erased, new.erased_from, new.block_number) == (True, False, commitment, tx.block_number)
+    assert r.datasets_of(w.alice)[-1] == 8001 and r.current_dataset(w.alice, commitment).commitment == 8001
+    assert r.anchor(tx.value).circuit_kind == "erasure" and r.anchor(tx.value).status == "valid"
+    events = r.events(from_block=tx.block_number, names=("DatasetAnchored", "ErasureAnchored"))
+    assert [e.name for e in events] == ["DatasetAnchored", "ErasureAnchored"]
+    assert events[1].args["requestIds"] == [1, 2] and events[1].args["newCommitment"] == 8001
+
+    # Nothing new rests on the erased dataset; the old model stays anchored (the audit calls it superseded).
+    proof, public = w.keys.prove(statement(w.alice, commitment, 11, 23))
+    error = expect("DatasetErased", r.anchor_training, CIRCUIT, proof, public, sender=w.alice)
+    assert error.detail.lower() == f"{w.alice.lower()}, {commitment}, 8001"
+    expect("DatasetErased", r.anchor_optimistic, CIRCUIT, public, proof=proof, sender=w.alice)
+    expect("DatasetErased", r.anchor_segment, CIRCUIT, "after", 0, 2, proof, public, sender=w.alice)
+    assert r.anchor(old_model).status == "valid"
+    # Erased once: the same answer again, or another erasure of it, is refused.
+    expect("DatasetErased", r.anchor_erasure, ERASURE, *erasure(w, w.alice, commitment, 8001, (7001, 7002)), [1, 2],
+           sender=w.alice)
+    # Training on the new dataset is fine (from the next block on, like any dataset).
+    mine(w.chain, 1)
+    r.anchor_training(CIRCUIT, *w.keys.prove(statement(w.alice, 8001)), sender=w.alice)
+    assert r.dataset(w.alice, 8001).anchor_count == 1
+
+
+def test_erasure_requests_are_refused_unless_they_name_an_anchored_dataset_and_a_leaf(world):
+    r = world.registry
+    commitment = world.dataset()
+    expect("DatasetNotAnchored", r.request_erasure, world.bob, commitment, 5, sender=world.outsider)
+    fn = r.contract.functions
+    for bad in (0, R):
+        with pytest.raises(ChainError, match="InvalidLeaf"):
+            world.chain.transact(fn.requestErasure(world.alice, commitment, bad), sender=world.outsider, gas=300_000)
+    assert r.erasure_request_count() == 0
+
+
+def test_erasure_answer_refusals(world, keys3):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    commitment, other = w.dataset(), w.dataset()
+    bobs = w.dataset(w.bob)
+    mine_ = r.request_erasure(w.alice, commitment, 7001, sender=w.outsider).value
+    mine2 = r.request_erasure(w.alice, commitment, 7002, sender=w.outsider).value
+    of_other = r.request_erasure(w.alice, other, 7002, sender=w.outsider).value
+    of_bob = r.request_erasure(w.bob, bobs, 7002, sender=w.outsider).value
+    proof, public = erasure(w, w.alice, commitment, 8001, (7001, 7002))
+    expect("ErasureRequestCount", r.anchor_erasure, ERASURE, proof, public, [mine_], sender=w.alice)
+    expect("ErasureRequestNotFound", r.anchor_erasure, ERASURE, proof, public, [mine_, 99], sender=w.alice)
+    error = expect("ErasureRequestOtherInstitution", r.anchor_erasure, ERASURE, proof, public, [mine_, of_bob],
+                   sender=w.alice)
+    assert error.detail.lower() == f"{of_bob}, {w.bob.lower()}"
+    expect("ErasureRequestOtherDataset", r.anchor_erasure, ERASURE, proof, public, [mine_, of_other], sender=w.alice)
+    error = expect("ErasureLeafMismatch", r.anchor_erasure, ERASURE, proof, public, [mine2, mine_], sender=w.alice)
+    assert error.detail == f"{mine2}, 7002, 7001"  # request ids follow the proof's leaves
+    expect("ErasureRequestAnswered", r.anchor_erasure, ERASURE, proof, public, [mine_, mine_], sender=w.alice)
+    expect("InstitutionInputMismatch", r.anchor_erasure, ERASURE, proof, public, [mine_, mine2], sender=w.bob)
+    expect("DatasetNotAnchored", r.anchor_erasure, ERASURE, *erasure(w, w.alice, 424242, 8001, (7001, 7002)),
+           [mine_, mine2], sender=w.alice)
+    expect("InvalidCommitment", r.anchor_erasure, ERASURE, *erasure(w, w.alice, commitment, commitment, (7001, 7002)),
+           [mine_, mine2], sender=w.alice)
+    expect("InvalidCommitment", r.anchor_erasure, ERASURE, *erasure(w, w.alice, commitment, 0, (7001, 7002)),
+           [mine_, mine2], sender=w.alice)
+    expect("DatasetAlreadyAnchored", r.anchor_erasure, ERASURE, *erasure(w, w.alice, commitment, other, (7001, 7002)),
+           [mine_, mine2], sender=w.alice)
+    expect("ProofRejected", r.anchor_erasure, ERASURE, tamper(proof), public, [mine_, mine2], sender=w.alice)
+    assert r.pending_erasure_requests(w.alice) != [] and not r.dataset(w.alice, commitment).erased
+    assert not r.dataset(w.alice, 8001).anchored
+    r.anchor_erasure(ERASURE, proof, public, [mine_, mine2], sender=w.alice)
+    # A revoked institution answers nothing (it anchors nothing new).
+    r.revoke_institution(w.bob, sender=w.admin)
+    expect("RevokedInstitution", r.anchor_erasure, ERASURE, *erasure(w, w.bob, bobs, 8002, (7002, 7003)),
+           [of_bob, of_bob], sender=w.bob)
+
+
+def test_requests_follow_the_data_through_later_erasures(world, keys3):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    commitment = w.dataset()
+    a, b, c, d = (r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (1, 2, 3, 4))
+    r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 8101, (1, 2)), [a, b], sender=w.alice)
+    # c and d name the first dataset; the institution answers them from what it became.
+    late = r.request_erasure(w.alice, 8101, 5, sender=w.outsider).value
+    r.anchor_erasure(ERASURE, *erasure(w, w.alice, 8101, 8102, (3, 5)), [c, late], sender=w.alice)
+    r.anchor_erasure(ERASURE, *erasure(w, w.alice, 8102, 8103, (4, 6)), [d, r.request_erasure(
+        w.alice, 8102, 6, sender=w.outsider).value], sender=w.alice)
+    assert {q.status for q in r.erasure_requests(w.alice)} == {"answered"}
+    assert r.current_dataset(w.alice, commitment).commitment == 8103
+    # A request about a later dataset cannot be answered by an erasure of an earlier one.
+    other = w.dataset()
+    newer = r.request_erasure(w.alice, 8103, 9, sender=w.outsider).value
+    expect("ErasureRequestOtherDataset", r.anchor_erasure, ERASURE, *erasure(w, w.alice, other, 8201, (9, 10)),
+           [newer, r.request_erasure(w.alice, other, 10, sender=w.outsider).value], sender=w.alice)
+
+
+def test_an_unanswered_request_turns_overdue_after_its_deadline(world):
+    w, r = world, world.registry
+    commitment = w.dataset()
+    rid = r.request_erasure(w.alice, commitment, 77, sender=w.outsider).value
+    info = r.erasure_request(rid)
+    mine(w.chain, info.deadline - w.chain.w3.eth.block_number)
+    assert r.erasure_request(rid).status == "pending"  # due by its deadline block, inclusive
+    mine(w.chain, 1)
+    assert r.erasure_request(rid).status == "overdue"
+    assert [q.request_id for q in r.overdue_erasure_requests(w.alice)] == [rid]
+    assert r.overdue_erasure_requests(w.bob) == []
+
+
+def test_validity_claims(world, keys3):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    commitment = w.dataset()
+    assert not r.validity(w.alice, commitment).exists
+    proof, public = keys3.prove([int(w.alice, 16), commitment, SCHEMA])
+    tx = r.anchor_validity(VALIDITY, proof, public, sender=w.alice)
+    info = r.validity(w.alice, commitment)
+    assert (info.schema_digest, info.statement_hash, info.circuit_id, info.block_number, info.claims) == (
+        SCHEMA, tx.value, VALIDITY, tx.block_number, 1)
+    assert r.anchor(tx.value).circuit_kind == "validity"
+    [event] = r.validity_claims(w.alice, commitment)
+    assert event.args["schemaDigest"] == SCHEMA and event.args["statementHash"] == tx.value
+    expect("StatementAlreadyAnchored", r.anchor_validity, VALIDITY, proof, public, sender=w.alice)
+    expect("ValiditySchemaMismatch", r.anchor_validity, VALIDITY,
+           *keys3.prove([int(w.alice, 16), commitment, SCHEMA + 1]), sender=w.alice)
+    expect("DatasetNotAnchored", r.anchor_validity, VALIDITY, *keys3.prove([int(w.bob, 16), commitment, SCHEMA]),
+           sender=w.bob)
+    expect("InstitutionInputMismatch", r.anchor_validity, VALIDITY, proof, public, sender=w.bob)
+    other = w.dataset()
+    proof, public = keys3.prove([int(w.alice, 16), other, SCHEMA])
+    expect("ProofRejected", r.anchor_validity, VALIDITY, tamper(proof), public, sender=w.alice)
+    assert not r.validity(w.alice, other).exists
+    # A second schema's claim about the same dataset (another circuit) becomes the latest.
+    r.register_circuit("toy-validity-2", r.circuit(VALIDITY).verifier, 3, "validity", CIRCUIT_HASH, SCHEMA + 1,
+                       sender=w.admin)
+    r.anchor_validity("toy-validity-2", *keys3.prove([int(w.alice, 16), commitment, SCHEMA + 1]), sender=w.alice)
+    info = r.validity(w.alice, commitment)
+    assert (info.schema_digest, info.circuit_id, info.claims) == (SCHEMA + 1, "toy-validity-2", 2)
+
+
+def test_erasure_gas_per_request_is_small(embedded_world, keys4):
+    # One more request costs the registry its three slots' reads and one write: measured as the
+    # difference of anchorErasure's overhead over verifyProof between 2 requests and 1.
+    w, r = embedded_world, embedded_world.registry
+    v4 = deploy_verifier(w.chain, keys4.vk)
+    r.register_circuit("era-1", v4.address, 4, "erasure", CIRCUIT_HASH, 35, sender=w.admin)
+    r.register_circuit("era-2", w.verifier.address, 5, "erasure", CIRCUIT_HASH, 35, sender=w.admin)
+    overhead = {}
+    for k, keys, verifier in ((1, keys4, v4), (2, w.keys, w.verifier)):
+        commitment = w.dataset()
+        ids = [r.request_erasure(w.alice, commitment, 100 + j, sender=w.outsider).value for j in range(k)]
+        proof, public = keys.prove([int(w.alice, 16), commitment, 9000 + k, *(100 + j for j in range(k))])
+        bare = bare_verifier_gas(w.chain, verifier, proof, public)
+        overhead[k] = r.anchor_erasure(f"era-{k}", proof, public, ids, sender=w.alice).gas_used - bare
+    per_request = overhead[2] - overhead[1]
+    print(f"\nanchorErasure over verifyProof: 1 request {overhead[1]:,}, 2 requests {overhead[2]:,} "
+          f"(per request {per_request:,})")
+    assert per_request <= 12_000, overhead

@@ -26,10 +26,27 @@ registry), ``mismatch`` (it does not: the registry accepted what should have bee
 refused, or the reverse) or ``unchecked`` (no proof to check yet, no key, or the
 transaction went through another contract so its calldata is not the registry call).
 Dataset anchors are rows of kind ``dataset``; a training anchor whose dataset's retention
-expiry has passed (by the chain's latest block time) is flagged ``expired data``.
+expiry has passed (by the chain's latest block time) is flagged ``served from expired data``.
 :func:`run_reports` sums up each checkpoint run: ``complete`` (every segment anchored, none
 invalid), ``in progress`` (with its last checkpoint and block) or ``broken`` (a segment was
 resolved invalid or expired).
+
+Data subjects' rights (:func:`audit_report`, which also returns the rows and runs):
+
+- erasures (rows of kind ``erasure``) and validity claims (kind ``validity``) are re-checked
+  like any anchor: the statement (input 0 the institution, C_D its dataset, each request id
+  a request to it naming the proof's leaf in order, about C_D or a dataset C_D descends from;
+  a validity claim's schema digest the circuit's) and the proof;
+- every erasure request gets a status judged at the chain head: ``answered`` (or ``answered
+  late``, after its deadline), ``pending`` (due later), ``overdue`` (deadline passed, not
+  answered) or ``covered`` (not answered itself, but its record was erased by an erasure that
+  answered another request for the same leaf);
+- every training anchor over an erased dataset is ``superseded``, pointing to the erasure and
+  to the first model anchored over the dataset it was erased into (or saying there is none);
+- datasets past their retention expiry are listed with the models trained on them.
+
+Rows (and validity claims, superseded models) start at ``from_block``; erasure requests are
+listed if filed from it on or still open; expired datasets are the chain's current state.
 """
 
 from __future__ import annotations
@@ -45,7 +62,9 @@ from ..groth16.keys import VerificationKey
 from .deployment import DeploymentRecord
 from .encoding import (
     KIND_AGGREGATION,
+    KIND_ERASURE,
     KIND_TRAINING,
+    KIND_VALIDITY,
     circuit_id_bytes,
     circuit_id_text,
     hex32,
@@ -58,7 +77,8 @@ from .registry import Registry, RegistryEvent
 
 OK, MISMATCH, UNCHECKED = "ok", "mismatch", "unchecked"
 COMPLETE, IN_PROGRESS, BROKEN = "complete", "in progress", "broken"
-EXPIRED_DATA = "expired data"
+EXPIRED_DATA = "served from expired data"
+ANSWERED, ANSWERED_LATE, PENDING, OVERDUE, COVERED = "answered", "answered late", "pending", "overdue", "covered"
 _TRAINING_EVENTS = ("TrainingAnchored", "OptimisticAnchored")
 
 
@@ -67,7 +87,7 @@ class AuditRow:
     """One anchored thing: a dataset commitment, a training statement (possibly a checkpoint
     segment) or an aggregate, and its check."""
 
-    kind: str  # dataset, verified, optimistic or aggregate
+    kind: str  # dataset, verified, optimistic, aggregate, erasure or validity
     institution: str
     institution_name: str
     dataset: str  # the commitment, 0x hex ("" for aggregates)
@@ -87,6 +107,12 @@ class AuditRow:
     member_institutions: tuple[str, ...] = ()
     expires_at: int = 0  # datasets (and training on them): the retention expiry, 0 = none
     expired_data: bool = False  # the dataset's retention expiry has passed
+    superseded: bool = False  # training: its dataset was erased (by the erasure superseded_by)
+    erased_at: int = 0  # training and datasets: the block the dataset was erased in
+    superseded_by: str = ""  # the erasure's statement hash
+    retrained_by: str = ""  # the first training anchor over the dataset it was erased into
+    new_dataset: str = ""  # erasures: C_D'; erased datasets: the commitment they were erased into
+    request_ids: tuple[int, ...] = ()  # erasures: the requests answered, in the order of the leaves
 
     def to_json(self) -> dict:
         """The row as a JSON object (inputs as decimal strings, like public.json)."""
@@ -94,6 +120,7 @@ class AuditRow:
         out["inputs"] = [str(v) for v in self.inputs]
         out["members"] = list(self.members)
         out["member_institutions"] = list(self.member_institutions)
+        out["request_ids"] = list(self.request_ids)
         return out
 
 
@@ -134,6 +161,38 @@ class _History:
     resolved: dict[str, RegistryEvent] = field(default_factory=dict)
     expired: set[str] = field(default_factory=set)
     aggregate_models: dict[tuple[str, int], int] = field(default_factory=dict)  # (aggregator, C_G) -> block
+    requests: dict[int, RegistryEvent] = field(default_factory=dict)  # id -> ErasureRequested
+    erasures: dict[tuple[str, int], RegistryEvent] = field(default_factory=dict)  # (institution, C_D) -> ErasureAnchored
+    erased_from: dict[tuple[str, int], int] = field(default_factory=dict)  # (institution, C_D') -> C_D
+    answered_by: dict[int, RegistryEvent] = field(default_factory=dict)  # request id -> its (first) answer
+    leaves: dict[str, tuple[int, ...]] = field(default_factory=dict)  # erasure statement hash -> L_1..L_k
+    training_on: dict[tuple[str, int], list[RegistryEvent]] = field(default_factory=dict)  # (institution, C_D) -> anchors
+
+    def ancestors(self, institution: str, commitment: int) -> list[int]:
+        """``commitment`` and the datasets it descends from by erasure, nearest first."""
+        out = [commitment]
+        while (institution, out[-1]) in self.erased_from and self.erased_from[(institution, out[-1])] not in out:
+            out.append(self.erased_from[(institution, out[-1])])
+        return out
+
+    def lineage(self, institution: str, commitment: int) -> list[int]:
+        """The datasets ``commitment`` descends from by erasure (itself first), then those it became."""
+        back = self.ancestors(institution, commitment)
+        return back + [c for c in self.descendants(institution, commitment) if c not in back]
+
+    def descendants(self, institution: str, commitment: int) -> list[int]:
+        """The datasets ``commitment`` was erased into, in order."""
+        out, current = [], commitment
+        while (institution, current) in self.erasures:
+            current = int(self.erasures[(institution, current)].args["newCommitment"])
+            if current in out or current == commitment:
+                break
+            out.append(current)
+        return out
+
+
+def _order(event: RegistryEvent) -> tuple[int, int]:
+    return event.block_number, event.log_index
 
 
 def _history(events: list[RegistryEvent]) -> _History:
@@ -147,6 +206,15 @@ def _history(events: list[RegistryEvent]) -> _History:
             h.circuits[e.args["circuitId"]] = e.args
         elif e.name in _TRAINING_EVENTS:
             h.trainings[e.args["statementHash"]] = e
+            h.training_on.setdefault((e.args["institution"], int(e.args["datasetCommitment"])), []).append(e)
+        elif e.name == "ErasureRequested":
+            h.requests[int(e.args["requestId"])] = e
+        elif e.name == "ErasureAnchored":
+            who, before, after = e.args["institution"], int(e.args["datasetCommitment"]), int(e.args["newCommitment"])
+            h.erasures.setdefault((who, before), e)
+            h.erased_from.setdefault((who, after), before)
+            for rid in e.args["requestIds"]:
+                h.answered_by.setdefault(int(rid), e)
         elif e.name == "SegmentAnchored":
             h.segments[e.args["statementHash"]] = e
         elif e.name == "AnchorResolved":
@@ -218,6 +286,9 @@ def _statement_problems(circuit_hex: str, inputs: list[int], event: RegistryEven
     if inputs[1] != event.args["datasetCommitment"]:
         problems.append("input 1 is not the dataset the event names")
     dataset = h.datasets.get((event.args["institution"], inputs[1]))
+    erasure = h.erasures.get((event.args["institution"], inputs[1]))
+    if erasure is not None and _order(erasure) < _order(event):
+        problems.append(f"the dataset had been erased (block {erasure.block_number}) before this anchor")
     if dataset is None:
         problems.append("the institution never anchored the dataset")
     elif dataset.block_number >= event.block_number:
@@ -276,10 +347,30 @@ def _data_fields(event: RegistryEvent, h: _History, now: int) -> dict:
 
 
 def _with_data_note(row: AuditRow) -> AuditRow:
-    if not row.expired_data:
+    flags = []
+    if row.superseded:
+        flags.append(f"superseded: its dataset was erased in block {row.erased_at}"
+                     + (f", retrained by {_short(row.retrained_by)}" if row.retrained_by else ", not retrained yet"))
+    if row.expired_data:
+        flags.append(f"{EXPIRED_DATA} (retention ended {_utc(row.expires_at)})")
+    if not flags:
         return row
-    flag = f"{EXPIRED_DATA} (retention ended {_utc(row.expires_at)})"
-    return replace(row, note=f"{row.note}; {flag}" if row.note else flag)
+    return replace(row, note="; ".join([row.note] * bool(row.note) + flags))
+
+
+def _superseded_fields(institution: str, commitment: int, h: _History) -> dict:
+    """A training anchor's erasure fields: its dataset's erasure and the first model over what it became."""
+    erasure = h.erasures.get((institution, commitment))
+    if erasure is None:
+        return {}
+    retrained = ""
+    for later in h.descendants(institution, commitment):
+        anchors = h.training_on.get((institution, later), [])
+        if anchors:
+            retrained = anchors[0].args["statementHash"]
+            break
+    return dict(superseded=True, erased_at=erasure.block_number, superseded_by=erasure.args["statementHash"],
+                retrained_by=retrained, new_dataset=hex32(int(erasure.args["newCommitment"])))
 
 
 def _training_row(registry: Registry, event: RegistryEvent, h: _History, keys: dict, now: int) -> AuditRow:
@@ -298,6 +389,7 @@ def _training_row(registry: Registry, event: RegistryEvent, h: _History, keys: d
         statement_hash=sh,
         circuit_id=circuit_id_text(bytes.fromhex(event.args["circuitId"][2:])),
         **_data_fields(event, h, now),
+        **_superseded_fields(institution, int(event.args["datasetCommitment"]), h),
     )
     call = registry.decode_call(event.tx_hash)
     base.update(_segment_fields(registry, sh, h, call[1] if call else None))
@@ -393,6 +485,110 @@ def _aggregate_row(registry: Registry, event: RegistryEvent, h: _History, keys: 
     base["member_institutions"] = tuple(who)
     valid, note = _check_proof(keys.get(circuit_hex), (params["a"], params["b"], params["c"]), inputs)
     offchain, verdict, note = _verdict(base["onchain"], valid, note, problems)
+    erased = []
+    for i, (owner, values) in enumerate(zip(who, member_inputs)):
+        erasure = h.erasures.get((owner, values[1])) if owner and len(values) > 1 else None
+        if erasure is not None:
+            erased.append(f"member {i}'s model rests on data erased in block {erasure.block_number}")
+    return AuditRow(offchain=offchain, verdict=verdict, note="; ".join(filter(None, [note, *erased])), **base)
+
+
+def _leaves_of(registry: Registry, event: RegistryEvent, h: _History) -> tuple[int, ...]:
+    """L_1..L_k of an erasure, from its calldata (empty if it came through another contract)."""
+    sh = event.args["statementHash"]
+    if sh not in h.leaves:
+        call = registry.decode_call(event.tx_hash)
+        h.leaves[sh] = tuple(int(v) for v in call[1]["inputs"][3:]) if call and call[0] == "anchorErasure" else ()
+    return h.leaves[sh]
+
+
+def _request_problems(institution: str, commitment: int, ids: list[int], leaves: list[int], event: RegistryEvent,
+                      h: _History) -> list[str]:
+    """What the registry should have refused about the requests an erasure answers."""
+    if len(ids) != len(leaves):
+        return [f"{len(ids)} request id(s) for {len(leaves)} erased leaf(s)"]
+    ancestors = set(h.ancestors(institution, commitment))
+    problems = []
+    for rid, leaf in zip(ids, leaves):
+        request = h.requests.get(rid)
+        if request is None or _order(request) > _order(event):
+            problems.append(f"request {rid} was never filed")
+            continue
+        if request.args["owner"] != institution:
+            problems.append(f"request {rid} is addressed to another institution")
+        if int(request.args["datasetCommitment"]) not in ancestors:
+            problems.append(f"request {rid} is about another dataset")
+        if int(request.args["leaf"]) != leaf:
+            problems.append(f"request {rid} names another leaf than the proof erases in its place")
+        first = h.answered_by.get(rid)
+        if first is not None and _order(first) < _order(event):
+            problems.append(f"request {rid} had already been answered")
+    return problems
+
+
+def _erasure_row(registry: Registry, event: RegistryEvent, h: _History, keys: dict) -> AuditRow:
+    sh = event.args["statementHash"]
+    institution = event.args["institution"]
+    before, after = int(event.args["datasetCommitment"]), int(event.args["newCommitment"])
+    ids = tuple(int(v) for v in event.args["requestIds"])
+    base = dict(
+        kind="erasure", institution=institution, institution_name=h.names.get(institution, ""), dataset=hex32(before),
+        block=event.block_number, tx_hash=event.tx_hash, onchain=registry.anchor(sh).status, statement_hash=sh,
+        circuit_id=circuit_id_text(bytes.fromhex(event.args["circuitId"][2:])), new_dataset=hex32(after),
+        request_ids=ids,
+    )
+    call = registry.decode_call(event.tx_hash)
+    if call is None:
+        return AuditRow(offchain="-", verdict=UNCHECKED, note="sent through another contract: no calldata to decode", **base)
+    _, params = call
+    circuit_hex = "0x" + bytes(params["circuitId"]).hex()
+    inputs = [int(v) for v in params["inputs"]]
+    base["inputs"] = tuple(inputs)
+    problems = _common_problems(circuit_hex, inputs, sh, institution, h, KIND_ERASURE)
+    if not problems:
+        if (inputs[1], inputs[2]) != (before, after):
+            problems.append("inputs 1 and 2 are not the datasets the event names")
+        dataset = h.datasets.get((institution, before))
+        if dataset is None or _order(dataset) > _order(event):
+            problems.append("the institution never anchored the dataset it erases from")
+        first = h.erasures.get((institution, before))
+        if first is not None and _order(first) < _order(event):
+            problems.append("the dataset had already been erased")
+        problems += _request_problems(institution, before, [int(v) for v in params["requestIds"]], inputs[3:], event, h)
+    valid, note = _check_proof(keys.get(circuit_hex), (params["a"], params["b"], params["c"]), inputs)
+    offchain, verdict, note = _verdict(base["onchain"], valid, note, problems)
+    what = (f"erases {len(ids)} record(s) into {_short(hex32(after))}, answering request(s) "
+            + ", ".join(map(str, ids)))
+    return AuditRow(offchain=offchain, verdict=verdict, note="; ".join(filter(None, [what, note])), **base)
+
+
+def _validity_row(registry: Registry, event: RegistryEvent, h: _History, keys: dict) -> AuditRow:
+    sh = event.args["statementHash"]
+    institution = event.args["institution"]
+    commitment = int(event.args["datasetCommitment"])
+    base = dict(
+        kind="validity", institution=institution, institution_name=h.names.get(institution, ""),
+        dataset=hex32(commitment), block=event.block_number, tx_hash=event.tx_hash, onchain=registry.anchor(sh).status,
+        statement_hash=sh, circuit_id=circuit_id_text(bytes.fromhex(event.args["circuitId"][2:])),
+    )
+    call = registry.decode_call(event.tx_hash)
+    if call is None:
+        return AuditRow(offchain="-", verdict=UNCHECKED, note="sent through another contract: no calldata to decode", **base)
+    _, params = call
+    circuit_hex = "0x" + bytes(params["circuitId"]).hex()
+    inputs = [int(v) for v in params["inputs"]]
+    base["inputs"] = tuple(inputs)
+    problems = _common_problems(circuit_hex, inputs, sh, institution, h, KIND_VALIDITY)
+    if not problems:
+        if inputs[1] != commitment:
+            problems.append("input 1 is not the dataset the event names")
+        if inputs[2] != int(h.circuits[circuit_hex]["specDigest"]) or inputs[2] != int(event.args["schemaDigest"]):
+            problems.append("input 2 is not the circuit's schema digest")
+        dataset = h.datasets.get((institution, commitment))
+        if dataset is None or _order(dataset) > _order(event):
+            problems.append("the institution never anchored the dataset")
+    valid, note = _check_proof(keys.get(circuit_hex), (params["a"], params["b"], params["c"]), inputs)
+    offchain, verdict, note = _verdict(base["onchain"], valid, note, problems)
     return AuditRow(offchain=offchain, verdict=verdict, note=note, **base)
 
 
@@ -431,15 +627,278 @@ def _check_runs(rows: list[AuditRow], h: _History) -> list[AuditRow]:
     return out
 
 
-def audit(
+def _dataset_row(e: RegistryEvent, h: _History, now: int) -> AuditRow:
+    who, commitment, expires = e.args["institution"], int(e.args["commitment"]), int(e.args["expiresAt"])
+    notes = [] if e.args["metadataHash"] == hex32(0) else [f"metadata {e.args['metadataHash']}"]
+    if (who, commitment) in h.erased_from:
+        notes.append(f"erased from {_short(hex32(h.erased_from[(who, commitment)]))}")
+    erasure = h.erasures.get((who, commitment))
+    if erasure is not None:
+        notes.append(f"ERASED in block {erasure.block_number} into {_short(hex32(int(erasure.args['newCommitment'])))}")
+    if expires:
+        notes.append(f"retention {'ended' if expires <= now else 'until'} {_utc(expires)}")
+    return AuditRow(
+        kind="dataset", institution=who, institution_name=h.names.get(who, ""), dataset=hex32(commitment),
+        block=e.block_number, tx_hash=e.tx_hash, onchain="anchored", offchain="-", verdict=OK, note="; ".join(notes),
+        expires_at=expires, expired_data=bool(expires) and expires <= now,
+        erased_at=erasure.block_number if erasure is not None else 0,
+        new_dataset=hex32(int(erasure.args["newCommitment"])) if erasure is not None else "",
+    )
+
+
+# ---------------------------------------------------------------- data subjects' rights
+
+def _name(institution: str, name: str) -> str:
+    return name or _short(institution)
+
+
+def _possessive(name: str) -> str:
+    return name if name.endswith("'s") else name + ("'" if name.endswith("s") else "'s")
+
+
+@dataclass(frozen=True)
+class ErasureRequestReport:
+    """One erasure request and where it stands at block ``head`` (``status``: answered, answered
+    late, pending, overdue or covered; see the module docstring)."""
+
+    request_id: int
+    institution: str
+    institution_name: str
+    dataset: str  # the commitment the request names, 0x hex
+    leaf: str
+    requester: str
+    filed_block: int
+    deadline: int
+    status: str
+    head: int
+    answered_block: int = 0  # answered: the answer's block; covered: the block the record was erased in
+    erasure: str = ""  # the statement hash of that erasure
+    new_dataset: str = ""  # the dataset it anchored
+    answered_with: tuple[int, ...] = ()  # covered: the requests that erasure answered
+    note: str = ""
+
+    def sentence(self) -> str:
+        """What happened to the request, in words a data-protection officer reads."""
+        who = f"request {self.request_id} for {_possessive(_name(self.institution, self.institution_name))} " \
+              f"dataset {_short(self.dataset)}"
+        if self.status == OVERDUE:
+            text = f"{who} is OVERDUE: due block {self.deadline}, now {self.head}"
+        elif self.status == PENDING:
+            text = f"{who} is pending: due block {self.deadline} ({self.deadline - self.head} block(s) left)"
+        elif self.status == COVERED:
+            text = (f"{who} was not answered itself, but its record was erased in block {self.answered_block} "
+                    f"(answering request(s) {', '.join(map(str, self.answered_with))})")
+        else:
+            late = "LATE " if self.status == ANSWERED_LATE else ""
+            text = (f"{who} was answered {late}in block {self.answered_block} (due block {self.deadline}): "
+                    f"the record is erased from the new dataset {_short(self.new_dataset)}")
+        return text + (f" ({self.note})" if self.note else "")
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["answered_with"] = list(self.answered_with)
+        out["sentence"] = self.sentence()
+        return out
+
+
+@dataclass(frozen=True)
+class SupersededModel:
+    """A model (training anchor) whose dataset was erased after it was anchored."""
+
+    statement_hash: str
+    institution: str
+    institution_name: str
+    circuit_id: str
+    dataset: str
+    block: int
+    erased_at: int
+    erasure: str
+    request_ids: tuple[int, ...]
+    new_dataset: str
+    retrained_by: str = ""  # the first training anchor over a dataset it was erased into
+    retrained_block: int = 0
+    retrained_dataset: str = ""
+
+    def sentence(self) -> str:
+        text = (f"model {_short(self.statement_hash)} of {_name(self.institution, self.institution_name)} (circuit "
+                f"{self.circuit_id}, block {self.block}) was trained on dataset {_short(self.dataset)}, erased in block "
+                f"{self.erased_at} (answering request(s) {', '.join(map(str, self.request_ids))}): SUPERSEDED; ")
+        if self.retrained_by:
+            return text + (f"retrained over {_short(self.retrained_dataset)} by model {_short(self.retrained_by)} "
+                           f"in block {self.retrained_block}")
+        return text + f"not retrained over the new dataset {_short(self.new_dataset)} yet"
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["request_ids"] = list(self.request_ids)
+        out["sentence"] = self.sentence()
+        return out
+
+
+@dataclass(frozen=True)
+class ValidityReport:
+    """A validity claim: what the institution proved its dataset satisfies."""
+
+    statement_hash: str
+    institution: str
+    institution_name: str
+    dataset: str
+    block: int
+    circuit_id: str
+    schema_digest: str  # decimal
+    claim: str  # the circuit's registered description: the schema in words
+    offchain: str
+    verdict: str
+
+    def sentence(self) -> str:
+        checked = {"valid": "proof valid off chain", "invalid": "proof INVALID off chain"}.get(self.offchain,
+                                                                                             "proof not checked")
+        return (f"{_possessive(_name(self.institution, self.institution_name))} dataset {_short(self.dataset)}: "
+                f"validity proven in block {self.block} (circuit {self.circuit_id}, {checked}): "
+                f"{self.claim or 'schema ' + _short(hex32(int(self.schema_digest)))}")
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "sentence": self.sentence()}
+
+
+@dataclass(frozen=True)
+class ExpiredDataset:
+    """A dataset past its retention expiry and the models trained on it."""
+
+    institution: str
+    institution_name: str
+    dataset: str
+    expires_at: int
+    models: tuple[str, ...]
+
+    def sentence(self) -> str:
+        text = (f"{_possessive(_name(self.institution, self.institution_name))} dataset {_short(self.dataset)} "
+                f"passed its retention expiry on {_utc(self.expires_at)}")
+        if not self.models:
+            return text + "; no model was trained on it"
+        return (text + f"; {len(self.models)} model(s) trained on it are {EXPIRED_DATA}: "
+                + ", ".join(_short(m) for m in self.models))
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "models": list(self.models), "sentence": self.sentence()}
+
+
+@dataclass
+class AuditReport:
+    """Everything :func:`audit_report` found; ``head`` is the block statuses were judged at."""
+
+    rows: list[AuditRow]
+    runs: list[RunReport]
+    requests: list[ErasureRequestReport]
+    superseded: list[SupersededModel]
+    validity: list[ValidityReport]
+    expired: list[ExpiredDataset]
+    head: int
+
+    @property
+    def overdue(self) -> list[ErasureRequestReport]:
+        return [r for r in self.requests if r.status == OVERDUE]
+
+    def to_json(self) -> dict:
+        return {
+            "head": self.head,
+            "rows": [r.to_json() for r in self.rows],
+            "runs": [r.to_json() for r in self.runs],
+            "erasure_requests": [r.to_json() for r in self.requests],
+            "superseded": [m.to_json() for m in self.superseded],
+            "validity": [v.to_json() for v in self.validity],
+            "expired_datasets": [d.to_json() for d in self.expired],
+            "overdue": len(self.overdue),
+        }
+
+
+def _request_reports(registry: Registry, h: _History, head: int, start: int) -> list[ErasureRequestReport]:
+    out = []
+    for rid, e in sorted(h.requests.items()):
+        owner, commitment, leaf = e.args["owner"], int(e.args["datasetCommitment"]), int(e.args["leaf"])
+        deadline = int(e.args["deadline"])
+        fields = dict(request_id=rid, institution=owner, institution_name=h.names.get(owner, ""),
+                      dataset=hex32(commitment), leaf=hex32(leaf), requester=e.args["requester"],
+                      filed_block=e.block_number, deadline=deadline, head=head)
+        answer = h.answered_by.get(rid)
+        if answer is not None:
+            status = ANSWERED_LATE if answer.block_number > deadline else ANSWERED
+            fields.update(answered_block=answer.block_number, erasure=answer.args["statementHash"],
+                          new_dataset=hex32(int(answer.args["newCommitment"])))
+        else:
+            cover = next((x for c in h.lineage(owner, commitment) if (x := h.erasures.get((owner, c))) is not None
+                          and leaf in _leaves_of(registry, x, h)), None)
+            if cover is not None:
+                status = COVERED
+                fields.update(answered_block=cover.block_number, erasure=cover.args["statementHash"],
+                              new_dataset=hex32(int(cover.args["newCommitment"])),
+                              answered_with=tuple(int(v) for v in cover.args["requestIds"]))
+            else:
+                status = OVERDUE if head > deadline else PENDING
+        if e.block_number < start and status not in (PENDING, OVERDUE, COVERED):
+            continue
+        view = registry.erasure_request(rid)
+        if view.answered_block != (answer.block_number if answer is not None else 0):
+            fields["note"] = f"the registry's record of it says answered in block {view.answered_block}"
+        out.append(ErasureRequestReport(status=status, **fields))
+    return out
+
+
+def _superseded_models(rows: list[AuditRow], h: _History) -> list[SupersededModel]:
+    out = []
+    for row in rows:
+        if not row.superseded:
+            continue
+        retrained = h.trainings.get(row.retrained_by)
+        event = h.erasures[(row.institution, int(row.dataset, 16))]
+        out.append(SupersededModel(
+            statement_hash=row.statement_hash, institution=row.institution, institution_name=row.institution_name,
+            circuit_id=row.circuit_id, dataset=row.dataset, block=row.block, erased_at=row.erased_at,
+            erasure=row.superseded_by, request_ids=tuple(int(v) for v in event.args["requestIds"]),
+            new_dataset=row.new_dataset, retrained_by=row.retrained_by,
+            retrained_block=retrained.block_number if retrained is not None else 0,
+            retrained_dataset=hex32(int(retrained.args["datasetCommitment"])) if retrained is not None else "",
+        ))
+    return out
+
+
+def _validity_reports(rows: list[AuditRow], h: _History) -> list[ValidityReport]:
+    out = []
+    for row in rows:
+        if row.kind != "validity":
+            continue
+        circuit = h.circuits.get("0x" + circuit_id_bytes(row.circuit_id).hex(), {})
+        out.append(ValidityReport(
+            statement_hash=row.statement_hash, institution=row.institution, institution_name=row.institution_name,
+            dataset=row.dataset, block=row.block, circuit_id=row.circuit_id,
+            schema_digest=str(row.inputs[2]) if len(row.inputs) > 2 else str(circuit.get("specDigest", 0)),
+            claim=str(circuit.get("description", "")), offchain=row.offchain, verdict=row.verdict,
+        ))
+    return out
+
+
+def _expired_datasets(h: _History, now: int) -> list[ExpiredDataset]:
+    out = []
+    for (who, commitment), e in h.datasets.items():
+        expires = int(e.args["expiresAt"])
+        if not expires or expires > now:
+            continue
+        models = tuple(a.args["statementHash"] for a in h.training_on.get((who, commitment), []))
+        out.append(ExpiredDataset(who, h.names.get(who, ""), hex32(commitment), expires, models))
+    return out
+
+
+def audit_report(
     chain: Chain,
     record: DeploymentRecord,
     vks: Mapping[Any, VerificationKey] | None = None,
     from_block: int | None = None,
-) -> list[AuditRow]:
-    """Rows for every dataset, training and aggregate anchor of the registry in ``record``, in
-    chain order, from ``from_block`` on (the whole history is read for context either way;
-    a ``from_block`` beyond the chain head gives no rows: nothing was checked).
+) -> AuditReport:
+    """The whole audit of the registry in ``record``: rows for every dataset, training,
+    aggregate, erasure and validity anchor in chain order from ``from_block`` on (the whole
+    history is read for context either way; a ``from_block`` beyond the chain head gives no
+    rows: nothing was checked), checkpoint runs, erasure requests, superseded models, validity
+    claims and expired datasets (see the module docstring).
 
     ``vks`` maps circuit ids (name or hex) to verification keys, overriding the record's.
     """
@@ -447,28 +906,45 @@ def audit(
     events = registry.events()
     h = _history(events)
     keys = _keys(record, vks, h)
-    now = int(chain.w3.eth.get_block("latest")["timestamp"])
+    latest = chain.w3.eth.get_block("latest")
+    now, head = int(latest["timestamp"]), int(latest["number"])
     start = registry.deploy_block if from_block is None else int(from_block)
     rows = []
     for e in events:
         if e.block_number < start:
             continue
         if e.name == "DatasetAnchored":
-            who, expires = e.args["institution"], int(e.args["expiresAt"])
-            notes = [] if e.args["metadataHash"] == hex32(0) else [f"metadata {e.args['metadataHash']}"]
-            if expires:
-                notes.append(f"retention {'ended' if expires <= now else 'until'} {_utc(expires)}")
-            rows.append(AuditRow(
-                kind="dataset", institution=who, institution_name=h.names.get(who, ""),
-                dataset=hex32(int(e.args["commitment"])), block=e.block_number, tx_hash=e.tx_hash,
-                onchain="anchored", offchain="-", verdict=OK, note="; ".join(notes),
-                expires_at=expires, expired_data=bool(expires) and expires <= now,
-            ))
+            rows.append(_dataset_row(e, h, now))
         elif e.name in _TRAINING_EVENTS:
             rows.append(_training_row(registry, e, h, keys, now))
         elif e.name == "AggregateAnchored":
             rows.append(_aggregate_row(registry, e, h, keys))
-    return [_with_data_note(r) if r.kind != "dataset" else r for r in _check_runs(rows, h)]
+        elif e.name == "ErasureAnchored":
+            rows.append(_erasure_row(registry, e, h, keys))
+        elif e.name == "ValidityAnchored":
+            rows.append(_validity_row(registry, e, h, keys))
+    rows = [_with_data_note(r) if r.kind in ("verified", "optimistic") else r for r in _check_runs(rows, h)]
+    beyond = start > head
+    return AuditReport(
+        rows=rows,
+        runs=run_reports(rows),
+        requests=[] if beyond else _request_reports(registry, h, head, start),
+        superseded=_superseded_models(rows, h),
+        validity=_validity_reports(rows, h),
+        expired=[] if beyond else _expired_datasets(h, now),
+        head=head,
+    )
+
+
+def audit(
+    chain: Chain,
+    record: DeploymentRecord,
+    vks: Mapping[Any, VerificationKey] | None = None,
+    from_block: int | None = None,
+) -> list[AuditRow]:
+    """The rows of :func:`audit_report`: every dataset, training, aggregate, erasure and validity
+    anchor of the registry in ``record``, in chain order, from ``from_block`` on."""
+    return audit_report(chain, record, vks, from_block).rows
 
 
 def run_reports(rows: list[AuditRow]) -> list[RunReport]:
@@ -523,6 +999,34 @@ def _table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> str:
 
 def format_table(rows: list[AuditRow]) -> str:
     """A fixed-width table of the rows, then the runs and aggregates, and a one-line summary."""
+    return "\n".join(_row_sections(rows)).rstrip() + "\n" + _summary(rows)
+
+
+def format_report(report: AuditReport) -> str:
+    """:func:`format_table`, then erasure requests (per institution), superseded models, validity
+    claims and expired data in sentences, and the one-line summary."""
+    parts = _row_sections(report.rows)
+    if report.requests:
+        lines = []
+        by_institution: dict[str, list[ErasureRequestReport]] = {}
+        for r in report.requests:
+            by_institution.setdefault(r.institution, []).append(r)
+        for who, requests in by_institution.items():
+            counts = [(s, sum(r.status == s for r in requests)) for s in (ANSWERED, ANSWERED_LATE, COVERED, PENDING, OVERDUE)]
+            lines.append(f"{_name(who, requests[0].institution_name)}: {len(requests)} request(s): "
+                         + ", ".join(f"{n} {s.upper() if s == OVERDUE else s}" for s, n in counts if n))
+            lines += [f"  {r.sentence()}" for r in requests]
+        parts.append("\nERASURE REQUESTS (judged at block " + str(report.head) + ")\n" + "\n".join(lines))
+    if report.superseded:
+        parts.append("\nSUPERSEDED MODELS\n" + "\n".join(f"  {m.sentence()}" for m in report.superseded))
+    if report.validity:
+        parts.append("\nVALIDITY CLAIMS\n" + "\n".join(f"  {v.sentence()}" for v in report.validity))
+    if report.expired:
+        parts.append("\nEXPIRED DATA\n" + "\n".join(f"  {d.sentence()}" for d in report.expired))
+    return "\n".join(parts).rstrip() + "\n" + _summary(report.rows, report)
+
+
+def _row_sections(rows: list[AuditRow]) -> list[str]:
     names = {r.institution: r.institution_name for r in rows if r.institution_name}
     header = ("BLOCK", "KIND", "INSTITUTION", "DATASET", "CIRCUIT", "RUN", "STATEMENT", "ON CHAIN", "OFF CHAIN", "VERDICT", "NOTE")
     lines = []
@@ -550,17 +1054,35 @@ def format_table(rows: list[AuditRow]) -> str:
               ", ".join(names.get(m, "") or _short(m) for m in r.member_institutions) or str(len(r.members)), r.verdict)
              for r in aggregates],
         ))
+    return parts
+
+
+def _summary(rows: list[AuditRow], report: AuditReport | None = None) -> str:
     counts = {v: sum(r.verdict == v for r in rows) for v in (OK, MISMATCH, UNCHECKED)}
     datasets = sum(r.kind == "dataset" for r in rows)
     trainings = sum(r.kind in ("verified", "optimistic") for r in rows)
     summary = f"{datasets} dataset(s), {trainings} training anchor(s)"
+    aggregates = sum(r.kind == "aggregate" for r in rows)
     if aggregates:
-        summary += f", {len(aggregates)} aggregate(s)"
+        summary += f", {aggregates} aggregate(s)"
+    runs = run_reports(rows)
     if runs:
         by = {s: sum(r.status == s for r in runs) for s in (COMPLETE, IN_PROGRESS, BROKEN)}
         summary += f", {len(runs)} run(s) ({by[COMPLETE]} complete, {by[IN_PROGRESS]} in progress, {by[BROKEN]} broken)"
-    expired = sum(r.expired_data for r in rows if r.kind != "dataset")
+    erasures = sum(r.kind == "erasure" for r in rows)
+    if erasures:
+        summary += f", {erasures} erasure(s)"
+    validity = sum(r.kind == "validity" for r in rows)
+    if validity:
+        summary += f", {validity} validity claim(s)"
+    if report is not None and report.requests:
+        by = {s: sum(r.status == s for r in report.requests) for s in (ANSWERED, ANSWERED_LATE, COVERED, PENDING, OVERDUE)}
+        summary += f", {len(report.requests)} erasure request(s) (" + ", ".join(
+            f"{n} {s}" for s, n in by.items() if n) + ")"
+    superseded = sum(r.superseded for r in rows)
+    if superseded:
+        summary += f", {superseded} superseded model(s)"
+    expired = sum(r.expired_data for r in rows if r.kind in ("verified", "optimistic"))
     if expired:
-        summary += f", {expired} on {EXPIRED_DATA}"
-    summary += f": {counts[OK]} ok, {counts[MISMATCH]} mismatch, {counts[UNCHECKED]} unchecked"
-    return "\n".join(parts).rstrip() + "\n" + summary
+        summary += f", {expired} {EXPIRED_DATA}"
+    return summary + f": {counts[OK]} ok, {counts[MISMATCH]} mismatch, {counts[UNCHECKED]} unchecked"

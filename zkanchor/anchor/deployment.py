@@ -1,14 +1,15 @@
 """The deployment record: what later commands and third parties need to use a registry.
 
 A JSON file (written atomically) holding the registry's address, ABI, chain id, deploy
-block and transaction, deployer, contract version, challenge window, the RPC URL it was
+block and transaction, deployer, contract version, challenge window, erasure deadline
+(blocks to answer an erasure request; 0 in a record of a registry before 2.1), the RPC URL it was
 deployed through, and the circuits registered through zkanchor — each with its verifier
 address, kind, the circuit hash and spec digest it was registered with, and its
 verification key, so an auditor can re-check proofs off chain::
 
     {"format": "zkanchor-registry-deployment", "format_version": 2,
      "chain_id": 31337, "registry": "0x…", "abi": [...], "block": 1, "tx_hash": "0x…",
-     "deployer": "0x…", "registry_version": "2.0.0", "challenge_window": 7200,
+     "deployer": "0x…", "registry_version": "2.1.0", "challenge_window": 7200, "erasure_deadline": 216000,
      "rpc": "http://127.0.0.1:8545", "source_sha256": "…",
      "circuits": {"linreg-v1": {"circuit_id": "0x…", "verifier": "0x…", "n_public": 5,
                                 "kind": "training", "circuit_hash": "0x…", "spec_digest": "123…",
@@ -48,7 +49,7 @@ class CircuitRecord:
     circuit_id: str  # 0x + 64 hex digits (the bytes32 on chain)
     verifier: str
     n_public: int
-    kind: str = "training"  # or "aggregation"
+    kind: str = "training"  # or "aggregation", "erasure", "validity"
     circuit_hash: str = ""  # 0x + 64 hex digits: the circuit the verification key is bound to
     spec_digest: int = 0
     public_start: int = 0
@@ -78,6 +79,7 @@ class DeploymentRecord:
     rpc: str | None = None
     source_sha256: str = ""
     circuits: dict[str, CircuitRecord] = field(default_factory=dict)
+    erasure_deadline: int = 0  # blocks to answer an erasure request (0: a registry before 2.1)
 
     def with_circuit(self, circuit: CircuitRecord) -> "DeploymentRecord":
         """A copy with ``circuit`` added (keyed by its readable name)."""
@@ -100,6 +102,7 @@ class DeploymentRecord:
             "deployer": self.deployer,
             "registry_version": self.registry_version,
             "challenge_window": self.challenge_window,
+            "erasure_deadline": self.erasure_deadline,
             "rpc": self.rpc,
             "source_sha256": self.source_sha256,
             "circuits": {
@@ -135,6 +138,7 @@ def record_for(registry: Registry, rpc: str | None, source_sha256: str = "") -> 
         deployer=Web3.to_checksum_address(deployer),
         registry_version=registry.version(),
         challenge_window=registry.challenge_window(),
+        erasure_deadline=registry.erasure_deadline(),
         rpc=rpc,
         source_sha256=source_sha256,
     )
@@ -243,6 +247,7 @@ def deployment_from_json(obj: Any, what: str = "deployment record") -> Deploymen
     window = _get(obj, "challenge_window", int, what)
     if window < 1:
         raise FormatError(f"{what} field 'challenge_window' must be at least 1")
+    erasure_deadline = _nonneg(_optional(obj, "erasure_deadline", int, 0, what), f"{what} erasure_deadline")
     circuits_raw = _optional(obj, "circuits", dict, {}, what)
     circuits = {
         name: _circuit_from_json(name, c, f"{what} circuit {name!r}") for name, c in circuits_raw.items()
@@ -259,4 +264,5 @@ def deployment_from_json(obj: Any, what: str = "deployment record") -> Deploymen
         rpc=rpc,
         source_sha256=_optional(obj, "source_sha256", str, "", what),
         circuits=circuits,
+        erasure_deadline=erasure_deadline,
     )

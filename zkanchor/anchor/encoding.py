@@ -23,17 +23,22 @@ from ..solidity.calldata import proof_calldata
 
 MIN_PUBLIC_INPUTS = 5  # address, C_D, C_W0, C_W, spec digest
 MIN_AGGREGATE_INPUTS = 4  # aggregator, C_prev, at least one member model, C_G
-KIND_TRAINING, KIND_AGGREGATION = 1, 2
-CIRCUIT_KINDS = {"training": KIND_TRAINING, "aggregation": KIND_AGGREGATION}
+MIN_ERASURE_INPUTS = 4  # institution, C_D, C_D', at least one erased leaf
+MIN_VALIDITY_INPUTS = 3  # institution, C_D, schema digest
+KIND_TRAINING, KIND_AGGREGATION, KIND_ERASURE, KIND_VALIDITY = 1, 2, 3, 4
+CIRCUIT_KINDS = {"training": KIND_TRAINING, "aggregation": KIND_AGGREGATION, "erasure": KIND_ERASURE,
+                 "validity": KIND_VALIDITY}
 
 
 def kind_number(kind: "str | int") -> int:
-    """A circuit kind as the registry stores it (1 training, 2 aggregation), from its name or number."""
+    """A circuit kind as the registry stores it (1 training, 2 aggregation, 3 erasure, 4 validity),
+    from its name or number."""
     if isinstance(kind, str) and kind.strip().lower() in CIRCUIT_KINDS:
         return CIRCUIT_KINDS[kind.strip().lower()]
     if isinstance(kind, int) and not isinstance(kind, bool) and kind in CIRCUIT_KINDS.values():
         return kind
-    raise InputError(f"circuit kind {kind!r:.40} is neither training (1) nor aggregation (2)")
+    known = ", ".join(f"{name} ({number})" for name, number in CIRCUIT_KINDS.items())
+    raise InputError(f"circuit kind {kind!r:.40} is not one of {known}")
 
 
 def kind_name(kind: int) -> str:

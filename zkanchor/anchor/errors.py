@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ChainError
-from .encoding import MIN_AGGREGATE_INPUTS, MIN_PUBLIC_INPUTS
+from .encoding import MIN_AGGREGATE_INPUTS, MIN_PUBLIC_INPUTS, MIN_VALIDITY_INPUTS
 
 # What each custom error means, for the one sentence a user reads.
 ERROR_MEANINGS = {
@@ -13,31 +13,34 @@ ERROR_MEANINGS = {
     "NotPendingAdmin": "only the pending admin may accept the admin role",
     "ZeroAddress": "the zero address cannot be registered",
     "InvalidChallengeWindow": "the challenge window must be at least one block",
+    "InvalidErasureDeadline": "the erasure deadline must be between 1 and 2^40 - 1 blocks",
     "InstitutionAlreadyRegistered": "the institution is already registered",
     "UnregisteredInstitution": "the sender is not a registered institution",
     "RevokedInstitution": "the institution's registration was revoked",
     "InvalidCircuitId": "the circuit id must not be zero",
     "CircuitAlreadyRegistered": "a circuit is already registered under this id (ids are never re-pointed)",
     "UnknownCircuit": "no circuit is registered under this id",
-    "InvalidCircuitKind": "the circuit kind must be 1 (training) or 2 (aggregation)",
-    "WrongCircuitKind": "the circuit is of another kind than this call anchors (training vs aggregation)",
+    "InvalidCircuitKind": "the circuit kind must be 1 (training), 2 (aggregation), 3 (erasure) or 4 (validity)",
+    "WrongCircuitKind": "the circuit is of another kind than this call anchors (training, aggregation, erasure or validity)",
     "InvalidCircuitHash": "the circuit hash must not be zero",
     "InvalidSpecDigest": "the spec digest must be a non-zero field element below r",
-    "InvalidPublicStart": "the public start must be a field element below r, and 0 for an aggregation circuit",
+    "InvalidPublicStart": "the public start must be a field element below r, and 0 for any but a training circuit",
     "VerifierHasNoCode": "there is no contract at the verifier address",
     "VerifierInterfaceMismatch": "the verifier does not answer verifyProof for that many public inputs",
     "TooFewPublicInputs": f"a training statement has at least {MIN_PUBLIC_INPUTS} public inputs, "
-                          f"an aggregation at least {MIN_AGGREGATE_INPUTS}",
+                          f"an aggregation and an erasure at least {MIN_AGGREGATE_INPUTS}, a validity claim "
+                          f"at least {MIN_VALIDITY_INPUTS}",
     "InvalidTrainingBlockInput": f"the training-block input index must be 0 (none) or, for a training circuit, "
                                  f"between {MIN_PUBLIC_INPUTS} and the last input",
-    "InvalidCommitment": "a dataset commitment must be a non-zero field element below r",
+    "InvalidCommitment": "a dataset commitment must be a non-zero field element below r (and an erasure's new "
+                         "commitment another than the old one)",
     "InvalidExpiry": "the retention expiry must be 0 (none) or a unix time after the current block's",
     "DatasetAlreadyAnchored": "the sender already anchored this dataset commitment",
     "WrongInputCount": "the number of public inputs does not match the circuit",
     "InputNotInField": "a public input is not below the BN254 scalar field modulus r",
     "InstitutionInputMismatch": "public input 0 is not the sender's address, so the proof names another institution",
     "SpecDigestMismatch": "public input 4 is not the spec digest registered for the circuit",
-    "DatasetNotAnchored": "the sender never anchored the dataset commitment in public input 1",
+    "DatasetNotAnchored": "the institution never anchored that dataset commitment (public input 1 of a proof)",
     "DatasetNotAnchoredEarlier": "the dataset was anchored in this same block; it must be anchored in an earlier block than the training",
     "TrainingBlockOutOfRange": "the claimed training-start block must be after the dataset's anchor block and not in the future",
     "StatementAlreadyAnchored": "this statement (circuit id and public inputs) is already anchored; a re-randomised proof is the same statement",
@@ -69,6 +72,18 @@ ERROR_MEANINGS = {
     "AggregateRoundMismatch": "a member statement did not start from the round's previous global model",
     "AggregateDuplicateMember": "two members of the aggregate are the same institution",
     "AggregateUnknownRound": "the round's previous global model is neither the members' public start nor an earlier aggregate of this aggregator",
+    "DatasetErased": "the dataset was erased (superseded by the commitment an erasure proof anchored): "
+                     "nothing new may rest on it; use the dataset it was erased into",
+    "InvalidLeaf": "a record's leaf must be a non-zero field element below r",
+    "ErasureRequestCount": "the number of erasure request ids does not match the erasure proof's number of leaves",
+    "ErasureRequestNotFound": "no erasure request has this id",
+    "ErasureRequestOtherInstitution": "the erasure request is addressed to another institution",
+    "ErasureRequestOtherDataset": "the erasure request is about another dataset than the one the proof erases from "
+                                  "(or one it descends from)",
+    "ErasureRequestAnswered": "the erasure request was already answered",
+    "ErasureLeafMismatch": "the proof's leaf for this request is not the leaf the request names "
+                           "(request ids must be in the order of the proof's leaves)",
+    "ValiditySchemaMismatch": "public input 2 is not the schema digest registered for the validity circuit",
 }
 _CUSTOM_ERROR = re.compile(r"reverted with (\w+)\((.*)\)\s*$")
 

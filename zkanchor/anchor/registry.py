@@ -8,6 +8,13 @@
     registry.anchor_segment("linreg-v1", "run-1", 0, 4, proof0, public0, sender=hospital)
     registry.anchor_aggregate("fedavg-v1", proof, public, [("linreg-v1", public_a), ...], sender=aggregator)
 
+Data subjects' rights::
+
+    request = registry.request_erasure(hospital, commitment, receipt.leaf, sender=subject).value   # an id
+    registry.anchor_erasure("erasure-8x1", proof, public, [request], sender=hospital)  # C_D -> C_D'
+    registry.erasure_request(request).status                 # pending, answered or overdue
+    registry.anchor_validity("schema-v1", proof, public, sender=hospital)
+
 The rules the contract enforces (and why) are in the contract's header comment; how it
 names things (statement and proof hashes) is in :mod:`.encoding`.  A refused transaction
 raises :class:`~zkanchor.anchor.errors.RegistryError`, naming the contract's custom error
@@ -43,6 +50,7 @@ from .errors import as_registry_error
 CONTRACT_NAME = "ZkAnchorRegistry"
 SOURCE_FILE = "ZkAnchorRegistry.sol"
 DEFAULT_CHALLENGE_WINDOW = 7_200  # blocks: about a day at 12 s a block
+DEFAULT_ERASURE_DEADLINE = 216_000  # blocks: about 30 days at 12 s a block (GDPR art. 12(3): one month)
 
 # Explicit gas limits (chain.py never estimates).  The registry refuses to call a verifier
 # with less than its allowance (200k + 7k per input) left, so anchoring limits sit well above.
@@ -56,12 +64,17 @@ VERIFY_GAS_BASE = 600_000
 VERIFY_GAS_PER_INPUT = 20_000
 SEGMENT_EXTRA_GAS = 150_000  # opening a run writes its two slots
 AGGREGATE_GAS_PER_MEMBER = 40_000
+REQUEST_ERASURE_GAS = 250_000  # three new slots and the counter
+ERASURE_GAS_EXTRA = 250_000  # the anchor, C_D' (its record, list entry, link) and C_D's update
+ERASURE_GAS_PER_REQUEST = 40_000  # more if a request names an earlier dataset of the erasure chain
+VALIDITY_GAS_EXTRA = 150_000  # the anchor and the dataset's validity record
 MAX_EXPIRY = 2**40 - 1  # the contract stores a retention expiry as uint40
 LOG_CHUNK_BLOCKS = 5_000  # many providers cap eth_getLogs ranges
 
 INSTITUTION_STATUS = ("none", "active", "revoked")
 ANCHOR_KIND = ("none", "verified", "optimistic")
 ANCHOR_STATUS = ("none", "valid", "pending", "challenged", "invalid")
+ERASURE_STATUS = ("none", "pending", "answered", "overdue")
 
 def training_gas(n_public: int) -> int:
     """The gas limit zkanchor gives anchorTraining and resolve."""
@@ -72,6 +85,11 @@ def aggregate_gas(n_public: int, members: Sequence[Sequence[int]]) -> int:
     """The gas limit zkanchor gives anchorAggregate."""
     words = sum(len(m) for m in members)
     return training_gas(n_public) + AGGREGATE_GAS_PER_MEMBER * len(members) + 1_000 * words
+
+
+def erasure_gas(n_public: int, requests: int) -> int:
+    """The gas limit zkanchor gives anchorErasure."""
+    return training_gas(n_public) + ERASURE_GAS_EXTRA + ERASURE_GAS_PER_REQUEST * requests
 
 
 # ---------------------------------------------------------------- records read from chain
@@ -117,7 +135,9 @@ class CircuitInfo:
 class DatasetInfo:
     """``owner``'s anchor of a dataset commitment (``anchored`` False when ``owner`` never anchored it).
 
-    ``expires_at`` is the retention expiry (unix time, 0 = none).
+    ``expires_at`` is the retention expiry (unix time, 0 = none).  ``erased_at`` is the block of
+    the erasure that superseded the dataset and ``erased_into`` the commitment it anchored (0 if
+    not erased); ``erased_from`` the dataset this one was erased from (0 if none).
     """
 
     commitment: int
@@ -127,11 +147,74 @@ class DatasetInfo:
     expires_at: int
     metadata_hash: str
     anchor_count: int
+    erased_at: int = 0
+    erased_into: int = 0
+    erased_from: int = 0
 
     @property
     def anchored(self) -> bool:
         """True if ``owner`` anchored the commitment."""
         return self.block_number != 0
+
+    @property
+    def erased(self) -> bool:
+        """True if an erasure superseded the dataset (nothing new may rest on it)."""
+        return self.erased_at != 0
+
+
+@dataclass(frozen=True)
+class ErasureRequestInfo:
+    """An erasure request (``status``: none, pending, answered or overdue = pending past its deadline).
+
+    Blocks: ``filed_block`` it was filed in, ``deadline`` the last block it is due by,
+    ``answered_block`` that of the erasure that answered it (0 = not answered).  ``requester``
+    (who filed it) is known from its event only, so views leave it empty.
+    """
+
+    request_id: int
+    owner: str
+    dataset: int
+    leaf: int
+    filed_block: int
+    deadline: int
+    answered_block: int
+    status: str
+    requester: str = ""
+
+    @property
+    def exists(self) -> bool:
+        """True if a request has this id."""
+        return self.status != "none"
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_block != 0
+
+    @property
+    def late(self) -> bool:
+        """Answered after its deadline."""
+        return self.answered and self.answered_block > self.deadline
+
+    def overdue_at(self, block: int) -> bool:
+        """Unanswered and past its deadline at ``block``."""
+        return not self.answered and block > self.deadline
+
+
+@dataclass(frozen=True)
+class ValidityInfo:
+    """The latest validity claim about ``owner``'s dataset (``claims`` 0 = none)."""
+
+    owner: str
+    dataset: int
+    schema_digest: int
+    statement_hash: str
+    circuit_id: str
+    block_number: int
+    claims: int
+
+    @property
+    def exists(self) -> bool:
+        return self.claims != 0
 
 
 @dataclass(frozen=True)
@@ -222,13 +305,22 @@ def compile_registry() -> CompiledContract:
 
 
 def deploy_registry(
-    chain: Chain, sender: str | None = None, challenge_window: int = DEFAULT_CHALLENGE_WINDOW
+    chain: Chain,
+    sender: str | None = None,
+    challenge_window: int = DEFAULT_CHALLENGE_WINDOW,
+    erasure_deadline: int = DEFAULT_ERASURE_DEADLINE,
 ) -> "Registry":
-    """Deploy a new registry whose admin is ``sender`` (default: the chain's default account)."""
-    if not isinstance(challenge_window, int) or challenge_window < 1:
+    """Deploy a new registry whose admin is ``sender`` (default: the chain's default account).
+
+    ``challenge_window``: blocks to reveal a challenged optimistic proof; ``erasure_deadline``:
+    blocks an institution has to answer an erasure request.
+    """
+    if isinstance(challenge_window, bool) or not isinstance(challenge_window, int) or challenge_window < 1:
         raise InputError("the challenge window must be a positive number of blocks")
+    if isinstance(erasure_deadline, bool) or not isinstance(erasure_deadline, int) or not 1 <= erasure_deadline < 2**40:
+        raise InputError("the erasure deadline must be a positive number of blocks (below 2^40)")
     compiled = compile_registry()
-    deployed = chain.deploy(compiled, challenge_window, sender=sender, gas=DEPLOY_GAS)
+    deployed = chain.deploy(compiled, challenge_window, erasure_deadline, sender=sender, gas=DEPLOY_GAS)
     receipt = deployed.receipt
     return Registry(
         chain=chain,
@@ -288,6 +380,13 @@ class Registry:
 
     # -- sending ---------------------------------------------------------------
 
+    def _fn(self, name: str) -> Any:
+        """The contract function ``name``; a registry deployed before it existed is refused in words."""
+        if not any(e.get("type") == "function" and e.get("name") == name for e in self.abi):
+            raise ChainError(f"the registry at {self.address} has no {name} (its ABI predates registry 2.1, which added "
+                             "data subjects' rights): deploy a new registry")
+        return getattr(self.contract.functions, name)
+
     def _send(self, fn_call: Any, sender: str | None, gas: int) -> Any:
         self._dry_run(fn_call, sender, gas)
         try:
@@ -329,6 +428,12 @@ class Registry:
         """Blocks an institution has to reveal a challenged optimistic anchor's proof."""
         return int(self.chain.call(self.contract.functions.challengeWindow()))
 
+    def erasure_deadline(self) -> int:
+        """Blocks an institution has to answer an erasure request (0 for a registry before 2.1)."""
+        if not any(e.get("name") == "erasureDeadline" for e in self.abi):
+            return 0
+        return int(self.chain.call(self.contract.functions.erasureDeadline()))
+
     def transfer_admin(self, new_admin: str, sender: str | None = None) -> TxResult:
         """Start a two-step admin transfer (the new admin must call :meth:`accept_admin`)."""
         return self._result(self._send(self.contract.functions.transferAdmin(_address(new_admin)), sender, ADMIN_GAS))
@@ -367,8 +472,9 @@ class Registry:
         spec): the record anchors are judged by.  It is required; when the caller also knows
         the hash the verification key is bound to (its ``setup.json`` or ceremony record),
         it passes it as ``key_circuit_hash`` and registration is refused unless the two agree.
-        ``kind`` is ``training`` (1) or ``aggregation`` (2); ``spec_digest`` the field element
-        training statements carry as input 4; ``public_start`` (training only) the commitment
+        ``kind`` is ``training`` (1), ``aggregation`` (2), ``erasure`` (3) or ``validity`` (4);
+        ``spec_digest`` the field element training statements carry as input 4 (and validity
+        statements as input 2: the schema digest); ``public_start`` (training only) the commitment
         of the public initial weights checkpoint runs must start from, 0 for none;
         ``training_block_input`` the index of a public input holding a claimed training-start
         block, 0 for none.
@@ -500,7 +606,48 @@ class Registry:
         receipt = self._send(fn, sender, gas or aggregate_gas(len(inputs), member_inputs))
         return self._result(receipt, _hex(self._emitted(receipt, "AggregateAnchored")["statementHash"]))
 
+    def anchor_erasure(
+        self,
+        circuit_id: str | bytes,
+        proof: Proof,
+        public: Sequence[int],
+        request_ids: Sequence[int],
+        sender: str | None = None,
+        gas: int | None = None,
+    ) -> TxResult:
+        """Answer erasure requests: ``public`` is [institution, C_D, C_D', L_1..L_k] and
+        ``request_ids[j]`` the pending request naming L_{j+1}.  C_D' becomes the sender's dataset,
+        C_D is marked erased.  ``value`` is the erasure's statement hash."""
+        a, b, c, inputs = _calldata(proof, public)
+        if isinstance(request_ids, (str, bytes)):
+            raise InputError("the request ids must be a list of integers")
+        ids = [_count(i, "erasure request id") for i in request_ids]
+        fn = self._fn("anchorErasure")(circuit_id_bytes(circuit_id), a, b, c, inputs, ids)
+        receipt = self._send(fn, sender, gas or erasure_gas(len(inputs), len(ids)))
+        return self._result(receipt, _hex(self._emitted(receipt, "ErasureAnchored")["statementHash"]))
+
+    def anchor_validity(
+        self, circuit_id: str | bytes, proof: Proof, public: Sequence[int], sender: str | None = None,
+        gas: int | None = None,
+    ) -> TxResult:
+        """Anchor a validity statement [institution, C_D, schema digest] about the sender's dataset;
+        ``value`` is its statement hash."""
+        a, b, c, inputs = _calldata(proof, public)
+        fn = self._fn("anchorValidity")(circuit_id_bytes(circuit_id), a, b, c, inputs)
+        receipt = self._send(fn, sender, gas or training_gas(len(inputs)) + VALIDITY_GAS_EXTRA)
+        return self._result(receipt, _hex(self._emitted(receipt, "ValidityAnchored")["statementHash"]))
+
     # -- anyone ----------------------------------------------------------------
+
+    def request_erasure(
+        self, owner: str, commitment: int | str, leaf: int | str, sender: str | None = None
+    ) -> TxResult:
+        """File an erasure request to ``owner`` about its dataset ``commitment``, naming the record's
+        ``leaf`` (from the subject's receipt).  Anyone may send it; ``value`` is the request id."""
+        fn = self._fn("requestErasure")(_address(owner), parse_commitment(commitment),
+                                        parse_commitment(leaf, "record leaf"))
+        receipt = self._send(fn, sender, REQUEST_ERASURE_GAS)
+        return self._result(receipt, int(self._emitted(receipt, "ErasureRequested")["requestId"]))
 
     def challenge(self, statement: str | bytes, sender: str | None = None) -> TxResult:
         """Challenge a pending optimistic anchor; ``value`` is the block the proof is due by."""
@@ -548,8 +695,76 @@ class Registry:
         """``owner``'s anchor of a dataset commitment (``anchored`` is False if it never anchored it)."""
         who = _address(owner)
         value = parse_commitment(commitment)
-        block, ts, expires, meta, count = self.chain.call(self.contract.functions.dataset(who, value))
-        return DatasetInfo(value, who, int(block), int(ts), int(expires), _hex(meta), int(count))
+        block, ts, expires, meta, count, *erasure = self.chain.call(self.contract.functions.dataset(who, value))
+        erased_at, erased_into, erased_from = (list(erasure) + [0, 0, 0])[:3]
+        return DatasetInfo(value, who, int(block), int(ts), int(expires), _hex(meta), int(count), int(erased_at),
+                           int(erased_into), int(erased_from))
+
+    def current_dataset(self, owner: str, commitment: int | str) -> DatasetInfo:
+        """The dataset ``commitment`` became through erasures (itself if it was never erased)."""
+        info = self.dataset(owner, commitment)
+        seen = {info.commitment}
+        while info.erased and info.erased_into not in seen:
+            seen.add(info.erased_into)
+            info = self.dataset(owner, info.erased_into)
+        return info
+
+    def erasure_request_count(self) -> int:
+        """How many erasure requests were filed (their ids are 1..count)."""
+        return int(self.chain.call(self._fn("erasureRequestCount")()))
+
+    def erasure_request(self, request_id: int) -> ErasureRequestInfo:
+        """Erasure request ``request_id`` as the registry holds it now (``exists`` False if none)."""
+        rid = _count(request_id, "erasure request id")
+        owner, dataset, leaf, filed, deadline, answered, status = self.chain.call(self._fn("erasureRequest")(rid))
+        return ErasureRequestInfo(rid, owner, int(dataset), int(leaf), int(filed), int(deadline), int(answered),
+                                  ERASURE_STATUS[status])
+
+    def erasure_requests(
+        self, owner: str | None = None, commitment: int | str | None = None, from_block: int | None = None
+    ) -> list[ErasureRequestInfo]:
+        """Every erasure request (to ``owner``, about ``commitment``, if given), in filing order, with
+        its status now and who filed it."""
+        who = _address(owner) if owner is not None else None
+        value = parse_commitment(commitment) if commitment is not None else None
+        out = []
+        for e in self.events(from_block, names=("ErasureRequested",)):
+            if (who is not None and e.args["owner"] != who) or (value is not None and e.args["datasetCommitment"] != value):
+                continue
+            info = self.erasure_request(int(e.args["requestId"]))
+            out.append(ErasureRequestInfo(**{**info.__dict__, "requester": e.args["requester"]}))
+        return out
+
+    def pending_erasure_requests(self, owner: str | None = None, from_block: int | None = None) -> list[ErasureRequestInfo]:
+        """Requests not answered yet, overdue ones included."""
+        return [r for r in self.erasure_requests(owner, from_block=from_block) if r.status in ("pending", "overdue")]
+
+    def overdue_erasure_requests(self, owner: str | None = None, from_block: int | None = None) -> list[ErasureRequestInfo]:
+        """Requests past their deadline and still not answered."""
+        return [r for r in self.erasure_requests(owner, from_block=from_block) if r.status == "overdue"]
+
+    def erasures(self, institution: str | None = None, from_block: int | None = None) -> list[RegistryEvent]:
+        """ErasureAnchored events (of ``institution``, if given), in chain order."""
+        who = _address(institution) if institution is not None else None
+        return [e for e in self.events(from_block, names=("ErasureAnchored",)) if who is None or e.args["institution"] == who]
+
+    def validity(self, owner: str, commitment: int | str) -> ValidityInfo:
+        """The latest validity claim about ``owner``'s dataset (``exists`` False if none)."""
+        who = _address(owner)
+        value = parse_commitment(commitment)
+        digest, sh, cid, block, claims = self.chain.call(self._fn("validity")(who, value))
+        return ValidityInfo(who, value, int(digest), _hex(sh), circuit_id_text(cid) if int(claims) else "", int(block),
+                            int(claims))
+
+    def validity_claims(
+        self, owner: str | None = None, commitment: int | str | None = None, from_block: int | None = None
+    ) -> list[RegistryEvent]:
+        """ValidityAnchored events (of ``owner``'s dataset ``commitment``, if given), in chain order."""
+        who = _address(owner) if owner is not None else None
+        value = parse_commitment(commitment) if commitment is not None else None
+        return [e for e in self.events(from_block, names=("ValidityAnchored",))
+                if (who is None or e.args["institution"] == who)
+                and (value is None or e.args["datasetCommitment"] == value)]
 
     def datasets_of(self, institution: str) -> list[int]:
         """The dataset commitments an institution anchored, in order."""

@@ -1,6 +1,6 @@
 """The anchoring commands: deploy a registry, register institutions and circuits, anchor
 datasets, training results, checkpoint segments and federated aggregates, settle optimistic
-anchors, and audit a registry.
+anchors, file and answer erasure requests, anchor validity claims, and audit a registry.
 
 Every command but ``registry-deploy`` takes the DEPLOYMENT record that ``registry-deploy``
 wrote, and talks to the node it names unless ``--rpc`` says otherwise.  ``--account``
@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="DEPLOYMENT.json", required=True, help="deployment record to write")
     p.add_argument("--challenge-window", type=int, default=None, metavar="BLOCKS",
                    help="blocks an institution has to reveal a challenged optimistic anchor's proof (default: 7200)")
+    p.add_argument("--erasure-deadline", type=int, default=None, metavar="BLOCKS",
+                   help="blocks an institution has to answer an erasure request (default: 216000, about 30 days)")
     _add_chain_args(p)
     p.set_defaults(handler=cmd_registry_deploy)
 
@@ -75,13 +77,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("vk", metavar="KEYDIR", help="a key directory, or the verification_key.json inside one")
     _add_circuit_id(p)
     p.add_argument("--statement", metavar="STATEMENT",
-                   help="a statement.json (or a proof directory holding one): take the circuit hash, spec digest, kind "
-                        "and public start from its spec, recompiled here (instead of the four options below)")
+                   help="a statement.json (or a proof directory holding one) of any kind (training, aggregation, "
+                        "erasure, validity): take the circuit hash, spec digest, kind and public start from its spec, "
+                        "recompiled here (instead of the four options below)")
     p.add_argument("--circuit-hash", metavar="HEX",
                    help="the circuit hash the key must be bound to (64 hex digits: sha256 of the canonical R1CS)")
     p.add_argument("--spec-digest", metavar="N",
                    help="the statement spec digest (a field element, decimal or 0x hex: public input 4 of training statements)")
-    p.add_argument("--kind", choices=("training", "aggregation"), default="training",
+    p.add_argument("--kind", choices=("training", "aggregation", "erasure", "validity"), default="training",
                    help="what the circuit proves (default: training)")
     p.add_argument("--public-start", default="0", metavar="N",
                    help="training only: commitment of the public initial weights checkpoint runs start from (default: 0, none)")
@@ -146,6 +149,54 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_anchor_aggregate)
 
     p = sub.add_parser(
+        "request-erasure",
+        help="file an erasure request for one's record in an institution's dataset (anyone may)",
+        description="File a data subject's erasure request with the registry: the institution --owner must answer it "
+        "with an erasure proof within the registry's erasure deadline. Name the record by the leaf on its receipt "
+        "(--leaf), or give the receipt itself (--receipt: its leaf, and its owner and commitment unless given; "
+        "the receipt is checked against its commitment first). The leaf reveals nothing about the record. The "
+        "sender need not be registered.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("--owner", metavar="ADDRESS", help="the institution holding the dataset (default: the receipt's)")
+    p.add_argument("--commitment", metavar="C_D", help="the dataset commitment (default: the receipt's)")
+    leaf = p.add_mutually_exclusive_group(required=True)
+    leaf.add_argument("--leaf", metavar="LEAF", help="the record's leaf (decimal or 0x hex)")
+    leaf.add_argument("--receipt", metavar="RECEIPT", help="the record's receipt ('zkanchor commit --receipts')")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_request_erasure)
+
+    p = sub.add_parser(
+        "anchor-erasure",
+        help="answer erasure requests with an erasure proof",
+        description="Anchor an erasure proof (PROOFDIR from 'zkanchor prove-erasure': C_D' is C_D with exactly the "
+        "requested records removed) as the answer to erasure requests: --request lists their ids in the order of the "
+        "proof's leaves (default: the pending requests to the sender naming those leaves). The registry marks them "
+        "answered, anchors C_D' as the sender's dataset and marks C_D erased: no new training may rest on it. Exit 1 "
+        "if the verifier rejects the proof.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("proofdir", metavar="PROOFDIR", help="an erasure proof directory (statement.json, proof.json, public.json)")
+    _add_circuit_id(p)
+    p.add_argument("--request", type=int, nargs="+", action="extend", default=None, metavar="ID",
+                   help="the erasure request ids answered, in the order of the proof's leaves")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_anchor_erasure)
+
+    p = sub.add_parser(
+        "anchor-validity",
+        help="anchor a validity proof (the data satisfies a schema) next to its dataset",
+        description="Anchor a validity proof (PROOFDIR from 'zkanchor prove-validity': the data committed in C_D "
+        "satisfies a public schema) about a dataset the sender anchored. The circuit must be registered as a "
+        "validity circuit; its spec digest is the schema digest. Exit 1 if the verifier rejects the proof.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("proofdir", metavar="PROOFDIR", help="a validity proof directory (statement.json, proof.json, public.json)")
+    _add_circuit_id(p)
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_anchor_validity)
+
+    p = sub.add_parser(
         "challenge",
         help="challenge a pending optimistic anchor",
         description="Challenge an optimistic anchor: its committed proof must be revealed (resolve) within the "
@@ -183,9 +234,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="list everything anchored in a registry and re-check every proof off chain",
         description="Read all registry events, take each proof from its transaction's calldata and re-check "
         "statement and proof in Python; check that checkpoint runs chain and aggregates rest on valid member "
-        "models; flag training on data whose retention expiry has passed. Prints a table with runs (complete, "
-        "in progress, broken) and aggregates (or --json). Exit 0 if every check agrees with the registry, 1 if "
-        "any disagrees or nothing was checked (--from-block beyond the chain head).",
+        "models; report erasure requests per institution (answered, pending, or OVERDUE: deadline passed and "
+        "unanswered), models superseded by an erasure of their data (and their retrained successors), validity "
+        "claims per dataset, and datasets past their retention expiry with the models served from them. Prints a "
+        "table, runs, aggregates and those reports (or --json). Exit 0 if every check agrees with the registry, 1 "
+        "if any disagrees or nothing was checked (--from-block beyond the chain head); overdue requests are "
+        "reported, not an exit code.",
     )
     _add_deployment_arg(p)
     p.add_argument("--vk", action="append", default=[], metavar="CIRCUIT_ID=VK.json",
@@ -315,20 +369,21 @@ def _metadata_hash(args: argparse.Namespace) -> bytes:
 def cmd_registry_deploy(args: argparse.Namespace) -> int:
     """Deploy a registry and write its deployment record."""
     from ..anchor.deployment import record_for, save_deployment
-    from ..anchor.registry import DEFAULT_CHALLENGE_WINDOW, compile_registry, deploy_registry
+    from ..anchor.registry import DEFAULT_CHALLENGE_WINDOW, DEFAULT_ERASURE_DEADLINE, compile_registry, deploy_registry
 
     rpc = args.rpc or os.environ.get(ENV_RPC, "").strip() or None
     if rpc is None:
         raise InputError("registry-deploy needs a node (--rpc URL or $ZKANCHOR_RPC): a registry on the embedded chain would vanish when the command ends")
     window = DEFAULT_CHALLENGE_WINDOW if args.challenge_window is None else args.challenge_window
+    deadline = DEFAULT_ERASURE_DEADLINE if args.erasure_deadline is None else args.erasure_deadline
     chain = _connect(rpc)
     sender = _account(chain, args.account)
-    registry = deploy_registry(chain, sender=sender, challenge_window=window)
+    registry = deploy_registry(chain, sender=sender, challenge_window=window, erasure_deadline=deadline)
     record = record_for(registry, rpc, compile_registry().source_hash)
     save_deployment(record, args.output)
     result = {"registry": record.registry, "chain_id": record.chain_id, "block": record.block, "admin": sender,
               "deployment": args.output, "gas_used": registry.deploy_gas, "challenge_window": window,
-              "version": record.registry_version}
+              "erasure_deadline": deadline, "version": record.registry_version}
     emit(args, result, f"registry {record.registry} deployed on chain {record.chain_id} at block {record.block} "
          f"(admin {sender}); record written to {args.output}")
     return EXIT_OK
@@ -387,6 +442,8 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
     start = parse_commitment(args.public_start, "--public-start", allow_zero=True)
     if args.kind == "aggregation" and start:
         raise InputError("--public-start is for training circuits: an aggregation round starts from its members' start")
+    if args.kind != "training" and start:
+        raise InputError(f"--public-start is for training circuits, not {args.kind} ones")
     vk, bound = _key_binding(args.vk)
     if circuit_hash_bytes(bound) != expected:
         raise InputError(f"the key in {args.vk} is bound to circuit {bound[:16]}..., not to the expected "
@@ -561,6 +618,139 @@ def cmd_anchor_aggregate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bundle(path_text: str, kind: str):
+    """(statement, proof, public inputs) of a proof directory holding a statement of ``kind``."""
+    from ..proofs import ProofBundle
+
+    bundle = ProofBundle.load(path_text)
+    found = bundle.statement.spec.kind
+    if found != kind:
+        raise InputError(f"{path_text!r} holds a {found} proof, not an {kind} proof" if kind[0] in "aeiou"
+                         else f"{path_text!r} holds a {found} proof, not a {kind} proof")
+    return bundle.statement, bundle.proof, bundle.public_inputs()
+
+
+def cmd_request_erasure(args: argparse.Namespace) -> int:
+    """File an erasure request."""
+    from ..addresses import format_address
+    from ..anchor.encoding import hex32, parse_commitment
+
+    owner_text, commitment, leaf = args.owner, None, None
+    if args.commitment is not None:
+        commitment = parse_commitment(args.commitment, "--commitment")
+    if args.receipt is not None:
+        from ..commit.receipts import check_presence, load_receipt
+
+        receipt = load_receipt(args.receipt)
+        if not check_presence(receipt):
+            raise InputError(f"the receipt {args.receipt!r} does not lead to the commitment it names: it is damaged "
+                             "or not a receipt of that dataset")
+        if commitment is not None and commitment != receipt.commitment:
+            raise InputError(f"the receipt is for dataset {hex32(receipt.commitment)}, not --commitment {hex32(commitment)}")
+        commitment, leaf = receipt.commitment, receipt.leaf
+        receipt_owner = format_address(receipt.owner)
+        if owner_text is None:
+            owner_text = receipt_owner
+    else:
+        leaf = parse_commitment(args.leaf, "--leaf")
+        receipt_owner = None
+    if owner_text is None or commitment is None:
+        raise InputError("name the institution and the dataset: --owner and --commitment (or a --receipt)")
+    _, chain, registry = _open(args)
+    owner = _account(chain, owner_text, "--owner", unlocked=False)
+    if receipt_owner is not None and owner.lower() != receipt_owner.lower():
+        raise InputError(f"the receipt is for a dataset of {receipt_owner}, not of --owner {owner}")
+    sender = _account(chain, args.account)
+    dataset = registry.dataset(owner, commitment)
+    tx = registry.request_erasure(owner, commitment, leaf, sender=sender)
+    info = registry.erasure_request(tx.value)
+    result = {"request_id": tx.value, "owner": owner, "dataset": hex32(commitment), "leaf": hex32(leaf),
+              "requester": sender, "deadline": info.deadline, **_tx_json(tx)}
+    text = (f"erasure request {tx.value} filed with {owner} for its dataset {hex32(commitment)} "
+            f"(leaf {hex32(leaf)}) in block {tx.block_number}: due by block {info.deadline}")
+    if dataset.erased:
+        current = registry.current_dataset(owner, commitment)
+        result["current_dataset"] = hex32(current.commitment)
+        text += (f"\n(the dataset was since erased into {hex32(current.commitment)}; the request follows the record "
+                 "there, unless the record was among those already erased)")
+    emit(args, result, text)
+    return EXIT_OK
+
+
+def _pending_for(registry, sender: str, commitment: int, leaves: list[int]) -> list[int]:
+    """The pending request ids to ``sender`` naming each leaf (about C_D or a dataset it descends from)."""
+    from ..anchor.encoding import hex32
+
+    lineage, current = {commitment}, registry.dataset(sender, commitment)
+    while current.erased_from and current.erased_from not in lineage:
+        lineage.add(current.erased_from)
+        current = registry.dataset(sender, current.erased_from)
+    pending: dict[int, int] = {}
+    for r in registry.pending_erasure_requests(sender):
+        if r.dataset in lineage:
+            pending.setdefault(r.leaf, r.request_id)
+    missing = [hex32(leaf) for leaf in leaves if leaf not in pending]
+    if missing:
+        raise InputError(f"no pending erasure request to {sender} names the leaf {missing[0]}: pass --request IDs")
+    return [pending[leaf] for leaf in leaves]
+
+
+def cmd_anchor_erasure(args: argparse.Namespace) -> int:
+    """Answer erasure requests with an erasure proof."""
+    from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32
+    from ..anchor.errors import RegistryError
+
+    statement, proof, public = _bundle(args.proofdir, "erasure")
+    cid = circuit_id_bytes(args.circuit_id)
+    if args.request is not None and len(args.request) != len(statement.leaves):
+        raise InputError(f"the proof erases {len(statement.leaves)} record(s) but {len(args.request)} --request id(s) "
+                         "were given (one per leaf, in the proof's order)")
+    record, chain, registry = _open(args)
+    _check_inputs_fit(record, args.circuit_id, public)
+    sender = _account(chain, args.account)
+    ids = args.request if args.request is not None else _pending_for(registry, sender, statement.before,
+                                                                      list(statement.leaves))
+    try:
+        tx = registry.anchor_erasure(cid, proof, public, ids, sender=sender)
+    except RegistryError as exc:
+        if exc.error != "ProofRejected":
+            raise
+        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+        return EXIT_FALSE
+    result = {"anchored": True, "statement_hash": tx.value, "institution": sender, "circuit_id": circuit_id_text(cid),
+              "dataset": hex32(statement.before), "new_dataset": hex32(statement.after), "request_ids": ids,
+              **_tx_json(tx)}
+    emit(args, result, f"erasure {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas): request(s) "
+         f"{', '.join(map(str, ids))} answered; dataset {hex32(statement.before)} is erased, "
+         f"{hex32(statement.after)} takes its place")
+    return EXIT_OK
+
+
+def cmd_anchor_validity(args: argparse.Namespace) -> int:
+    """Anchor a validity claim."""
+    from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32
+    from ..anchor.errors import RegistryError
+
+    statement, proof, public = _bundle(args.proofdir, "validity")
+    cid = circuit_id_bytes(args.circuit_id)
+    record, chain, registry = _open(args)
+    _check_inputs_fit(record, args.circuit_id, public)
+    sender = _account(chain, args.account)
+    try:
+        tx = registry.anchor_validity(cid, proof, public, sender=sender)
+    except RegistryError as exc:
+        if exc.error != "ProofRejected":
+            raise
+        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+        return EXIT_FALSE
+    result = {"anchored": True, "statement_hash": tx.value, "institution": sender, "circuit_id": circuit_id_text(cid),
+              "dataset": hex32(statement.dataset_commitment), "schema_digest": str(public[2]),
+              "claim": statement.spec.describe(), **_tx_json(tx)}
+    emit(args, result, f"validity claim {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas): dataset "
+         f"{hex32(statement.dataset_commitment)} satisfies {statement.spec.describe()}")
+    return EXIT_OK
+
+
 def cmd_challenge(args: argparse.Namespace) -> int:
     """Challenge an optimistic anchor."""
     _, chain, registry = _open(args)
@@ -609,7 +799,7 @@ def _vk_overrides(specs: list[str]) -> dict:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Audit a registry."""
-    from ..anchor.audit import MISMATCH, audit, format_table, run_reports
+    from ..anchor.audit import MISMATCH, audit_report, format_report
 
     vks = _vk_overrides(args.vk)
     record, chain, _ = _open(args)
@@ -619,11 +809,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.from_block is not None and args.from_block > head:
         reason = f"nothing was checked: --from-block {args.from_block} is beyond the chain head (block {head})"
         emit(args, {"registry": record.registry, "chain_id": record.chain_id, "checked": False, "reason": reason,
-                    "rows": [], "runs": [], "mismatches": 0}, reason)
+                    "rows": [], "runs": [], "erasure_requests": [], "superseded": [], "validity": [],
+                    "expired_datasets": [], "overdue": 0, "mismatches": 0}, reason)
         return EXIT_FALSE
-    rows = audit(chain, record, vks, from_block=args.from_block)
-    mismatches = sum(r.verdict == MISMATCH for r in rows)
-    emit(args, {"registry": record.registry, "chain_id": record.chain_id, "checked": True, "head": head,
-                "rows": [r.to_json() for r in rows], "runs": [r.to_json() for r in run_reports(rows)],
-                "mismatches": mismatches}, format_table(rows))
+    report = audit_report(chain, record, vks, from_block=args.from_block)
+    mismatches = sum(r.verdict == MISMATCH for r in report.rows)
+    emit(args, {"registry": record.registry, "chain_id": record.chain_id, "checked": True, **report.to_json(),
+                "mismatches": mismatches}, format_report(report))
     return EXIT_FALSE if mismatches else EXIT_OK
