@@ -1,7 +1,10 @@
-"""Build script for zkanchor's optional native kernel.
+"""Build script for zkanchor's optional native kernel and its shipped contracts.
 
-Project metadata lives in pyproject.toml; this file only declares the C extension
-``zkanchor.native._kernel``.  The kernel is an accelerator, never a requirement:
+Project metadata lives in pyproject.toml; this file declares the C extension
+``zkanchor.native._kernel`` and copies the checkout's top-level ``contracts/`` (Solidity
+sources, the verifier template, the precompiled registry artifact) into the package as
+``zkanchor/contracts``, so an installed wheel renders verifiers and deploys the registry
+without the checkout.  The kernel is an accelerator, never a requirement:
 if it cannot be compiled (no compiler, no Python headers, odd platform) the build
 prints one line saying so and the install still succeeds with the pure-Python
 backend.  Set ZKANCHOR_NO_NATIVE=1 to skip it on purpose.
@@ -12,6 +15,7 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 NATIVE_DIR = os.path.join("zkanchor", "native")
 
@@ -68,9 +72,32 @@ class OptionalBuildExt(build_ext):
             self._fall_back(exc)
 
 
+CONTRACT_FILES = ("*.sol", "*.tmpl", os.path.join("artifacts", "*.json"))
+
+
+class BuildPyWithContracts(build_py):
+    """build_py that also ships the top-level contracts/ directory as zkanchor/contracts.
+
+    contracts/ stays at the top of the checkout (it is read by Solidity tools as well as
+    by us); in a checkout zkanchor.paths finds it there, in an installed package here.
+    """
+
+    def run(self):
+        super().run()
+        import glob
+        import shutil
+
+        target = os.path.join(self.build_lib, "zkanchor", "contracts")
+        for pattern in CONTRACT_FILES:
+            for source in sorted(glob.glob(os.path.join("contracts", pattern))):
+                destination = os.path.join(target, os.path.relpath(source, "contracts"))
+                os.makedirs(os.path.dirname(destination), exist_ok=True)
+                shutil.copyfile(source, destination)
+
+
 def _one_line(exc):
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[-1] if text else 'no detail'}"
 
 
-setup(ext_modules=[kernel], cmdclass={"build_ext": OptionalBuildExt})
+setup(ext_modules=[kernel], cmdclass={"build_ext": OptionalBuildExt, "build_py": BuildPyWithContracts})

@@ -57,14 +57,20 @@ def node_bin(tool: str) -> Path:
 
 
 def contracts_dir() -> Path:
-    """The directory holding Solidity sources and templates (``ZKANCHOR_CONTRACTS`` overrides)."""
+    """The directory holding Solidity sources, templates and the precompiled registry.
+
+    ``ZKANCHOR_CONTRACTS`` wins; then the checkout's top-level ``contracts/``; then the copy
+    an installed package carries as ``zkanchor/contracts`` (setup.py puts it there).
+    """
     explicit = _env_path("ZKANCHOR_CONTRACTS")
     if explicit is not None:
         return explicit
     in_checkout = PROJECT_ROOT / "contracts"
-    if in_checkout.is_dir():
+    if _is_checkout(PROJECT_ROOT) and in_checkout.is_dir():
         return in_checkout
-    return PACKAGE_DIR / "contracts"
+    from importlib.resources import files
+
+    return Path(str(files("zkanchor") / "contracts"))
 
 
 def cache_dir(*parts: str) -> Path:

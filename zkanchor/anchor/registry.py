@@ -296,12 +296,45 @@ def registry_source() -> str:
     return read_bytes(path, "registry source").decode("utf-8")
 
 
+ARTIFACT_FILE = f"artifacts/{CONTRACT_NAME}.json"
+
+
+def shipped_registry_artifact(source: str | None = None) -> CompiledContract | None:
+    """The precompiled registry shipped in ``contracts/artifacts/`` if it was compiled from
+    exactly ``source`` (default: the current source) with our settings; else None."""
+    import hashlib
+
+    from ..errors import FormatError
+    from ..fileio import read_json
+    from ..paths import contracts_dir
+    from ..solidity.compiler import compiler_settings
+
+    path = contracts_dir() / ARTIFACT_FILE
+    if not path.is_file():
+        return None
+    source = registry_source() if source is None else source
+    try:
+        artifact = CompiledContract.from_json(read_json(path, "registry artifact"))
+    except (FormatError, InputError):
+        return None
+    if (artifact.contract_name != CONTRACT_NAME
+            or artifact.source_hash != hashlib.sha256(source.encode("utf-8")).hexdigest()
+            or artifact.settings != compiler_settings(via_ir=True)):
+        return None
+    return artifact
+
+
 def compile_registry() -> CompiledContract:
-    """Compile the registry (through the artifact cache).  Yul pipeline: legacy codegen runs
-    out of stack on its view functions, and via-IR is cheaper per call anyway."""
+    """The compiled registry: the shipped artifact when it matches the source (so deploying
+    needs no compiler), else a compile through the artifact cache.  Yul pipeline: legacy
+    codegen runs out of stack on its view functions, and via-IR is cheaper per call anyway."""
     from ..solidity.compiler import compile_source
 
-    return compile_source(registry_source(), CONTRACT_NAME, via_ir=True)
+    source = registry_source()
+    shipped = shipped_registry_artifact(source)
+    if shipped is not None:
+        return shipped
+    return compile_source(source, CONTRACT_NAME, via_ir=True)
 
 
 def deploy_registry(
