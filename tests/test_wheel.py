@@ -114,6 +114,7 @@ def test_a_tiny_simulation_deploys_the_shipped_registry(installed):
         [model]
         kind = "logreg"
         epochs = 1
+        learning_rate = 0.5
 
         [[institution]]
         name = "Clinic A"
