@@ -355,7 +355,9 @@ def ceremony_circuits(world: "World", fresh: list, describe) -> None:
         start = world.log.now()
         circuit = compile(job.statement.spec)
         pk = circuit_keys(world, circuit_id, circuit.r1cs, circuit.hash, log_size)
-        keydir = cache_dir("simulator-ceremony", f"{world.seed}-{circuit.hash[:32]}")
+        # Named by the key itself: another ceremony for this circuit (another beacon or contributors) gets
+        # another directory, so a process that remembers a directory's key never proves with a stale one.
+        keydir = cache_dir("simulator-ceremony", f"{world.seed}-{circuit.hash[:32]}-{p2.key_digest(pk)[:16]}")
         save_keydir(keydir, circuit.r1cs, pk, {"trusted_setup": "multi-party ceremony (simulation)",
                                               "contributors": list(world.ceremony.contributors)},
                     write_circuit=False)

@@ -115,7 +115,24 @@ def _train_round(world: World, round_: int) -> list[ProveJob]:
                       note=_quality(world, party, party.model.final))
         jobs.append(world.training_job(party, f"{party.name}/round{round_}", party.data.dataset, party.data_salt,
                                        party.model, start=kind))
+        _check_evaluation(world, party, jobs[-1].statement.threshold, round_)
     return jobs
+
+
+def _check_evaluation(world: World, party: Party, threshold: Optional[int], round_: int) -> None:
+    """An honest model that misses the [evaluation] claim has no proof: say so in one sentence, not in the prover."""
+    if world.test is None:
+        return
+    e, test = world.scenario.evaluation, world.test.dataset
+    measured = evaluate(party.spec, test, party.model.final)
+    if e.min_accuracy is not None and measured < threshold:
+        raise InputError(f"{party.name}'s model of round {round_} gets {measured} of the {test.n} held-out rows right, "
+                         f"fewer than evaluation.min_accuracy = {e.min_accuracy} needs ({threshold}); "
+                         f"lower it or give the model more data or epochs")
+    if e.max_mse is not None and measured > threshold:
+        mse = measured / test.n / 2 ** (4 * party.spec.frac_bits)
+        raise InputError(f"{party.name}'s model of round {round_} has a held-out mse of {mse:.4f}, above "
+                         f"evaluation.max_mse = {e.max_mse}; raise it or give the model more data or epochs")
 
 
 def _log_proofs(world: World, round_: int, jobs: list[ProveJob], results: dict[str, ProveResult],

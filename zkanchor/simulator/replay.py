@@ -29,7 +29,9 @@ from .report import DEPLOYMENT_FILE, EVENTS_FILE, RUN_FILE
 from .state import chain_state, state_hash
 
 
-ANCHOR_ACTIONS = ("anchor_verified", "anchor_optimistic", "anchor_aggregate")
+# A checkpointed run anchors each segment as anchor_segment_<kind>: an anchor like any other.
+ANCHOR_ACTIONS = ("anchor_verified", "anchor_optimistic", "anchor_aggregate",
+                  "anchor_segment_verified", "anchor_segment_optimistic")
 
 
 @dataclass
@@ -90,7 +92,7 @@ def _check_record(chain, registry: Registry, r: dict, result: ReplayResult) -> N
     if r["outcome"] == "landed" and r["action"] in ANCHOR_ACTIONS and not r.get("attack_step"):
         result.checked += 1
         anchor = registry.anchor(r["statement"])
-        expected = "optimistic" if r["action"] == "anchor_optimistic" else "verified"
+        expected = "optimistic" if r["action"].endswith("_optimistic") else "verified"
         if anchor.kind != expected:
             result.problems.append(f"{where}: the registry has no {expected} anchor {r['statement']}")
     if r.get("attack") and r.get("statement"):

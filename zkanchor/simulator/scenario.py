@@ -427,6 +427,10 @@ def _check_references(s: Scenario, top: _Table) -> None:
             top.fail("every honest institution of a federated scenario must be registered")
     if s.evaluation is not None and any(i.data.source != "sklearn" for i in s.institutions):
         top.fail("[evaluation] holds out rows of a scikit-learn set: every institution's data must come from one")
+    if s.evaluation is not None and len({(i.data.name, i.data.features, i.data.positive_class)
+                                         for i in s.institutions}) > 1:
+        top.fail("[evaluation] holds out one test split for every model: every institution must use the same "
+                 "scikit-learn set, features and positive_class")
     for k, e in enumerate(s.events):
         where = f"event[{k}]"
         if e.kind in SEGMENT_EVENTS:
