@@ -1,7 +1,7 @@
 """The simulator's trusted-setup ceremony: the institutions make the keys, a malformed
 contribution is refused and named, proofs made with the ceremony's keys verify, and the
 run is deterministic from the seed.  The scenario tests (slow) run the shipped ceremony.toml
-(power 12, the smallest its training circuit fits); the phase-1 and phase-2 adversaries and
+(power 11, the smallest its training circuit fits); the phase-1 and phase-2 adversaries and
 the seed's determinism are exercised on tiny circuits through the same code paths."""
 
 from __future__ import annotations
