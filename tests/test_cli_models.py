@@ -19,6 +19,7 @@ import pytest
 
 from zkanchor.cli.main import build_parser, main
 from zkanchor.commit import load_dataset_dir
+from zkanchor.errors import InputError
 from zkanchor.models import model_module
 from zkanchor.statements.training import evaluate
 from zkanchor.training.modeldir import load_model_dir
@@ -139,16 +140,71 @@ def test_predict_writes_csv_and_refuses_to_overwrite(world, capsys, tmp_path):
     assert code == 0 and text.splitlines()[0] == "value" and len(text.splitlines()) == 7
 
 
-def test_predict_without_the_dataset_warns_and_uses_the_features_as_given(world, capsys, tmp_path):
+def test_predict_without_the_dataset_takes_the_statistics_the_spec_commits(world, capsys, tmp_path):
     alone = shutil.copytree(world / "model", tmp_path / "somewhere" / "model")
+    with_dataset, _ = predict_json(capsys, world / "model", world / "train.csv")
     code, out, err = run(capsys, "predict", alone, world / "train.csv", "--json")
-    assert code == 0 and "--dataset DATASETDIR" in err
+    assert code == 0 and err == ""
     result = json.loads(out)
-    assert result["standardized"] is False and result["dataset"] is None
+    assert result["standardized"] is True and result["dataset"] is None
+    assert result["predictions"] == with_dataset["predictions"]
+    record = json.loads((world / "ds" / "commitment.json").read_text())["preprocessing"]
+    assert result["preprocessing"] == record
     code, out, _ = run(capsys, "predict", alone, world / "train.csv", "--dataset", world / "ds", "--json")
     assert json.loads(out)["standardized"] is True
     code, _, err = run(capsys, "predict", alone, world / "train.csv", "--dataset", world / "regds")
     assert code == 2 and "not the dataset the model was trained on" in one_sentence(err)
+
+
+def _with_spec_statistics(model: Path, out: Path, change) -> Path:
+    """A copy of a model directory whose spec's statistics are edited, every digest re-derived to match."""
+    from zkanchor.commit.preprocessing import Standardization
+    from zkanchor.models.spec import TrainingSpec
+
+    shutil.copytree(model, out)
+    doc = json.loads((out / "model.json").read_text())
+    mean, std = doc["spec"]["preprocessing"]["mean"], doc["spec"]["preprocessing"]["std"]
+    change(mean, std)
+    doc["spec"]["preprocessing"] = Standardization(mean, std).to_json()
+    doc["spec"].pop("digest")
+    doc["spec"] = TrainingSpec.from_json(doc["spec"]).to_json()
+    (out / "model.json").write_text(json.dumps(doc))
+    return out
+
+
+def test_a_model_presented_with_other_statistics_is_refused(world, capsys, tmp_path):
+    # The model's spec claims other statistics than its C_D commits: predict (and export) refuse.
+    edited = _with_spec_statistics(world / "model", world / "model-edited", lambda m, s: m.__setitem__(0, m[0] + 1))
+    try:
+        for argv in (("predict", edited, world / "train.csv"),
+                     ("predict", edited, world / "train.csv", "--dataset", world / "ds"),
+                     ("export", edited, "-o", tmp_path / "m.json")):
+            code, _, err = run(capsys, *argv)
+            assert code == 2 and "is not the one the model was trained with" in one_sentence(err), argv
+    finally:
+        shutil.rmtree(edited)
+    # A dataset directory whose commitment.json shows other statistics than the model's, data.npz kept.
+    ds = Path(shutil.copytree(world / "ds", tmp_path / "ds"))
+    obj = json.loads((ds / "commitment.json").read_text())
+    from zkanchor.commit.preprocessing import Standardization
+
+    obj["preprocessing"] = Standardization(obj["preprocessing"]["mean"],
+                                           [2 * v for v in obj["preprocessing"]["std"]]).to_json()
+    (ds / "commitment.json").write_text(json.dumps(obj))
+    code, _, err = run(capsys, "predict", world / "model", world / "train.csv", "--dataset", ds)
+    assert code == 2 and "is not the one the model was trained with" in one_sentence(err)
+    # ... and with the model's spec edited to match it: data.npz holds the committed statistics.
+    model = _with_spec_statistics(world / "model", tmp_path / "model", lambda m, s: s.__setitem__(
+        slice(None), [2 * v for v in s]))
+    code, _, err = run(capsys, "predict", model, world / "train.csv", "--dataset", ds)
+    assert code == 2 and "not the ones data.npz was committed with" in one_sentence(err)
+    # Through the API: rows prepared with other statistics than the spec's are refused.
+    from zkanchor.export import Preprocessing, predict_rows, read_rows
+
+    spec, opening, _ = load_model_dir(world / "model")
+    other = Standardization(spec.preprocessing.mean, [2 * v for v in spec.preprocessing.std])
+    with pytest.raises(InputError, match="other statistics than the ones the model was trained with"):
+        predict_rows(spec, opening.final, read_rows(world / "train.csv", spec), Preprocessing(other))
 
 
 def test_predict_flags_rows_outside_the_committed_range(world, capsys, tmp_path):
@@ -198,12 +254,14 @@ def test_export_json_holds_exact_integers_reals_and_preprocessing(world, capsys,
     assert code == 0 and json.loads(text)["standardized"] is True
     exported = json.loads(out.read_text())
     weights = json.loads((world / "model" / "weights.json").read_text())
-    stats = json.loads((world / "ds" / "commitment.json").read_text())["standardize"]
+    stats = json.loads((world / "ds" / "commitment.json").read_text())["preprocessing"]
     assert exported["weights"]["flat"]["integers"] == weights["final"]
     assert exported["weights"]["coef"]["reals"] == [int(v) / 256 for v in weights["final"][:3]]
     assert exported["weights"]["intercept"]["integers"] == weights["final"][3:]
     assert exported["preprocessing"]["standardize"]["mean"] == stats["mean"]
     assert exported["preprocessing"]["standardize"]["std"] == stats["std"]
+    assert exported["preprocessing"]["standardize"]["digest"] == stats["digest"]
+    assert exported["spec"]["preprocessing"] == stats
     assert exported["preprocessing"]["quantize"]["frac_bits"] == 8
     assert exported["spec"]["model"] == "logreg" and "z >= 0" in exported["inference"]
     model_json = json.loads((world / "model" / "model.json").read_text())

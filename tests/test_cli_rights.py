@@ -157,6 +157,39 @@ def test_a_receipt_of_another_dataset(flow, tmp_path, capsys):
     assert not (tmp_path / "e").exists()
 
 
+def test_standardised_receipts_and_erasure_keep_the_committed_statistics(tmp_path, capsys):
+    write_csv(tmp_path / "p.csv", ROWS)
+    assert run(capsys, "commit", tmp_path / "p.csv", "--target", "label", "--consent-column", "consent",
+               "--standardize", "--receipts", tmp_path / "receipts", "--institution", INSTITUTION,
+               "-o", tmp_path / "ds")[0] == 0
+    record = json.loads((tmp_path / "ds" / "commitment.json").read_text())["preprocessing"]
+    r = json.loads(receipt(tmp_path, 2).read_text())
+    assert r["preprocessing"] == record  # the subject can recompute C_D: the statistics are in it
+    code, out, _ = run(capsys, "verify-receipt", receipt(tmp_path, 2))
+    assert code == 0 and out.startswith("OK: record 2 is in")
+    # Statistics edited in the receipt: with the record's digest left, unusable; re-derived, another C_D.
+    r["preprocessing"]["mean"][1] += 0.5
+    (tmp_path / "r.json").write_text(json.dumps(r))
+    code, _, err = run(capsys, "verify-receipt", tmp_path / "r.json")
+    assert code == 2 and "digest does not match its statistics" in one_sentence(err)
+    del r["preprocessing"]["digest"]
+    (tmp_path / "r.json").write_text(json.dumps(r))
+    code, out, _ = run(capsys, "verify-receipt", tmp_path / "r.json")
+    assert code == 1 and out.startswith("NOT FOUND")
+    # An erasure keeps the statistics (C_D' binds the same record), and the other receipts still describe
+    # records of the same columns and units.
+    assert run(capsys, "erase", tmp_path / "ds", "--receipt", receipt(tmp_path, 0), "-o", tmp_path / "erased")[0] == 0
+    erased = json.loads((tmp_path / "erased" / "commitment.json").read_text())
+    assert erased["preprocessing"] == record and "standardize" not in erased
+    from zkanchor.commit import load_dataset_dir
+
+    before, salt, _ = load_dataset_dir(tmp_path / "ds")
+    after, salt_after, _ = load_dataset_dir(tmp_path / "erased")
+    assert after.preprocessing == before.preprocessing and salt_after == salt
+    code, out, _ = run(capsys, "check-opening", tmp_path / "erased")
+    assert code == 0
+
+
 # -- erasure ------------------------------------------------------------------------------
 
 

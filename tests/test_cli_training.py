@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from zkanchor.cli.main import main
@@ -215,8 +217,10 @@ def test_standardize_and_share_statistics(tmp_path, capsys):
     code, out, _ = run(capsys, "commit", tmp_path / "a.csv", "--target", "label", "--institution", INSTITUTION,
                        "--standardize", "-o", tmp_path / "a", "--json")
     assert code == 0 and json.loads(out)["value_bits"] <= 12
-    stats = json.loads((tmp_path / "a" / "commitment.json").read_text())["standardize"]
-    assert stats["mean"] == [12.0, 120.0]
+    stats = json.loads((tmp_path / "a" / "commitment.json").read_text())["preprocessing"]
+    assert stats["kind"] == "standardize" and stats["mean"] == [12.0, 120.0]
+    assert json.loads(out)["preprocessing"] == stats
+    assert "standardize" not in json.loads((tmp_path / "a" / "commitment.json").read_text())
     assert run(capsys, "commit", tmp_path / "b.csv", "--target", "label", "--institution", INSTITUTION, "--stats-from",
                 tmp_path / "a", "-o", tmp_path / "b")[0] == 0
     from zkanchor.commit import load_dataset_dir
@@ -225,12 +229,123 @@ def test_standardize_and_share_statistics(tmp_path, capsys):
     b, _, _ = load_dataset_dir(tmp_path / "b")
     assert b.features.tolist() == [[0, 0]]  # centred with a's means ...
     assert b.value_bits == a.value_bits  # ... and quantized to a's width (its own narrowest would be 10)
-    assert json.loads((tmp_path / "b" / "commitment.json").read_text())["standardize"] == stats
+    assert json.loads((tmp_path / "b" / "commitment.json").read_text())["preprocessing"] == stats
+    assert a.preprocessing == b.preprocessing is not None  # committed in both C_Ds
     assert run(capsys, "commit", tmp_path / "b.csv", "--target", "label", "--institution", INSTITUTION,
                "-o", tmp_path / "plain")[0] == 0
     code, _, err = run(capsys, "commit", tmp_path / "b.csv", "--target", "label", "--institution", INSTITUTION,
                        "--stats-from", tmp_path / "plain", "-o", tmp_path / "c")
     assert code == 2 and "was not standardized" in one_sentence(err)
+
+
+# -- committed standardisation ----------------------------------------------------------------
+
+
+STD_ROWS = [(10 * a + 50, 3 * b - 7, y) for a, b, y in ROWS]
+
+
+@pytest.fixture(scope="module")
+def standardised(tmp_path_factory):
+    """A standardised training set, a test set sharing its statistics, one with its own; a model and its proof."""
+    d = tmp_path_factory.mktemp("standardised-cli")
+    write_csv(d / "train.csv", STD_ROWS)
+    write_csv(d / "test.csv", STD_ROWS[1:5])
+    assert call("commit", d / "train.csv", "--target", "label", "--standardize", "--institution", INSTITUTION,
+                "-o", d / "ds") == 0
+    assert call("commit", d / "test.csv", "--target", "label", "--stats-from", d / "ds", "--institution",
+                INSTITUTION, "-o", d / "test") == 0
+    width = json.loads((d / "ds" / "commitment.json").read_text())["value_bits"]
+    assert call("commit", d / "test.csv", "--target", "label", "--standardize", "--value-bits", width,
+                "--institution", INSTITUTION, "-o", d / "own") == 0
+    assert call("train", d / "ds", "--model", "logreg", "--epochs", "1", "-o", d / "model") == 0
+    assert call("prove-training", d / "ds", d / "model", "-o", d / "proof", "--test", d / "test",
+                "--min-accuracy", "0.25") == 0
+    return d
+
+
+def test_a_proof_over_standardised_data_states_the_committed_statistics(standardised, capsys):
+    record = json.loads((standardised / "ds" / "commitment.json").read_text())["preprocessing"]
+    assert json.loads((standardised / "test" / "commitment.json").read_text())["preprocessing"] == record
+    assert json.loads((standardised / "model" / "model.json").read_text())["spec"]["preprocessing"] == record
+    code, out, _ = run(capsys, "verify-training", standardised / "proof", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["valid"] is True
+    assert result["statement"]["spec"]["training"]["preprocessing"] == record
+    assert record["mean"] == [float(v) for v in np.mean([r[:2] for r in STD_ROWS], axis=0)]
+    short = f"0x{int(record['digest']):064x}"[:10]
+    assert (f"features standardised with committed statistics (mean/std of 2 columns, digest {short}…)"
+            in result["statement"]["description"])
+    code, text, _ = run(capsys, "verify-training", standardised / "proof")
+    assert code == 0 and "features standardised with committed statistics (mean/std of 2 columns" in text
+
+
+def test_a_test_set_standardised_with_other_statistics_is_refused(standardised, tmp_path, capsys):
+    # Committed with its own mean and std, the test set's z-scores mean something else than the training set's.
+    code, _, err = run(capsys, "prove-training", standardised / "ds", standardised / "model", "-o", tmp_path / "p",
+                       "--test", standardised / "own", "--min-accuracy", "0.25")
+    assert code == 2 and one_sentence(err).endswith(
+        "the test set was standardised with other statistics than the training set; commit it with --stats-from "
+        "the training set.")
+    assert not (tmp_path / "p").exists()
+
+
+def test_statistics_edited_in_statement_json_are_refused(standardised, tmp_path, capsys):
+    proof = standardised / "proof"
+    doc = json.loads((proof / "statement.json").read_text())
+    doc["spec"]["training"]["preprocessing"]["mean"][0] += 1.0
+    out = tmp_path / "edited"
+    shutil.copytree(proof, out)
+    (out / "statement.json").write_text(json.dumps(doc))
+    code, _, err = run(capsys, "verify-training", out)
+    assert code == 2 and "preprocessing's digest does not match its statistics" in one_sentence(err)
+    # Every derived field recomputed (and public.json to match): another claim, whose circuit no trusted key
+    # is bound to.
+    for part in (doc["spec"]["training"]["preprocessing"], doc["spec"]["training"], doc["spec"]):
+        part.pop("digest")
+    for derived in ("public_inputs", "claims", "description"):
+        doc.pop(derived)
+    from zkanchor.statements import statement_from_json
+
+    forged = statement_from_json(doc)
+    (out / "statement.json").write_text(json.dumps(forged.to_json()))
+    (out / "public.json").write_text(json.dumps([str(v) for v in forged.public_inputs()]))
+    code, _, err = run(capsys, "verify-training", out)
+    assert code == 2 and "no trusted verification key for this statement's circuit" in one_sentence(err)
+    # ... and the proof, checked with the real key anyway, is invalid (the digest is a public input).
+    shutil.copy(proof / "verification_key.json", tmp_path / "vk.json")
+    code, text, _ = run(capsys, "verify-training", out, "--vk", tmp_path / "vk.json")
+    assert code == 1 and text.startswith("INVALID")
+
+
+def test_statistics_edited_in_the_dataset_directory_are_refused(standardised, tmp_path, capsys):
+    from zkanchor.commit.preprocessing import Standardization
+
+    # commitment.json alone, its record's digest left as it was: the record does not parse.
+    ds = Path(shutil.copytree(standardised / "ds", tmp_path / "ds"))
+    obj = json.loads((ds / "commitment.json").read_text())
+    obj["preprocessing"]["std"][1] *= 2
+    (ds / "commitment.json").write_text(json.dumps(obj))
+    code, _, err = run(capsys, "train", ds, "--model", "logreg", "--epochs", "1", "-o", tmp_path / "m")
+    assert code == 2 and "digest does not match its statistics" in one_sentence(err)
+    # ... with the record's digest recomputed: not the statistics data.npz was committed with.
+    obj["preprocessing"] = Standardization(obj["preprocessing"]["mean"], obj["preprocessing"]["std"]).to_json()
+    (ds / "commitment.json").write_text(json.dumps(obj))
+    code, _, err = run(capsys, "train", ds, "--model", "logreg", "--epochs", "1", "-o", tmp_path / "m")
+    assert code == 2 and "not the ones data.npz was committed with" in one_sentence(err)
+    # Both copies edited alike: C_D (which the statistics are inside) no longer opens.
+    from zkanchor.commit import load_dataset
+
+    data = load_dataset(ds)
+    import dataclasses
+
+    edited = dataclasses.replace(data, preprocessing=Standardization(obj["preprocessing"]["mean"],
+                                                                     obj["preprocessing"]["std"]))
+    (ds / "data.npz").write_bytes(edited.to_npz_bytes())
+    code, text, _ = run(capsys, "check-opening", ds)
+    assert code == 1 and "do not open" in text
+    assert run(capsys, "train", ds, "--model", "logreg", "--epochs", "1", "-o", tmp_path / "m")[0] == 0
+    code, _, err = run(capsys, "prove-training", ds, tmp_path / "m", "-o", tmp_path / "p")
+    assert code == 2 and "no longer open its commitment.json" in one_sentence(err)
 
 
 def test_sklearn_stratified_splits(tmp_path, capsys):

@@ -279,7 +279,7 @@ def test_dataset_directory_round_trip(tmp_path):
     ds = _dataset(5, 3)
     commitment, salt = commit_dataset(ds, OWNER)
     assert commitment.owner == OWNER and commitment.scheme == SCHEME
-    out = save_dataset_dir(tmp_path / "mine", ds, salt, commitment, {"standardize": {"mean": [1.5]}})
+    out = save_dataset_dir(tmp_path / "mine", ds, salt, commitment, {"erased_from": "5"})
     assert sorted(os.listdir(out)) == sorted([DATA_FILE, SALT_FILE, COMMITMENT_FILE])
     for private in (DATA_FILE, SALT_FILE):
         assert (out / private).stat().st_mode & 0o077 == 0
@@ -287,7 +287,7 @@ def test_dataset_directory_round_trip(tmp_path):
     obj = json.loads(public)
     assert str(salt) not in public and obj["commitment"] == str(commitment.commitment)
     assert int(obj["owner"], 16) == OWNER
-    assert load_commitment_extra(out) == {"standardize": {"mean": [1.5]}}
+    assert load_commitment_extra(out) == {"erased_from": "5"}
     ds2, salt2, commitment2 = load_dataset_dir(out)
     assert np.array_equal(ds2.features, ds.features) and np.array_equal(ds2.targets, ds.targets)
     assert (ds2.frac_bits, ds2.value_bits, ds2.feature_names, ds2.target_name) == (4, 8, ("f0", "f1", "f2"), "t")

@@ -379,6 +379,47 @@ def test_js_hashes_tags_and_receipts_are_zkanchors():
 
 
 @needs_node
+def test_js_recomputes_a_receipt_with_committed_statistics():
+    import dataclasses
+
+    import zkanchor as zk
+    from zkanchor.commit.commitment import schema_digest
+    from zkanchor.commit.preprocessing import Standardization
+    from zkanchor.commit.receipts import make_receipts
+
+    rng = np.random.default_rng(4)
+    table = zk.from_arrays(rng.normal(size=(5, 3)) * 7 + 3, (rng.random(5) > 0.5).astype(float),
+                           feature_names=["age", "naïve column", "x<y>"], target_name="label")
+    table, stats = zk.standardize(table)
+    # Floats whose decimal forms are awkward: the page must hash the same float64 bits as Python.
+    record = Standardization((float(stats[0][0]), -0.0, 1 / 3), (float(stats[1][0]), 5e-324, 1.7976931348623157e308))
+    dataset = dataclasses.replace(zk.quantize(table), preprocessing=record)
+    owner = 0x70997970C51812DC3A010C7D01B50E0D17DC79C8
+    commitment, salt = zk.commit_dataset(dataset, owner)
+    receipts = [r.to_json() for r in make_receipts(dataset, salt, owner)]
+    assert receipts[0]["preprocessing"] == record.to_json()
+    out = run_js(
+        "const r0 = input.receipts[0];"
+        "const edited = Object.assign({}, r0, {preprocessing: Object.assign({}, r0.preprocessing,"
+        "  {std: r0.preprocessing.std.map((v, i) => i ? v : v * 2)})});"
+        "const undigested = JSON.parse(JSON.stringify(edited)); delete undigested.preprocessing.digest;"
+        "const stripped = Object.assign({}, r0, {preprocessing: null});"
+        "const attempt = (r) => { try { return big(ZK.receiptCommitment(r).commitment); } catch (e) { return 'error'; } };"
+        "console.log(JSON.stringify({"
+        " r: input.receipts.map((r) => big(ZK.receiptCommitment(r).commitment)),"
+        " p: big(ZK.preprocessingDigest(r0.preprocessing)),"
+        " s: big(ZK.schemaDigest(r0.feature_names, r0.target_name, false, r0.preprocessing)),"
+        " edited: attempt(edited), undigested: attempt(undigested), stripped: attempt(stripped) }));",
+        {"receipts": receipts})
+    assert out["r"] == [str(commitment.commitment)] * len(receipts)
+    assert out["p"] == str(record.digest())
+    assert out["s"] == str(schema_digest(dataset.feature_names, dataset.target_name, False, record))
+    assert out["edited"] == "error"  # the record's own digest no longer matches
+    assert out["undigested"] not in ("error", str(commitment.commitment))  # another record: another C_D
+    assert out["stripped"] not in ("error", str(commitment.commitment))
+
+
+@needs_node
 def test_js_decodes_anchoring_calldata_and_checks_the_verifier_code(world):
     chain = world["chain"]
     tx = chain.w3.eth.get_transaction(world["verified"].tx_hash)

@@ -3,10 +3,11 @@
 A model directory (``zkanchor train``) holds integers at scale 2^f.  What this module
 does with them is the same arithmetic the trainer and the circuit use, in Python ints:
 
-- **input**: a row in the user's units is standardised with the statistics the
-  dataset's ``commitment.json`` records (``"standardize"``: ``(x - mean) / std``, the
-  same float64 operations ``zkanchor commit --standardize`` ran) and quantized exactly
-  as commit quantized it: ``q = round_half_away_from_zero(x * 2^f)``;
+- **input**: a row in the user's units is standardised with the statistics committed
+  with the training data (the spec's ``preprocessing``, which C_D's schema and the spec
+  digest bind: ``(x - mean) / std``, the same float64 operations ``zkanchor commit
+  --standardize`` ran) and quantized exactly as commit quantized it:
+  ``q = round_half_away_from_zero(x * 2^f)``;
 - **score** (scale 2^2f, no rounding): ``z = sum_j q_j w_j + b 2^f`` for linreg and
   logreg; for the MLP ``t_k = floor((sum_j q_j W1_kj + b1_k 2^f) / 2^f)``,
   ``h_k = max(t_k, 0)``, ``z = sum_k w2_k h_k + b2 2^f``;
@@ -39,6 +40,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from .commit.preprocessing import FORMULA, Standardization
 from .commit.quantize import (
     _NUMBER,
     DataFileError,
@@ -47,7 +49,6 @@ from .commit.quantize import (
     _records,
     _reject_cell,
     quantize,
-    standardize,
 )
 from .errors import FormatError, InputError
 from .fileio import read_bytes, read_json
@@ -137,41 +138,30 @@ def outside_range(q: np.ndarray, value_bits: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Preprocessing:
-    """What a row goes through before the model: the recorded standardisation (if any), then quantization."""
+    """What a row goes through before the model: the committed standardisation (if any), then quantization."""
 
-    mean: Optional[np.ndarray]
-    std: Optional[np.ndarray]
-    dataset: Optional[str] = None  # the dataset directory the statistics came from
+    record: Optional[Standardization]
+    dataset: Optional[str] = None  # the dataset directory the record was checked against, if any
 
     @property
     def standardize(self) -> bool:
-        return self.mean is not None
+        return self.record is not None
+
+    @property
+    def mean(self) -> Optional[np.ndarray]:
+        return None if self.record is None else self.record.arrays()[0]
+
+    @property
+    def std(self) -> Optional[np.ndarray]:
+        return None if self.record is None else self.record.arrays()[1]
 
     def to_json(self, spec: TrainingSpec) -> dict[str, Any]:
         return {
-            "standardize": None if self.mean is None else {
-                "mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std],
-                "formula": "(x - mean) / std, in float64, per feature"},
+            "standardize": None if self.record is None else {**self.record.to_json(), "formula": FORMULA},
             "quantize": {"frac_bits": spec.frac_bits, "value_bits": spec.value_bits,
                          "formula": "q = round_half_away_from_zero(x * 2^frac_bits)",
                          "note": f"committed values satisfy |q| < 2^{spec.value_bits - 1}"},
         }
-
-
-def standardisation_of(commitment_json: dict, d: int, where: str) -> tuple[Optional[np.ndarray], Optional[np.ndarray]]:
-    """The (mean, std) a commitment.json records under "standardize", or (None, None)."""
-    entry = commitment_json.get("standardize")
-    if entry is None:
-        return None, None
-    try:
-        mean = np.asarray(entry["mean"], dtype=np.float64)
-        std = np.asarray(entry["std"], dtype=np.float64)
-    except (TypeError, KeyError, ValueError):
-        raise FormatError(f"{where}: 'standardize' must hold lists 'mean' and 'std' of numbers") from None
-    if mean.shape != (d,) or std.shape != (d,) or not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))
-                                                      and np.all(std > 0)):
-        raise FormatError(f"{where}: 'standardize' needs {d} finite means and {d} positive standard deviations")
-    return mean, std
 
 
 def _commitment_json(directory: Path) -> Optional[dict]:
@@ -184,14 +174,34 @@ def _commitment_json(directory: Path) -> Optional[dict]:
     return obj
 
 
+def _check_dataset(spec: TrainingSpec, path: Path) -> None:
+    """Refuse a dataset directory whose committed standardisation is not the model's.
+
+    The model's spec is what a training proof binds; the dataset's record is what its C_D
+    binds.  They must agree, and when the directory holds the private data too, the data
+    and salt must open its C_D with that record (so neither file was edited alone).
+    """
+    from .commit import load_commitment, load_dataset_dir, verify_opening
+
+    commitment = load_commitment(path)
+    if commitment.preprocessing != spec.preprocessing:
+        raise InputError(f"the standardisation committed in {str(path)!r} is not the one the model was trained "
+                         "with (its statistics differ from the model spec's)")
+    if (path / "data.npz").is_file() and (path / "salt.json").is_file():
+        dataset, salt, commitment = load_dataset_dir(path)
+        if not verify_opening(dataset, salt, commitment):
+            raise InputError(f"the data and salt in {str(path)!r} do not open its commitment.json (was it edited "
+                             "after commit?)")
+
+
 def find_preprocessing(spec: TrainingSpec, public_model: dict, model_dir: str | os.PathLike,
                        dataset_dir: str | os.PathLike | None = None) -> Preprocessing:
-    """The preprocessing of the data the model was trained on.
+    """The preprocessing of the data the model was trained on: the committed record its spec carries.
 
     With ``dataset_dir``, its commitment.json must be the model's C_D (model.json's
-    ``dataset_commitment``).  Without it, the sibling directories of ``model_dir`` are
-    searched for that C_D; when none is found the features are taken as given (no
-    standardisation) and ``dataset`` stays None.
+    ``dataset_commitment``) and commit to the same record (see :func:`_check_dataset`).
+    Without it, a sibling directory of ``model_dir`` holding that C_D is checked the same
+    way when there is one.
     """
     want = str(public_model.get("dataset_commitment"))
     if dataset_dir is not None:
@@ -204,8 +214,8 @@ def find_preprocessing(spec: TrainingSpec, public_model: dict, model_dir: str | 
         if str(obj.get("commitment")) != want:
             raise InputError(f"{str(path)!r} is not the dataset the model was trained on (its C_D differs from "
                              "model.json's dataset_commitment)")
-        mean, std = standardisation_of(obj, spec.d, str(path / "commitment.json"))
-        return Preprocessing(mean, std, str(path))
+        _check_dataset(spec, path)
+        return Preprocessing(spec.preprocessing, str(path))
     parent = Path(model_dir).resolve().parent
     try:
         siblings = sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -217,9 +227,9 @@ def find_preprocessing(spec: TrainingSpec, public_model: dict, model_dir: str | 
         except InputError:
             continue
         if obj is not None and str(obj.get("commitment")) == want:
-            mean, std = standardisation_of(obj, spec.d, str(candidate / "commitment.json"))
-            return Preprocessing(mean, std, str(candidate))
-    return Preprocessing(None, None, None)
+            _check_dataset(spec, candidate)
+            return Preprocessing(spec.preprocessing, str(candidate))
+    return Preprocessing(spec.preprocessing, None)
 
 
 def load_model(model_dir: str | os.PathLike):
@@ -340,8 +350,11 @@ class Predictions:
 def predict_rows(spec: TrainingSpec, weights: Sequence[int], rows: Rows, prep: Preprocessing) -> Predictions:
     """Standardise (as recorded), quantize (as commit does) and run the exact model on ``rows``."""
     table = rows.table
-    if prep.standardize:
-        table, _ = standardize(table, (prep.mean, prep.std))
+    if prep.record != spec.preprocessing:
+        raise InputError("the rows would be standardised with other statistics than the ones the model was trained "
+                         "with (its spec's committed record)")
+    if prep.record is not None:
+        table = prep.record.apply(table)
     data = quantize(table, spec.frac_bits, 64)  # names the cell of a value no fixed point holds
     q = data.features.astype(object)
     z = exact_scores(spec, q, weights)

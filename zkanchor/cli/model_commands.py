@@ -1,7 +1,8 @@
 """Commands for using what was proven: predict, export, check-opening, cache, completion.
 
 - ``predict MODELDIR DATA.csv``: the exact model's predictions in the data's units (the
-  dataset's recorded standardisation, then commit's quantization; see zkanchor.export);
+  committed standardisation the model's spec carries, then commit's quantization; see
+  zkanchor.export);
 - ``export MODELDIR -o MODEL.json|MODEL.onnx``: weights (reals and exact integers), spec,
   preprocessing — JSON always, ONNX when the onnx package is installed;
 - ``check-opening MODELDIR|DATASETDIR|EXPORT.json``: do handed-over weights open C_W, do a
@@ -50,8 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "predict",
         help="the model's predictions for the rows of a CSV file, in the data's units",
         description="Predict with the exact integer model of MODELDIR: each row of DATA.csv (a header naming the "
-        "model's features, in any order, and optionally its target) is standardised with the statistics the "
-        "training set's commitment.json records, quantized exactly as 'zkanchor commit' quantized it, and run "
+        "model's features, in any order, and optionally its target) is standardised with the statistics committed "
+        "with the training set (the model's spec carries them; C_D and any proof bind them), quantized exactly as "
+        "'zkanchor commit' quantized it, and run "
         "through the trained weights. Classifiers give class (0/1, class 1 iff the score is >= 0, the rule the "
         "proof's accuracy counts) and probability (the hard sigmoid); regression gives value. With the target "
         "column present, the accuracy or MSE is reported too. Without -o the predictions are printed as CSV, or "
@@ -60,8 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", metavar="MODELDIR", help="directory written by 'zkanchor train'")
     p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row naming the model's features")
     p.add_argument("--dataset", metavar="DATASETDIR",
-                   help="the dataset the model was trained on, for its standardisation (default: the directory "
-                        "next to MODELDIR whose commitment.json holds the model's C_D, if any)")
+                   help="the dataset the model was trained on: its committed statistics must be the model's, or "
+                        "nothing is predicted (default: the directory next to MODELDIR whose commitment.json holds "
+                        "the model's C_D, if any)")
     p.add_argument("-o", "--output", metavar="OUT.csv", help="write the predictions to OUT.csv (default: print them)")
     p.add_argument("--force", action="store_true", help="overwrite OUT.csv if it exists")
     add_json_flag(p)
@@ -80,8 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="MODEL.json|MODEL.onnx", required=True,
                    help="the file to write; its extension picks the format")
     p.add_argument("--dataset", metavar="DATASETDIR",
-                   help="the dataset the model was trained on, for its standardisation (default: looked for next "
-                        "to MODELDIR)")
+                   help="the dataset the model was trained on, checked to commit the model's statistics (default: "
+                        "looked for next to MODELDIR)")
     p.add_argument("--force", action="store_true", help="overwrite the output if it exists")
     add_json_flag(p)
     p.set_defaults(handler=cmd_export)
@@ -145,13 +148,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 # -- predict / export -------------------------------------------------------------------------
 
 
-def _no_dataset_warning(prep) -> None:
-    if prep.dataset is None:
-        warnings.warn("no dataset directory holding the model's C_D was found next to MODELDIR, so the features are "
-                      "used as given; pass --dataset DATASETDIR if the model was trained on standardised data",
-                      stacklevel=2)
-
-
 def _check_new_file(path: Path, force: bool) -> None:
     if path.is_dir():
         raise InputError(f"{str(path)!r} is a directory; name a file to write")
@@ -171,8 +167,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
     prep = find_preprocessing(spec, public, args.model, args.dataset)
     rows = read_rows(args.data, spec)
     predictions = predict_rows(spec, opening.final, rows, prep)
-    if args.dataset is None:
-        _no_dataset_warning(prep)
     outside = int(predictions.outside.sum())
     if outside:
         warnings.warn(f"{outside} of {rows.table.features.shape[0]} rows hold values outside the committed range "
@@ -183,7 +177,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     n = len(predictions.scores)
     result: dict[str, Any] = {
         "model": str(args.model), "kind": spec.model, "classifier": is_classifier(spec), "rows": n,
-        "dataset": prep.dataset, "standardized": prep.standardize, "outside_value_range": outside,
+        "dataset": prep.dataset, "standardized": prep.standardize,
+        "preprocessing": None if prep.record is None else prep.record.to_json(), "outside_value_range": outside,
         "output": str(out) if out is not None else None,
     }
     if out is None:
@@ -215,8 +210,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     _check_new_file(out, args.force)
     spec, opening, public = load_model(args.model)
     prep = find_preprocessing(spec, public, args.model, args.dataset)
-    if args.dataset is None:
-        _no_dataset_warning(prep)
     exact = float_exact(spec, opening.final)
     if suffix == ".onnx":
         atomic_write_bytes(out, export_onnx(spec, opening.final, prep))

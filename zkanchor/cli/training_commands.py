@@ -32,10 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--institution", metavar="ADDR", required=True,
                    help="the owning institution's Ethereum address (bound into the commitment)")
     p.add_argument("--standardize", action="store_true",
-                   help="centre and scale every feature by this data's mean and standard deviation")
+                   help="centre and scale every feature by this data's mean and standard deviation (the statistics "
+                        "are committed with the data, so every proof over it states them)")
     p.add_argument("--stats-from", metavar="DATASETDIR",
                    help="standardize with another committed set's statistics and use its value width (a test set "
-                        "with its training set's)")
+                        "with its training set's; the same statistics are committed)")
     p.add_argument("--frac-bits", type=int, default=8, help="fractional bits of the fixed point (default: %(default)s)")
     p.add_argument("--value-bits", type=int, default=None,
                    help="signed bits every value must fit (default: the narrowest that holds the data)")
@@ -140,7 +141,10 @@ def _progress_enabled(args) -> bool:
 
 def cmd_commit(args: argparse.Namespace) -> int:
     from ..addresses import format_address, parse_address
+    import dataclasses
+
     from ..commit import commit_dataset, load_sklearn, quantize, read_csv, save_dataset_dir
+    from ..commit.preprocessing import Standardization
     from ..commit.quantize import standardize
 
     owner = parse_address(args.institution)
@@ -157,19 +161,24 @@ def cmd_commit(args: argparse.Namespace) -> int:
     flags = None
     if args.consent_column:
         table, flags = _split_consent(table, args.consent_column)
-    stats = None
+    record = None
     value_bits = args.value_bits
     if args.stats_from:
-        stats = _stats_of(args.stats_from)
-        table, stats = standardize(table, stats)
+        shared = _committed_of(args.stats_from)
+        record = shared.preprocessing
+        if record is None:
+            raise InputError(f"{args.stats_from!r} was not standardized, so it has no statistics to share")
+        if record.d != len(table.feature_names):
+            raise InputError(f"{args.stats_from!r} holds statistics for {record.d} features, this data has "
+                             f"{len(table.feature_names)}")
+        table = record.apply(table)
         if value_bits is None:
             # A test set must share its training set's width (the circuit has one value_bits), not
             # pick the narrowest width of its own data.
-            from ..commit import load_commitment
-
-            value_bits = load_commitment(args.stats_from).value_bits
+            value_bits = shared.value_bits
     elif args.standardize:
         table, stats = standardize(table)
+        record = Standardization.of(stats)
     dataset = quantize(table, args.frac_bits, value_bits)
     if flags is not None:
         from ..commit.dataset import FLAG_BITS, Dataset
@@ -179,18 +188,21 @@ def cmd_commit(args: argparse.Namespace) -> int:
             dataset = quantize(table, args.frac_bits, FLAG_BITS + 1)
         dataset = Dataset(dataset.features, dataset.targets, dataset.frac_bits, dataset.value_bits,
                           dataset.feature_names, dataset.target_name, flags=flags)
+    if record is not None:
+        # Committed with the data (C_D's schema binds it), not stored beside it.
+        dataset = dataclasses.replace(dataset, preprocessing=record)
     commitment, salt = commit_dataset(dataset, owner)
-    extra = None if stats is None else {"standardize": {"mean": [float(v) for v in stats[0]],
-                                                        "std": [float(v) for v in stats[1]]}}
-    out = save_dataset_dir(args.output, dataset, salt, commitment, extra)
+    out = save_dataset_dir(args.output, dataset, salt, commitment)
     receipts = None
     if args.receipts:
         from ..commit.receipts import make_receipts, save_receipts
 
         receipts = str(save_receipts(make_receipts(dataset, salt, owner), args.receipts))
     emit(args, {"dataset": str(out), "commitment": str(commitment.commitment), "n": dataset.n, "d": dataset.d,
-                "value_bits": dataset.value_bits, "owner": format_address(owner), "receipts": receipts},
-         f"committed {dataset.n} rows x {dataset.d} features ({dataset.value_bits}-bit values) for "
+                "value_bits": dataset.value_bits, "owner": format_address(owner), "receipts": receipts,
+                "preprocessing": None if record is None else record.to_json()},
+         f"committed {dataset.n} rows x {dataset.d} features ({dataset.value_bits}-bit values"
+         f"{'; ' + record.describe() if record is not None else ''}) for "
          f"{format_address(owner)}: C_D = {commitment.commitment}\n"
          f"(data and salt are private in {out}/; commitment.json is public)")
     return 0
@@ -239,16 +251,11 @@ def _sklearn_split(table, split: str, test_rows, seed: int):
                        f"{table.source} ({split} split)")
 
 
-def _stats_of(directory: str):
-    import numpy as np
+def _committed_of(directory: str):
+    """The public commitment.json of the set whose statistics --stats-from shares (the statistics C binds)."""
+    from ..commit import load_commitment
 
-    from ..commit.dataset import load_commitment_extra
-
-    extra = load_commitment_extra(directory)
-    stats = extra.get("standardize") if isinstance(extra, dict) else None
-    if not isinstance(stats, dict) or not isinstance(stats.get("mean"), list) or not isinstance(stats.get("std"), list):
-        raise InputError(f"{directory!r} was not standardized, so it has no statistics to share")
-    return np.asarray(stats["mean"], dtype=float), np.asarray(stats["std"], dtype=float)
+    return load_commitment(directory)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

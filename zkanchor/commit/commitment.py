@@ -17,7 +17,8 @@ For a dataset of n rows, each row being d features then the target (signed ints 
    under tag(dataset/node), 0 padding to a power of two);
 4. **commit**: C = Poseidon([root, shape, A]) under tag(dataset/commitment), where
    shape = Poseidon-chain([2, n, d, frac_bits, value_bits, schema]) under
-   tag(dataset/shape) and schema digests the column names.
+   tag(dataset/shape) and schema digests the column names and the committed
+   preprocessing (:mod:`zkanchor.commit.preprocessing`), if any.
 
 Domain tags keep a leaf from being read as a node and one kind of commitment from being
 read as another; ``shape`` binds n, d, the widths and the columns' meaning; A binds the
@@ -42,6 +43,7 @@ import numpy as np
 
 from zkanchor.bn254.constants import R
 from zkanchor.commit.dataset import SCHEME, Dataset, DatasetCommitment, check_bit_widths
+from zkanchor.commit.preprocessing import Standardization
 from zkanchor.errors import InputError
 from zkanchor.merkle import merkle_root
 from zkanchor.poseidon import domains
@@ -110,12 +112,24 @@ def name_element(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest(), "big") % R
 
 
-def schema_digest(feature_names: Sequence[str], target_name: str, flags: bool = False) -> int:
-    """Digest of the columns' names, in order, target last (then the consent flags): what the values mean."""
+def schema_digest(feature_names: Sequence[str], target_name: str, flags: bool = False,
+                  preprocessing: Standardization | None = None) -> int:
+    """Digest of what the values mean: the columns' names, in order, target last (then the consent
+    flags), and the committed preprocessing when the features were standardised.
+
+    Without preprocessing the digest is the name chain under tag(schema/digest, k), as it
+    always was.  With it, the record's digest follows the names under tag(schema/digest,
+    k + 1, 1): a tag no schema without preprocessing uses, so no list of names can stand for
+    names plus statistics.
+    """
     from zkanchor.commit.dataset import FLAGS_COLUMN
 
     names = [name_element(s) for s in [*feature_names, target_name, *([FLAGS_COLUMN] if flags else [])]]
-    return hash_chain(names, tag(domains.SCHEMA, len(names)))
+    if preprocessing is None:
+        return hash_chain(names, tag(domains.SCHEMA, len(names)))
+    if not isinstance(preprocessing, Standardization) or preprocessing.d != len(feature_names):
+        raise InputError(f"the preprocessing record must standardise the {len(feature_names)} feature columns")
+    return hash_chain([*names, preprocessing.digest()], tag(domains.SCHEMA, len(names) + 1, 1))
 
 
 def shape_digest(n: int, d: int, frac_bits: int, value_bits: int, schema: int) -> int:
@@ -126,7 +140,8 @@ def shape_digest(n: int, d: int, frac_bits: int, value_bits: int, schema: int) -
 def dataset_shape_digest(dataset: Dataset) -> int:
     """:func:`shape_digest` of ``dataset``."""
     return shape_digest(dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits,
-                        schema_digest(dataset.feature_names, dataset.target_name, dataset.has_flags))
+                        schema_digest(dataset.feature_names, dataset.target_name, dataset.has_flags,
+                                      dataset.preprocessing))
 
 
 def commitment_of_root(root: int, shape: int, owner: int) -> int:
@@ -187,7 +202,7 @@ def commit_dataset(dataset: Dataset, owner: int, salt: int | None = None) -> tup
         DatasetCommitment(
             commitment=c, n=dataset.n, d=dataset.d, frac_bits=dataset.frac_bits, value_bits=dataset.value_bits,
             feature_names=dataset.feature_names, target_name=dataset.target_name, owner=owner, scheme=SCHEME,
-            consent_flags=dataset.has_flags,
+            consent_flags=dataset.has_flags, preprocessing=dataset.preprocessing,
         ),
         salt,
     )

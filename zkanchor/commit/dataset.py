@@ -5,7 +5,7 @@ A dataset directory holds
 - ``data.npz``        private: the quantized features and targets, names and bit widths;
 - ``salt.json``       private: the commitment's random salt;
 - ``commitment.json`` public: the commitment C and what it covers (shape, widths,
-  names, scheme), never the salt.
+  names, the standardisation statistics if any, scheme), never the salt.
 
 The directory is written as a whole (into a hidden sibling, then renamed into place),
 so it is either complete or absent; the private files are readable by the owner only.
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from zkanchor.bn254.constants import R
+from zkanchor.commit.preprocessing import Standardization, preprocessing_from_json
 from zkanchor.errors import FormatError, InputError
 from zkanchor.fileio import atomic_write_bytes, read_bytes, read_json, write_json
 
@@ -73,7 +74,8 @@ class Dataset:
     ``flags`` (optional) holds each record's consent bitmask (FLAG_BITS purposes); it is
     committed as one more column after the target.  ``erased`` (optional) marks records
     erased at their subject's request: their values are gone (zeros) and their leaf in the
-    commitment is the tombstone.
+    commitment is the tombstone.  ``preprocessing`` (optional) is the standardisation the
+    features went through before quantizing; it is bound into the commitment's schema.
     """
 
     features: np.ndarray  # int64, shape (n, d)
@@ -84,6 +86,7 @@ class Dataset:
     target_name: str
     flags: np.ndarray | None = None  # int64, shape (n,), in [0, 2^FLAG_BITS)
     erased: np.ndarray | None = None  # bool, shape (n,)
+    preprocessing: Standardization | None = None
 
     def __post_init__(self) -> None:
         check_bit_widths(self.frac_bits, self.value_bits)
@@ -127,6 +130,9 @@ class Dataset:
             e = e.copy()
             e.flags.writeable = False
             object.__setattr__(self, "erased", e if e.any() else None)
+        if self.preprocessing is not None and (not isinstance(self.preprocessing, Standardization)
+                                               or self.preprocessing.d != x.shape[1]):
+            raise InputError(f"the standardisation must hold one mean and std for each of the {x.shape[1]} features")
 
     @property
     def has_flags(self) -> bool:
@@ -172,6 +178,8 @@ class Dataset:
             target_name=np.array(self.target_name, dtype=str),
             **({"flags": self.flags} if self.flags is not None else {}),
             **({"erased": self.erased} if self.erased is not None else {}),
+            **({"standardize_mean": self.preprocessing.arrays()[0], "standardize_std": self.preprocessing.arrays()[1]}
+               if self.preprocessing is not None else {}),
         )
         return buf.getvalue()
 
@@ -188,6 +196,10 @@ class Dataset:
         if missing:
             raise FormatError(f"{source} is not a zkanchor dataset file (it lacks {', '.join(missing)})")
         try:
+            preprocessing = None
+            if "standardize_mean" in parts or "standardize_std" in parts:
+                preprocessing = Standardization(tuple(parts["standardize_mean"].tolist()),
+                                                tuple(parts["standardize_std"].tolist()))
             return cls(
                 features=parts["features"],
                 targets=parts["targets"],
@@ -197,8 +209,9 @@ class Dataset:
                 target_name=str(parts["target_name"]),
                 flags=parts.get("flags"),
                 erased=parts.get("erased"),
+                preprocessing=preprocessing,
             )
-        except (InputError, TypeError, ValueError) as exc:
+        except (InputError, TypeError, ValueError, KeyError) as exc:
             raise FormatError(f"{source} holds an invalid dataset: {exc}") from None
 
 
@@ -216,10 +229,11 @@ class DatasetCommitment:
     owner: int  # the institution's address: bound into C
     scheme: str = SCHEME
     consent_flags: bool = False  # records carry consent flags (a committed column)
+    preprocessing: Standardization | None = None  # bound into C (its schema), so shown to everyone
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``commitment.json`` (field elements as decimal strings)."""
-        return {
+        out = {
             "scheme": self.scheme,
             "commitment": str(self.commitment),
             "owner": "0x" + format(self.owner, "040x"),
@@ -231,6 +245,9 @@ class DatasetCommitment:
             "feature_names": list(self.feature_names),
             "target_name": self.target_name,
         }
+        if self.preprocessing is not None:  # absent rather than null: files without it read as before
+            out["preprocessing"] = self.preprocessing.to_json()
+        return out
 
     @classmethod
     def from_json(cls, obj: object, source: str = COMMITMENT_FILE) -> DatasetCommitment:
@@ -261,17 +278,25 @@ class DatasetCommitment:
         flags = obj.get("consent_flags", False)
         if not isinstance(flags, bool):
             raise FormatError(f"{source}: 'consent_flags' must be true or false")
+        if "standardize" in obj and "preprocessing" not in obj:
+            # An older zkanchor recorded statistics C does not bind: using them would trust the file.
+            raise FormatError(f"{source} records standardisation statistics its commitment does not bind (written by "
+                              "an older zkanchor); commit the data again")
+        preprocessing = preprocessing_from_json(obj.get("preprocessing"), f"{source}'s preprocessing")
+        if preprocessing is not None and preprocessing.d != obj["d"]:
+            raise FormatError(f"{source}: the preprocessing must standardise the {obj['d']} feature columns")
         return cls(
             int(c), obj["n"], obj["d"], obj["frac_bits"], obj["value_bits"],
-            tuple(names), obj["target_name"], int(owner, 16), consent_flags=flags,
+            tuple(names), obj["target_name"], int(owner, 16), consent_flags=flags, preprocessing=preprocessing,
         )
 
     def matches(self, dataset: Dataset) -> bool:
-        """True when shape, widths and names agree with ``dataset`` (C itself is not recomputed)."""
+        """True when shape, widths, names and preprocessing agree with ``dataset`` (C itself is not recomputed)."""
         return (
-            (self.n, self.d, self.frac_bits, self.value_bits, self.feature_names, self.target_name, self.consent_flags)
+            (self.n, self.d, self.frac_bits, self.value_bits, self.feature_names, self.target_name, self.consent_flags,
+             self.preprocessing)
             == (dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits, dataset.feature_names, dataset.target_name,
-                dataset.has_flags)
+                dataset.has_flags, dataset.preprocessing)
         )
 
 
@@ -288,7 +313,7 @@ def save_dataset_dir(
     if type(salt) is not int or not 0 <= salt < R:
         raise InputError("the salt must be an int in [0, R)")
     if not commitment.matches(dataset):
-        raise InputError("the commitment's shape, widths or names do not match the dataset")
+        raise InputError("the commitment's shape, widths, names or preprocessing do not match the dataset")
     target = Path(directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InputError(f"{str(target)!r} already exists and is not an empty directory; choose a new one")
@@ -341,11 +366,12 @@ def load_commitment(path: str | os.PathLike) -> DatasetCommitment:
 
 
 def load_commitment_extra(directory: str | os.PathLike) -> dict[str, Any]:
-    """The fields of ``commitment.json`` beyond the commitment itself (e.g. standardisation statistics)."""
+    """The fields of ``commitment.json`` beyond the commitment itself (e.g. where an erasure came from)."""
     obj = read_json(Path(directory) / COMMITMENT_FILE, "commitment")
     if not isinstance(obj, dict):
         raise FormatError(f"{str(Path(directory) / COMMITMENT_FILE)!r} must hold a JSON object")
-    known = set(DatasetCommitment(0, 1, 1, 0, 2, ("x",), "y", 1).to_json())
+    example = DatasetCommitment(0, 1, 1, 0, 2, ("x",), "y", 1, preprocessing=Standardization((0.0,), (1.0,)))
+    known = set(example.to_json())
     return {k: v for k, v in obj.items() if k not in known}
 
 
@@ -354,6 +380,10 @@ def load_dataset_dir(directory: str | os.PathLike) -> tuple[Dataset, int, Datase
     dataset = load_dataset(directory)
     salt = load_salt(directory)
     commitment = load_commitment(Path(directory) / COMMITMENT_FILE)
+    if commitment.preprocessing != dataset.preprocessing:
+        # Either copy may have been edited; C binds the one data.npz held at commit.
+        raise FormatError(f"{str(directory)!r}: commitment.json's standardisation statistics are not the ones "
+                          "data.npz was committed with")
     if not commitment.matches(dataset):
         raise FormatError(
             f"{str(directory)!r}: commitment.json's shape, widths or names do not match data.npz"

@@ -3,7 +3,7 @@
 At commit time the institution can hand each data subject a receipt for their record:
 the record's values, its position, its own salt (derived from the dataset's master salt;
 it reveals nothing about other rows) and the Merkle path to the root, with what the
-commitment binds (shape, columns, owner).  From the receipt alone the subject recomputes
+commitment binds (shape, columns, standardisation statistics, owner).  From the receipt alone the subject recomputes
 the leaf, the root and the dataset commitment, offline, and compares it with the anchored
 C_D:
 
@@ -35,6 +35,7 @@ from zkanchor.commit.commitment import (
     shape_digest,
 )
 from zkanchor.commit.dataset import Dataset
+from zkanchor.commit.preprocessing import Standardization, preprocessing_from_json, preprocessing_to_json
 from zkanchor.errors import FormatError, InputError
 from zkanchor.fileio import read_json, write_json
 from zkanchor.merkle import levels, path_root
@@ -59,6 +60,12 @@ class Receipt:
     row: tuple[int, ...]  # the committed values: features, target[, flags]
     leaf_salt: int
     path: tuple[int, ...]
+    preprocessing: Optional[Standardization] = None  # part of C_D's schema: without it C_D cannot be recomputed
+
+    def __post_init__(self) -> None:
+        if self.preprocessing is not None and (not isinstance(self.preprocessing, Standardization)
+                                               or self.preprocessing.d != len(self.feature_names)):
+            raise InputError("the receipt's standardisation must hold one mean and std per feature")
 
     @property
     def leaf(self) -> int:
@@ -71,7 +78,7 @@ class Receipt:
         if not 0 <= self.index < self.n:
             raise InputError("the receipt's position is outside the dataset")
         root = path_root(self.leaf, list(self.path), self.index)
-        schema = schema_digest(self.feature_names, self.target_name, self.consent_flags)
+        schema = schema_digest(self.feature_names, self.target_name, self.consent_flags, self.preprocessing)
         shape = shape_digest(self.n, len(self.feature_names), self.frac_bits, self.value_bits, schema)
         return commitment_of_root(root, shape, self.owner)
 
@@ -89,7 +96,8 @@ class Receipt:
                 "value_bits": self.value_bits, "feature_names": list(self.feature_names),
                 "target_name": self.target_name, "consent_flags": self.consent_flags, "index": self.index,
                 "row": [int(v) for v in self.row], "leaf_salt": str(self.leaf_salt),
-                "path": [str(v) for v in self.path], "leaf": str(self.leaf), "values": self.values()}
+                "path": [str(v) for v in self.path], "leaf": str(self.leaf), "values": self.values(),
+                "preprocessing": preprocessing_to_json(self.preprocessing)}
 
     @staticmethod
     def from_json(obj: object, what: str = "receipt") -> "Receipt":
@@ -112,7 +120,8 @@ class Receipt:
                               obj["n"], obj["frac_bits"], obj["value_bits"], tuple(names), str(obj["target_name"]),
                               bool(obj.get("consent_flags", False)), obj["index"], tuple(row),
                               field_int(obj["leaf_salt"], f"the {what}'s leaf_salt"),
-                              tuple(field_int(v, f"the {what}'s path") for v in path))
+                              tuple(field_int(v, f"the {what}'s path") for v in path),
+                              preprocessing_from_json(obj.get("preprocessing"), f"{what}'s preprocessing"))
         except KeyError as exc:
             raise FormatError(f"the {what} has no {exc.args[0]!r} field") from None
         if len(receipt.row) != len(receipt.feature_names) + 1 + int(receipt.consent_flags):
@@ -127,7 +136,7 @@ def make_receipts(dataset: Dataset, salt: int, owner: int) -> list[Receipt]:
     root = int(tree[-1][0])
     commitment = commitment_of_root(root, shape_digest(dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits,
                                                        schema_digest(dataset.feature_names, dataset.target_name,
-                                                                     dataset.has_flags)), owner)
+                                                                     dataset.has_flags, dataset.preprocessing)), owner)
     rows = dataset.committed_rows()
     out = []
     for i in range(dataset.n):
@@ -139,7 +148,7 @@ def make_receipts(dataset: Dataset, salt: int, owner: int) -> list[Receipt]:
             index >>= 1
         out.append(Receipt(owner, commitment, dataset.n, dataset.frac_bits, dataset.value_bits,
                            dataset.feature_names, dataset.target_name, dataset.has_flags, i,
-                           tuple(int(v) for v in rows[i]), int(salts[i]), tuple(path)))
+                           tuple(int(v) for v in rows[i]), int(salts[i]), tuple(path), dataset.preprocessing))
     return out
 
 

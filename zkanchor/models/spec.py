@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..commit.commitment import schema_digest
+from ..commit.preprocessing import Standardization, preprocessing_from_json, preprocessing_to_json
 from ..commit.quantize import DEFAULT_FRAC_BITS, DEFAULT_VALUE_BITS
 from ..errors import InputError
 from ..poseidon import domains
@@ -64,6 +65,9 @@ class TrainingSpec:
     flags: bool = False  # the data's records carry consent flags (a committed column)
     purpose: int = -1  # >= 0: only records that consented to this purpose (flag bit) influence the model
     tombstones: bool = False  # the data may hold erased records (tombstone leaves), which influence nothing
+    # The standardisation the data was committed with: inside the schema (so C_D's shape and
+    # the digest bind it), so a verifier knows what the features mean and how to prepare new rows.
+    preprocessing: Standardization | None = None
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_IDS:
@@ -92,6 +96,9 @@ class TrainingSpec:
         object.__setattr__(self, "feature_names", names)
         if not isinstance(self.target_name, str):
             raise InputError("the target name must be a string")
+        if self.preprocessing is not None and (not isinstance(self.preprocessing, Standardization)
+                                               or self.preprocessing.d != self.d):
+            raise InputError(f"the spec's standardisation must hold one mean and std for each of its {self.d} features")
         from ..commit.dataset import FLAG_BITS
 
         if type(self.flags) is not bool or type(self.tombstones) is not bool:
@@ -117,8 +124,8 @@ class TrainingSpec:
 
     @property
     def schema(self) -> int:
-        """The digest of the data's column names (what the dataset commitment's shape binds)."""
-        return schema_digest(self.feature_names, self.target_name, self.flags)
+        """The digest of the data's columns and preprocessing (what the dataset commitment's shape binds)."""
+        return schema_digest(self.feature_names, self.target_name, self.flags, self.preprocessing)
 
     @property
     def masked(self) -> bool:
@@ -158,7 +165,7 @@ class TrainingSpec:
             "lr_num": self.lr_num, "lr_shift": self.lr_shift, "hidden": self.hidden,
             "score_bits": self.score_bits, "feature_names": list(self.feature_names),
             "target_name": self.target_name, "start": self.start, "flags": self.flags, "purpose": self.purpose,
-            "tombstones": self.tombstones,
+            "tombstones": self.tombstones, "preprocessing": preprocessing_to_json(self.preprocessing),
             "learning_rate": self.learning_rate, "digest": str(self.digest()),
         }
 
@@ -176,11 +183,12 @@ class TrainingSpec:
         names = obj.get("feature_names", [])
         if not isinstance(names, list):
             raise InputError(f"the {what}'s feature_names must be a list of strings")
+        preprocessing = preprocessing_from_json(obj.get("preprocessing"), f"{what}'s preprocessing")
         spec = TrainingSpec(**{f: obj[f] for f in fields}, hidden=obj.get("hidden", 0),
                             score_bits=obj.get("score_bits", 0), feature_names=tuple(names),
                             target_name=obj.get("target_name", "target"), start=obj.get("start", "public"),
                             flags=obj.get("flags", False), purpose=obj.get("purpose", -1),
-                            tombstones=obj.get("tombstones", False))
+                            tombstones=obj.get("tombstones", False), preprocessing=preprocessing)
         if "digest" in obj and str(obj["digest"]) != str(spec.digest()):
             raise InputError(f"the {what}'s digest does not match its fields")
         # learning_rate is derived (lr_num * n / 2^lr_shift) but shown to readers: it must not lie.
@@ -209,6 +217,7 @@ def make_spec(
     value_bits: int = DEFAULT_VALUE_BITS, weight_bits: int | None = None, lr_shift: int | None = None,
     hidden: int = 0, score_bits: int = 0, feature_names: tuple[str, ...] = (), target_name: str = "target",
     start: str = "public", flags: bool = False, purpose: int = -1, tombstones: bool = False,
+    preprocessing: Standardization | None = None,
 ) -> TrainingSpec:
     """Build a spec from a float learning rate on the mean loss (rounded to lr_num / 2^lr_shift per sample).
 
@@ -229,15 +238,16 @@ def make_spec(
     return TrainingSpec(model, n, d, epochs, frac_bits, value_bits,
                         default_weight_bits(frac_bits) if weight_bits is None else weight_bits,
                         lr_num, lr_shift, hidden, score_bits, tuple(feature_names), target_name, start, flags, purpose,
-                        tombstones)
+                        tombstones, preprocessing)
 
 
 def spec_for(model: str, dataset, epochs: int, learning_rate: float, **kwargs) -> TrainingSpec:
-    """:func:`make_spec` with the shape, widths and column names taken from ``dataset``."""
+    """:func:`make_spec` with the shape, widths, column names and preprocessing taken from ``dataset``."""
     kwargs.setdefault("tombstones", dataset.erased is not None)
     return make_spec(model, dataset.n, dataset.d, epochs, learning_rate, frac_bits=dataset.frac_bits,
                      value_bits=dataset.value_bits, feature_names=dataset.feature_names,
-                     target_name=dataset.target_name, flags=dataset.has_flags, **kwargs)
+                     target_name=dataset.target_name, flags=dataset.has_flags,
+                     preprocessing=getattr(dataset, "preprocessing", None), **kwargs)
 
 
 def require_headroom(bits: int, what: str) -> None:

@@ -28,11 +28,12 @@ WEIGHTS_ELEMENTS = "weights/elements"
 WEIGHTS = "weights/commitment"
 SPEC = "spec/digest"
 SCHEMA = "schema/digest"
+PREPROCESSING = "preprocessing"
 ROUND_INPUTS = "federated/round-inputs"
 STATEMENT = "statement"
 
 ALL = (DATASET_LEAF, DATASET_NODE, DATASET_SHAPE, DATASET, LEAF_SALT, TOMBSTONE, WEIGHTS_ELEMENTS, WEIGHTS,
-       SPEC, SCHEMA, ROUND_INPUTS, STATEMENT)
+       SPEC, SCHEMA, PREPROCESSING, ROUND_INPUTS, STATEMENT)
 
 
 @lru_cache(maxsize=None)

@@ -177,7 +177,8 @@ class ErasureStatement(Statement):
         for j, i in enumerate(self.positions(opening)):
             select[j, i] = 1
         d = opening.before
-        rest = [d.d, d.frac_bits, d.value_bits, schema_digest(d.feature_names, d.target_name, d.has_flags)]
+        rest = [d.d, d.frac_bits, d.value_bits, schema_digest(d.feature_names, d.target_name, d.has_flags,
+                                                              d.preprocessing)]
         return {"leaves": leaves, "shape_rest": np.array(rest, dtype=object), "select": select}
 
     def check_opening(self, opening: ErasureOpening) -> None:
@@ -247,7 +248,7 @@ def erase(dataset: Dataset, salt: int, leaves: Sequence[int]) -> Dataset:
     features[erased], targets[erased] = 0, 0
     flags = None if dataset.flags is None else np.where(erased, 0, dataset.flags)
     return Dataset(features, targets, dataset.frac_bits, dataset.value_bits, dataset.feature_names,
-                   dataset.target_name, flags=flags, erased=erased)
+                   dataset.target_name, flags=flags, erased=erased, preprocessing=dataset.preprocessing)
 
 
 def make_erasure(institution: int, before: Dataset, salt: int, leaves: Sequence[int]) -> ErasureStatement:

@@ -1,12 +1,13 @@
 """The training statement: its public spec (the claim), its public inputs, its circuit.
 
 A training proof says: *institution A knows a dataset D (committed in C_D, which binds
-A, the shape and the columns), and running the declared procedure from the initial
+A, the shape, the columns and any standardisation statistics), and running the declared procedure from the initial
 weights of C_W0 yields the final weights of C_W* — with optional clauses:
 
-- **evaluation**: on a second committed set (C_T, same columns, ``n_test`` rows) the
-  final model gets at least ``min_correct`` predictions right (classifiers), or a sum of
-  squared errors of at most ``max_sse`` (regression, scale 2^4f);
+- **evaluation**: on a second committed set (C_T, same columns and standardisation
+  statistics, ``n_test`` rows) the final model gets at least ``min_correct`` predictions
+  right (classifiers), or a sum of squared errors of at most ``max_sse`` (regression,
+  scale 2^4f);
 - **optimality** (convex models): every component of the L2-regularised gradient at the
   final weights is at most ``max_gradient`` in absolute value (see :class:`Optimality`).
 
@@ -229,6 +230,8 @@ class TrainingClaim(StatementSpec):
         text = (f"{t.model} trained by full-batch gradient descent for {t.epochs} epochs at learning rate "
                 f"{t.learning_rate:.4g} on {t.n} rows x {t.d} features (fixed point 2^-{t.frac_bits}), "
                 f"starting from {'the public initial weights' if t.start == 'public' else 'a checkpoint'}")
+        if t.preprocessing is not None:
+            text += f"; {t.preprocessing.describe()}"
         if self.evaluation is not None:
             text += f"; evaluated by {self.evaluation.metric} on {self.evaluation.n_test} committed test rows"
         if self.optimality:
@@ -445,6 +448,8 @@ class TrainingStatement(Statement):
                 f"{t.learning_rate:.4g}) on the {t.n} x {t.d} dataset committed in C_D = {self.dataset_commitment}, "
                 f"from {'public initial weights' if t.start == 'public' else 'the checkpoint C_W0'} "
                 f"to the model committed in C_W = {self.final_weights_commitment}")
+        if t.preprocessing is not None:
+            text += f"; {t.preprocessing.describe()}"
         if self.excluded is not None:
             why = " or ".join(filter(None, [f"had not consented to purpose {t.purpose}" if t.purpose >= 0 else "",
                                               "were erased" if t.tombstones else ""]))
@@ -548,6 +553,16 @@ def check_dataset(spec: TrainingSpec, dataset: Dataset, what: str, n: int) -> No
         raise InputError(f"{what} {'has' if dataset.has_flags else 'has no'} consent flags, unlike the spec")
     if dataset.erased is not None and not spec.tombstones:
         raise InputError(f"{what} has erased records; train with a spec that allows them (tombstones)")
+    if dataset.preprocessing != spec.preprocessing:
+        # The circuit rebuilds the set's C_D shape from the spec's schema, statistics included.
+        test = what == "the test set"
+        if spec.preprocessing is None:
+            why = f"{what} was standardised, but {'the training set was' if test else 'the spec says it was'} not"
+        elif dataset.preprocessing is None:
+            why = f"{what} was not standardised, but {'the training set was' if test else 'the spec says it was'}"
+        else:
+            why = f"{what} was standardised with other statistics than {'the training set' if test else 'the spec'}"
+        raise InputError(why + ("; commit it with --stats-from the training set" if test else ""))
 
 
 def evaluate(spec: TrainingSpec, test: Dataset, weights, rows: np.ndarray | None = None) -> int:

@@ -35,6 +35,7 @@ from ..addresses import format_address, parse_address
 from ..bn254.constants import R
 from ..commit.commitment import commit, leaf_salts, shape_digest
 from ..commit.dataset import Dataset, check_bit_widths
+from ..commit.preprocessing import Standardization, preprocessing_from_json, preprocessing_to_json
 from ..errors import FormatError, InputError
 from ..gadgets.bits import range_check
 from ..gadgets.commitment import dataset_commitment
@@ -78,6 +79,9 @@ class ValidityClaim(StatementSpec):
     min_positive: int = 0
     max_positive: Optional[int] = None
     key_column: Optional[int] = None  # a feature column whose values are distinct
+    # The committed standardisation: bounds on standardised columns are z-scores, meaningless
+    # unless the reader knows the statistics (the schema digest, hence C_D, binds them).
+    preprocessing: Optional[Standardization] = None
     kind: str = field(default=KIND, init=False)
 
     def __post_init__(self) -> None:
@@ -122,12 +126,15 @@ class ValidityClaim(StatementSpec):
                 raise InputError("the counted label is not an allowed label")
         if self.key_column is not None and not 0 <= self.key_column < self.d:
             raise InputError(f"the key column must be one of the {self.d} feature columns")
+        if self.preprocessing is not None and (not isinstance(self.preprocessing, Standardization)
+                                               or self.preprocessing.d != self.d):
+            raise InputError(f"the schema's standardisation must hold one mean and std for each of the {self.d} features")
 
     @property
     def schema(self) -> int:
         from ..commit.commitment import schema_digest
 
-        return schema_digest(self.feature_names, self.target_name, self.flags)
+        return schema_digest(self.feature_names, self.target_name, self.flags, self.preprocessing)
 
     def public_names(self) -> list[str]:
         return ["institution", "C_D", "digest"]
@@ -210,6 +217,8 @@ class ValidityClaim(StatementSpec):
             parts.append(f"between {self.min_positive} and {top} records labelled {self.positive / 2 ** self.frac_bits:g}")
         if self.key_column is not None:
             parts.append(f"no two records share a {self.feature_names[self.key_column]}")
+        if self.preprocessing is not None:
+            parts.append(self.preprocessing.describe())
         return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -217,7 +226,8 @@ class ValidityClaim(StatementSpec):
                 "feature_names": list(self.feature_names), "target_name": self.target_name, "flags": self.flags,
                 "bounds": [None if b is None else list(b) for b in self.bounds], "labels": list(self.labels),
                 "min_records": self.min_records, "positive": self.positive, "min_positive": self.min_positive,
-                "max_positive": self.max_positive, "key_column": self.key_column, "digest": str(self.digest())}
+                "max_positive": self.max_positive, "key_column": self.key_column,
+                "preprocessing": preprocessing_to_json(self.preprocessing), "digest": str(self.digest())}
 
     @staticmethod
     def from_json(obj: object, what: str = "validity spec") -> "ValidityClaim":
@@ -228,7 +238,10 @@ class ValidityClaim(StatementSpec):
                 spec["target_name"], spec.get("flags", False),
                 tuple(None if b is None else tuple(b) for b in spec.get("bounds", [])), tuple(spec.get("labels", [])),
                 spec.get("min_records", 0), spec.get("positive"), spec.get("min_positive", 0), spec.get("max_positive"),
-                spec.get("key_column"))
+                spec.get("key_column"),
+                preprocessing_from_json(spec.get("preprocessing"), f"{what}'s preprocessing"))
+        except FormatError:
+            raise
         except (KeyError, TypeError) as exc:
             raise FormatError(f"the {what} is malformed ({exc})") from None
         except InputError as exc:
@@ -287,6 +300,8 @@ class ValidityStatement(Statement):
         if (ds.n, ds.d, ds.frac_bits, ds.value_bits, ds.feature_names, ds.target_name, ds.has_flags) != (
                 s.n, s.d, s.frac_bits, s.value_bits, s.feature_names, s.target_name, s.flags):
             raise InputError("the dataset's shape or columns differ from the schema's")
+        if ds.preprocessing != s.preprocessing:
+            raise InputError("the dataset's standardisation statistics differ from the schema's")
         if commit(ds, opening.salt, self.institution) != self.dataset_commitment:
             raise InputError("the data and salt do not open C_D for this institution")
         f = 2 ** s.frac_bits
@@ -372,4 +387,5 @@ def claim_for(dataset: Dataset, bounds: dict[str, tuple[float, float]] | None = 
     return ValidityClaim(dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits, dataset.feature_names,
                          dataset.target_name, dataset.has_flags, tuple(per_column),
                          tuple(int(round(v * f)) for v in labels), min_records,
-                         None if positive is None else int(round(positive * f)), min_positive, max_positive, key)
+                         None if positive is None else int(round(positive * f)), min_positive, max_positive, key,
+                         dataset.preprocessing)

@@ -262,9 +262,38 @@
 
   function nameElement(name) { return bytesToBig(sha256(name)) % R; }
 
-  function schemaDigest(featureNames, targetName, flags) {
+  // zkanchor.commit.preprocessing: a float64's IEEE-754 bit pattern as an unsigned integer.
+  function floatBits(value) {
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new Error("a standardisation statistic must be a finite number");
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, value);
+    return view.getBigUint64(0);
+  }
+
+  /* The digest of a committed standardisation record {kind: "standardize", mean, std[, digest]}:
+   * Poseidon chain under tag(preprocessing) over [d, bits(mean_0), bits(std_0), ...].
+   * JSON.parse reads Python's float repr back to the same float64, so the bits agree. */
+  function preprocessingDigest(record) {
+    if (!record || record.kind !== "standardize" || !Array.isArray(record.mean) || !Array.isArray(record.std)
+        || !record.mean.length || record.mean.length !== record.std.length) {
+      throw new Error("the standardisation record needs one mean and one std per feature");
+    }
+    if (!record.std.every((v) => typeof v === "number" && v > 0)) throw new Error("every standard deviation must be positive");
+    const elements = [BigInt(record.mean.length)];
+    record.mean.forEach((m, j) => elements.push(floatBits(m), floatBits(record.std[j])));
+    const digest = hashChain(elements, tag("preprocessing"));
+    if (record.digest !== undefined && toBig(record.digest) !== digest) throw new Error("the standardisation record's digest does not match its statistics");
+    return digest;
+  }
+
+  // With a preprocessing record, its digest follows the names under tag(schema/digest, k + 1, 1).
+  function schemaDigest(featureNames, targetName, flags, preprocessing) {
     const names = [...featureNames, targetName, ...(flags ? [FLAGS_COLUMN] : [])].map(nameElement);
-    return hashChain(names, tag("schema/digest", names.length));
+    if (preprocessing === undefined || preprocessing === null) return hashChain(names, tag("schema/digest", names.length));
+    if (!Array.isArray(preprocessing.mean) || preprocessing.mean.length !== featureNames.length) {
+      throw new Error("the standardisation record must cover every feature");
+    }
+    return hashChain([...names, preprocessingDigest(preprocessing)], tag("schema/digest", names.length + 1, 1));
   }
 
   function shapeDigest(n, d, fracBits, valueBits, schema) {
@@ -302,7 +331,7 @@
     const elements = packRow(r.row, r.value_bits);
     const leaf = hashChain([toBig(r.leaf_salt), ...elements], tag("dataset/leaf", elements.length + 1));
     const root = pathRoot(leaf, r.path, r.index);
-    const schema = schemaDigest(r.feature_names, String(r.target_name), flags);
+    const schema = schemaDigest(r.feature_names, String(r.target_name), flags, r.preprocessing);
     const shape = shapeDigest(r.n, r.feature_names.length, r.frac_bits, r.value_bits, schema);
     const commitment = poseidon([root, shape, owner], tag("dataset/commitment"));
     return { leaf, root, shape, commitment, owner };
@@ -513,7 +542,7 @@
     R, P, utf8, hexToBytes, bytesToHex, bytesToBig, word, concat, hex32, toBig,
     keccak256, sha256, selector, checksumAddress,
     loadPoseidonConstants, poseidon, hashChain, tag,
-    packRow, nameElement, schemaDigest, shapeDigest, pathRoot, receiptCommitment,
+    packRow, nameElement, floatBits, preprocessingDigest, schemaDigest, shapeDigest, pathRoot, receiptCommitment,
     SIG, VIEW, EVENT, decodeCall, statementHash, proofHash, callData, addressWord, decodeWords,
     decodeCircuitView, decodeAnchorView, decodeDatasetView, verifyProofCall, snarkjsProof,
     pushImmediates, verifierConstants, codeEmbedsKey,
