@@ -349,3 +349,23 @@ def test_a_receipt_carries_the_statistics_its_commitment_binds():
     doc["preprocessing"] = {**STATS.to_json(), "mean": [0.0, 0.0, 0.0]}
     with pytest.raises(FormatError, match="digest does not match"):
         Receipt.from_json(doc)
+
+
+def test_standardize_remembers_its_statistics_and_quantize_commits_them():
+    import zkanchor as zk
+
+    table = zk.from_arrays(np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]]), np.array([0.0, 1.0, 1.0]))
+    scaled, stats = zk.standardize(table)
+    assert scaled.preprocessing == zk.Standardization.of(stats)
+    dataset = zk.quantize(scaled)
+    assert dataset.preprocessing == scaled.preprocessing  # C_D binds what the features were scaled with
+    plain = zk.quantize(table)
+    assert plain.preprocessing is None
+    owner = 0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf
+    assert zk.commit_dataset(dataset, owner, salt=5)[0].commitment != zk.commit_dataset(
+        dataclasses.replace(dataset, preprocessing=None), owner, salt=5)[0].commitment
+    with pytest.raises(zk.InputError, match="standardised already"):
+        zk.standardize(scaled)
+    # a test set scaled with the training statistics carries the same record
+    test_scaled, _ = zk.standardize(table, stats)
+    assert test_scaled.preprocessing == scaled.preprocessing

@@ -44,7 +44,8 @@ def test_the_training_loop_in_a_few_lines_of_the_public_surface(tmp_path, monkey
     spec = zk.spec_for("logreg", dataset, epochs=1, learning_rate=0.5)
     assert spec == zk.make_spec("logreg", dataset.n, dataset.d, 1, 0.5, frac_bits=dataset.frac_bits,
                                 value_bits=dataset.value_bits, feature_names=dataset.feature_names,
-                                target_name=dataset.target_name)
+                                target_name=dataset.target_name, preprocessing=dataset.preprocessing)
+    assert spec.preprocessing is not None  # standardize() recorded its statistics; C_D and the spec bind them
     opening = zk.train_model(spec, dataset)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

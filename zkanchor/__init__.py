@@ -37,6 +37,7 @@ _EXPORTS = {
     "from_arrays": "zkanchor.commit",
     "quantize": "zkanchor.commit",
     "standardize": "zkanchor.commit.quantize",
+    "Standardization": "zkanchor.commit.preprocessing",
     "commit_dataset": "zkanchor.commit",
     "Dataset": "zkanchor.commit",
     "save_dataset_dir": "zkanchor.commit",

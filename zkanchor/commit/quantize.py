@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from zkanchor.commit.dataset import (
 )
 from zkanchor.errors import InputError
 from zkanchor.fileio import read_bytes
+
+if TYPE_CHECKING:
+    from .preprocessing import Standardization
 
 DEFAULT_FRAC_BITS = 8
 DEFAULT_VALUE_BITS = 24
@@ -83,6 +87,9 @@ class Table:
     target_name: str
     source: str
     lines: tuple[int, ...] | None = None
+    # Set by standardize(): the statistics the features were scaled with, which quantize()
+    # hands to the Dataset so that C_D and every statement over it bind them.
+    preprocessing: "Standardization | None" = None
 
     def where(self, row: int, column: int | None) -> str:
         """Describe a cell for an error message: source, row and column (None = target)."""
@@ -318,6 +325,7 @@ def quantize(
         value_bits=value_bits,
         feature_names=table.feature_names,
         target_name=table.target_name,
+        preprocessing=table.preprocessing,
     )
 
 
@@ -342,8 +350,14 @@ def standardize(table: Table, stats: tuple[np.ndarray, np.ndarray] | None = None
     """Features centred and scaled per column: (x - mean) / std, with ``stats`` or the table's own.
 
     Returns the new table and the (mean, std) used, so a test set is scaled with the
-    training set's statistics.  Constant columns keep std 1.
+    training set's statistics.  Constant columns keep std 1.  The new table remembers the
+    statistics (``preprocessing``), and :func:`quantize` commits them with the data.
     """
+    from .preprocessing import Standardization
+
+    if table.preprocessing is not None:
+        raise DataFileError(f"{table.source}: the features are standardised already (standardising twice would "
+                            "commit only the second statistics)")
     x = table.features
     if stats is None:
         mean = x.mean(axis=0)
@@ -353,7 +367,10 @@ def standardize(table: Table, stats: tuple[np.ndarray, np.ndarray] | None = None
     mean, std = (np.asarray(a, dtype=np.float64) for a in stats)
     if mean.shape != (x.shape[1],) or std.shape != (x.shape[1],):
         raise DataFileError(f"{table.source}: the standardisation statistics need one mean and std per column")
-    return Table((x - mean) / std, table.targets, table.feature_names, table.target_name, table.source), (mean, std)
+    record = Standardization.of((mean, std))
+    scaled = Table((x - mean) / std, table.targets, table.feature_names, table.target_name, table.source,
+                   table.lines, record)
+    return scaled, (mean, std)
 
 
 def dequantize(q: object, frac_bits: int) -> np.ndarray:
