@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @title zkanchor registry v2: institutions, dataset commitments, training proofs, checkpoint
-///        runs, federated aggregates, and data subjects' rights (erasure requests and their
-///        proven answers, validity claims)
+///        runs (declared by openRun, then extended segment by segment), federated aggregates,
+///        and data subjects' rights (erasure requests and their proven answers, validity claims)
 /// @notice An admin registers institutions and, per circuit, the Groth16 verifier that checks
 ///         its proofs together with what the verifier is for: the circuit hash (sha256 of the
 ///         canonical R1CS, computed off chain from the statement's public spec), the spec digest
@@ -49,12 +49,17 @@ pragma solidity ^0.8.24;
 ///           `challengeWindow` blocks, anyone may expire the anchor, which marks it Invalid.
 ///         - Checkpoint runs: long training is proven as segments (epochs k..k+s) of one circuit
 ///           over one C_D, chained through the weights.  A run is named by (institution, runId),
-///           so no one can squat or front-run another institution's run id.  Segment 0 opens it
-///           (and must start from the circuit's public start, when it has one); segment i > 0
-///           must come right after the last one (CheckpointGap), with the same circuit, the same
-///           C_D, and C_W0 equal to the last segment's C_W; a second, different segment for an
-///           index already anchored is a fork (CheckpointFork).  Every segment is also a normal
-///           training anchor (verified or optimistic, with challenge/resolve/expire).
+///           so no one can squat or front-run another institution's run id.  The institution
+///           declares it with openRun when training starts, before any proof exists: `total`
+///           segments of a training circuit over a dataset it anchored in an earlier block (and
+///           that is not erased), from the weights C_W0 = startWeights (the circuit's public
+///           start, when it has one), so watchers see on chain that the run has begun.  A run is
+///           opened once (a second openRun is a fork of its start: CheckpointFork).  Every
+///           segment, index 0 included, then extends it: no segment for a run that is not open
+///           (RunNotOpen); its index must be the next one (CheckpointGap; an index already
+///           anchored is a fork, CheckpointFork), with the run's circuit, C_D and total, and C_W0
+///           equal to the last segment's C_W (segment 0: to startWeights).  Every segment is also
+///           a normal training anchor (verified or optimistic, with challenge/resolve/expire).
 ///         - Aggregates: the aggregator's proof is anchored only if every member model C_i is the
 ///           C_W of a Valid anchored training statement that started from C_prev, members are
 ///           distinct institutions, and C_prev is the public start of the members' circuits or a
@@ -75,7 +80,8 @@ pragma solidity ^0.8.24;
 ///           valid proof the requests are marked answered (with the block), C_D' is anchored as
 ///           the sender's dataset (erasedFrom = C_D, with C_D's retention expiry) and C_D is
 ///           marked erased: no new training anchor (verified, optimistic, segment) may rest on it
-///           (DatasetErased); anchors already on it stay, and audits report them superseded.
+///           and no run be opened on it (DatasetErased); anchors already on it stay, and audits
+///           report them superseded (a run opened on it cannot be extended any more).
 ///           Aggregates are not refused for members whose data was erased since (the member's
 ///           anchor stands); audits flag them.  Answering, like all anchoring, takes an active
 ///           institution: a revoked one's requests stay open.  The registry cannot tell a request
@@ -87,7 +93,7 @@ pragma solidity ^0.8.24;
 ///           every claim is an event).
 ///         - Admin: the deployer; two-step transfer (transferAdmin, then acceptAdmin by the new one).
 contract ZkAnchorRegistry {
-    string public constant VERSION = "2.1.0";
+    string public constant VERSION = "2.2.0";
 
     /// BN254 scalar field modulus: public inputs must be reduced below it.
     uint256 public constant FIELD_MODULUS =
@@ -120,9 +126,10 @@ contract ZkAnchorRegistry {
     enum ErasureStatus { None, Pending, Answered, Overdue }
 
     // Storage is laid out for the hot paths: a training anchor reads one slot per institution,
-    // circuit, spec digest and dataset and writes one new slot; a segment adds its run's two
-    // slots (new ones when it opens the run).  Lists of anchors are not kept in storage (22k gas
-    // an entry): the events index them, with institution, dataset and statement as topics.
+    // circuit, spec digest and dataset and writes one new slot; a segment also updates its run's
+    // two slots, which openRun wrote (so no segment pays for a new one).  Lists of anchors are not
+    // kept in storage (22k gas an entry): the events index them, with institution, dataset and
+    // statement as topics.
     struct Institution {
         InstitutionStatus status;
         uint40 since; // block of the last registration or revocation
@@ -153,7 +160,7 @@ contract ZkAnchorRegistry {
         uint40 blockNumber; // 0 = not anchored
         uint40 timestamp;
         uint40 expiresAt; // retention expiry (unix time), 0 = none
-        uint32 anchorCount; // training anchors resting on this dataset (a checkpoint run counts once)
+        uint32 anchorCount; // training anchors resting on this dataset (a checkpoint run counts once, when opened)
         uint32 index; // position in _datasetsOf[institution]
         uint40 erasedAt; // block of the erasure that superseded it, 0 = none
         uint32 erasedInto; // with erasedAt: the position of C_D' in _datasetsOf[institution]
@@ -186,14 +193,16 @@ contract ZkAnchorRegistry {
     }
 
     /// A checkpoint run, keyed by (institution, runId).  Slot 0 is packed; the circuit and the
-    /// dataset are named by their list positions so that they fit in it.
+    /// dataset are named by their list positions so that they fit in it.  openRun writes both
+    /// slots non-zero, so each segment only updates them.
     struct Run {
         uint32 circuitIndex;
         uint32 datasetIndex;
         uint24 total; // 0 = no such run
-        uint24 lastIndex;
-        uint40 lastBlock;
-        uint256 lastWeights; // C_W of the last segment
+        uint24 segments; // segments anchored so far = the index the next one must have
+        uint40 openedAt; // block of openRun
+        uint40 lastBlock; // block of the last segment, 0 = none yet
+        uint256 lastWeights; // C_W of the last segment; startWeights until segment 0
     }
 
     address public admin;
@@ -277,6 +286,8 @@ contract ZkAnchorRegistry {
     error CheckpointDatasetMismatch(bytes32 runId, uint256 expected, uint256 given);
     error CheckpointForkOrBreak(bytes32 runId, uint256 expected, uint256 given);
     error CheckpointStartMismatch(bytes32 runId, uint256 expected, uint256 given);
+    error RunNotOpen(bytes32 runId);
+    error InvalidStartWeights(uint256 startWeights);
     error AggregateMemberCount(uint256 expected, uint256 given);
     error AggregateInputNotAnchored(uint256 member);
     error AggregateInputMismatch(uint256 member);
@@ -322,6 +333,16 @@ contract ZkAnchorRegistry {
         uint256 indexed datasetCommitment,
         bytes32 circuitId,
         bytes32 proofHash
+    );
+    /// A run declared by openRun: `total` segments of `circuitId` over `datasetCommitment` from
+    /// C_W0 = `startWeights`.
+    event RunOpened(
+        bytes32 indexed runId,
+        address indexed institution,
+        uint256 indexed datasetCommitment,
+        bytes32 circuitId,
+        uint256 total,
+        uint256 startWeights
     );
     /// One per segment, after its TrainingAnchored or OptimisticAnchored event (which name its
     /// dataset and circuit); the run's total and last C_W are in the run view and the calldata.
@@ -524,8 +545,43 @@ contract ZkAnchorRegistry {
         _recordOptimistic(statementHash, circuitId, inputs[1], proofHash_, true);
     }
 
+    /// @notice Declare the sender's checkpoint run `runId` when training starts: `total` segments
+    ///         of the training circuit `circuitId` over the sender's dataset `datasetCommitment`
+    ///         (anchored in an earlier block, not erased), from the weights whose commitment is
+    ///         `startWeights` (the circuit's public start, when it has one).  Segments 0..total-1
+    ///         then extend it (anchorSegment, anchorSegmentOptimistic).  The run counts once on
+    ///         its dataset's anchorCount.
+    function openRun(bytes32 runId, bytes32 circuitId, uint256 datasetCommitment, uint256 total, uint256 startWeights)
+        external
+    {
+        _activeInstitution();
+        if (runId == bytes32(0)) revert InvalidRunId();
+        if (total == 0 || total > MAX_SEGMENTS) revert InvalidSegmentTotal(total);
+        Run storage r = _runs[msg.sender][runId];
+        if (r.total != 0) revert CheckpointFork(runId, 0);
+        Circuit memory cir = _circuits[circuitId];
+        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+        if (cir.kind != KIND_TRAINING) revert WrongCircuitKind(circuitId, cir.kind);
+        // Non-zero also keeps the first segment's update of lastWeights an update (2.9k, not 20k).
+        if (startWeights == 0 || startWeights >= FIELD_MODULUS) revert InvalidStartWeights(startWeights);
+        uint256 start = _circuitMeta[circuitId].publicStart;
+        if (start != 0 && startWeights != start) revert CheckpointStartMismatch(runId, start, startWeights);
+        Dataset storage d = _datasets[msg.sender][datasetCommitment];
+        uint256 anchoredAt = d.blockNumber;
+        if (anchoredAt == 0) revert DatasetNotAnchored(msg.sender, datasetCommitment);
+        if (d.erasedAt != 0) {
+            revert DatasetErased(msg.sender, datasetCommitment, _datasetsOf[msg.sender][d.erasedInto]);
+        }
+        if (anchoredAt >= block.number) revert DatasetNotAnchoredEarlier(datasetCommitment, anchoredAt);
+        _runs[msg.sender][runId] =
+            Run(cir.index, d.index, uint24(total), 0, uint40(block.number), 0, startWeights);
+        d.anchorCount += 1;
+        emit RunOpened(runId, msg.sender, datasetCommitment, circuitId, total, startWeights);
+    }
+
     /// @notice Verified anchoring of segment `index` (of `total`) of the sender's checkpoint run
-    ///         `runId`: a training anchor that also extends the run (see the header for the rules).
+    ///         `runId`, which openRun declared: a training anchor that also extends the run (see
+    ///         the header for the rules).
     function anchorSegment(
         bytes32 circuitId,
         bytes32 runId,
@@ -541,7 +597,7 @@ contract ZkAnchorRegistry {
         (statementHash, cir, d) = _checkTraining(circuitId, inputs);
         _advanceRun(circuitId, cir, d, runId, index, total, inputs);
         if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
-        _recordTraining(statementHash, inputs[1], AnchorKind.Verified, AnchorStatus.Valid, index == 0);
+        _recordTraining(statementHash, inputs[1], AnchorKind.Verified, AnchorStatus.Valid, false);
         emit TrainingAnchored(statementHash, msg.sender, inputs[1], circuitId);
         emit SegmentAnchored(runId, msg.sender, index, statementHash);
     }
@@ -560,7 +616,7 @@ contract ZkAnchorRegistry {
         Dataset memory d;
         (statementHash, cir, d) = _checkTraining(circuitId, inputs);
         _advanceRun(circuitId, cir, d, runId, index, total, inputs);
-        _recordOptimistic(statementHash, circuitId, inputs[1], proofHash_, index == 0);
+        _recordOptimistic(statementHash, circuitId, inputs[1], proofHash_, false);
         emit SegmentAnchored(runId, msg.sender, index, statementHash);
     }
 
@@ -821,9 +877,10 @@ contract ZkAnchorRegistry {
     }
 
     /// @notice `owner`'s anchor of a dataset commitment (blockNumber 0 = not anchored by it):
-    ///         when, its retention expiry, its metadata, how many training anchors rest on it,
-    ///         and its erasures: the block it was erased in and the commitment it was erased into
-    ///         (0, 0 = not erased), and the commitment it was erased from (0 = none).
+    ///         when, its retention expiry, its metadata, how many training anchors rest on it (a
+    ///         checkpoint run counts once, from its openRun), and its erasures: the block it was
+    ///         erased in and the commitment it was erased into (0, 0 = not erased), and the
+    ///         commitment it was erased from (0 = none).
     function dataset(address owner, uint256 commitment)
         external
         view
@@ -921,8 +978,10 @@ contract ZkAnchorRegistry {
         );
     }
 
-    /// @notice `owner`'s checkpoint run `runId` (total 0 = no such run): its circuit and dataset,
-    ///         its declared number of segments, and its last segment's index, C_W and block.
+    /// @notice `owner`'s checkpoint run `runId` (total 0 = never opened): its circuit and dataset,
+    ///         its declared number of segments, how many are anchored (the next one's index), the
+    ///         last segment's C_W (startWeights while there is none) and block (0 = none), and the
+    ///         block openRun declared it in.  Its startWeights are in the RunOpened event.
     function run(address owner, bytes32 runId)
         external
         view
@@ -930,20 +989,22 @@ contract ZkAnchorRegistry {
             bytes32 circuitId,
             uint256 datasetCommitment,
             uint256 total,
-            uint256 lastIndex,
+            uint256 segments,
             uint256 lastWeights,
-            uint256 lastBlock
+            uint256 lastBlock,
+            uint256 openedAt
         )
     {
         Run memory r = _runs[owner][runId];
-        if (r.total == 0) return (bytes32(0), 0, 0, 0, 0, 0);
+        if (r.total == 0) return (bytes32(0), 0, 0, 0, 0, 0, 0);
         return (
             _circuitList[r.circuitIndex],
             _datasetsOf[owner][r.datasetIndex],
             r.total,
-            r.lastIndex,
+            r.segments,
             r.lastWeights,
-            r.lastBlock
+            r.lastBlock,
+            r.openedAt
         );
     }
 
@@ -1020,7 +1081,7 @@ contract ZkAnchorRegistry {
         if (_anchors[statementHash].kind != AnchorKind.None) revert StatementAlreadyAnchored(statementHash);
     }
 
-    /// Open or extend the sender's run `runId` with a checked training statement.
+    /// Extend the sender's open run `runId` with a checked training statement: two slot updates.
     function _advanceRun(
         bytes32 circuitId,
         Circuit memory cir,
@@ -1030,24 +1091,14 @@ contract ZkAnchorRegistry {
         uint256 total,
         uint256[] calldata inputs
     ) private {
-        if (runId == bytes32(0)) revert InvalidRunId();
-        if (total == 0 || total > MAX_SEGMENTS) revert InvalidSegmentTotal(total);
-        if (index >= total) revert CheckpointIndexOutOfRange(index, total);
         Run storage r = _runs[msg.sender][runId];
         uint256 runTotal = r.total;
-        if (index == 0) {
-            if (runTotal != 0) revert CheckpointFork(runId, 0);
-            uint256 start = _circuitMeta[circuitId].publicStart;
-            if (start != 0 && inputs[2] != start) revert CheckpointStartMismatch(runId, start, inputs[2]);
-            _runs[msg.sender][runId] =
-                Run(cir.index, d.index, uint24(total), 0, uint40(block.number), inputs[3]);
-            return;
-        }
-        if (runTotal == 0) revert CheckpointGap(runId, 0, index);
-        uint256 last = r.lastIndex;
-        if (index <= last) revert CheckpointFork(runId, index);
-        if (index != last + 1) revert CheckpointGap(runId, last + 1, index);
+        if (runTotal == 0) revert RunNotOpen(runId);
         if (total != runTotal) revert CheckpointTotalMismatch(runId, runTotal, total);
+        if (index >= runTotal) revert CheckpointIndexOutOfRange(index, runTotal);
+        uint256 next = r.segments;
+        if (index < next) revert CheckpointFork(runId, index);
+        if (index != next) revert CheckpointGap(runId, next, index);
         if (cir.index != r.circuitIndex) {
             revert CheckpointCircuitMismatch(runId, _circuitList[r.circuitIndex], circuitId);
         }
@@ -1055,8 +1106,12 @@ contract ZkAnchorRegistry {
             revert CheckpointDatasetMismatch(runId, _datasetsOf[msg.sender][r.datasetIndex], inputs[1]);
         }
         uint256 lastWeights = r.lastWeights;
-        if (inputs[2] != lastWeights) revert CheckpointForkOrBreak(runId, lastWeights, inputs[2]);
-        r.lastIndex = uint24(index);
+        if (inputs[2] != lastWeights) {
+            // Segment 0 must start where openRun said the run starts.
+            if (index == 0) revert CheckpointStartMismatch(runId, lastWeights, inputs[2]);
+            revert CheckpointForkOrBreak(runId, lastWeights, inputs[2]);
+        }
+        r.segments = uint24(index + 1);
         r.lastBlock = uint40(block.number);
         r.lastWeights = inputs[3];
     }
@@ -1108,8 +1163,8 @@ contract ZkAnchorRegistry {
         owner = an.institution;
     }
 
-    /// `counted`: whether the dataset's anchorCount counts it (a checkpoint run counts once,
-    /// at segment 0: that saves extending segments 2.9k gas of their 60k budget).
+    /// `counted`: whether the dataset's anchorCount counts it (a checkpoint run counts once, in
+    /// openRun: that saves every segment 2.9k gas of its 60k budget).
     function _recordTraining(
         bytes32 statementHash,
         uint256 commitment,

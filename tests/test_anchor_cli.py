@@ -1,6 +1,6 @@
 """The anchoring commands, end to end against a real anvil node: exit codes 0/1/2, one
-sentence on stderr naming the registry's custom error, --json, --help, checkpoint segments,
-aggregates, and the audit."""
+sentence on stderr naming the registry's custom error, --json, --help, checkpoint runs
+(open-run, and segment 0 opening its run itself), aggregates, and the audit."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" 
 pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
 
 COMMANDS = ("registry-deploy", "register-institution", "revoke-institution", "register-circuit", "anchor-dataset",
-            "anchor-training", "anchor-aggregate", "request-erasure", "anchor-erasure", "anchor-validity", "challenge",
+            "open-run", "anchor-training", "anchor-aggregate", "request-erasure", "anchor-erasure", "anchor-validity", "challenge",
             "resolve", "expire", "audit")
 ADMIN, ALICE, BOB, CAROL, OUTSIDER = 0, 1, 2, 3, 5
 PUBLIC_START = 11
@@ -95,7 +95,7 @@ def deploy(cli, tmp_path, anvil_url, window: int = 2):
     dep = tmp_path / "deployment.json"
     result = cli.json("registry-deploy", "-o", dep, "--rpc", anvil_url, "--challenge-window", window)
     assert result["deployment"] == str(dep) and result["challenge_window"] == window
-    assert result["erasure_deadline"] == 216_000 and result["version"] == "2.1.0"
+    assert result["erasure_deadline"] == 216_000 and result["version"] == "2.2.0"
     cli("register-institution", dep, ALICE, "--name", "Alice Hospital")
     cli("register-institution", dep, BOB, "--name", "Bob Bank")
     cli("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v1", "--circuit-hash", toy_hash(),
@@ -291,7 +291,8 @@ def test_segments_aggregates_and_their_audit(cli, setup_files, anvil_url):
     cli("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-agg", "--circuit-hash", toy_hash(),
         "--spec-digest", SPEC_DIGEST + 1, "--kind", "aggregation", "--verifier", run_circuit["verifier"])
 
-    # A checkpoint run of two segments: the first verified, the second optimistic.
+    # A checkpoint run of two segments: the first verified (it opens the run: no open-run was
+    # sent), the second optimistic.
     dataset = 30_001
     out = cli.json("anchor-dataset", dep, "--commitment", dataset, "--account", ALICE, "--expires", "2999-12-31")
     assert out["expires_at"] == 32_503_593_600
@@ -299,12 +300,31 @@ def test_segments_aggregates_and_their_audit(cli, setup_files, anvil_url):
     proof, public, _, _ = proof_files(dataset=dataset, name="s0", w0=PUBLIC_START, w=101)
     first = cli.json("anchor-training", dep, proof, public, *seg, "--index", "0")
     assert (first["run_id"], first["index"], first["total"], first["kind"]) == ("run-1", 0, 2, "verified")
+    assert first["opened"]["block"] < first["block"]
     proof, public, _, _ = proof_files(dataset=dataset, name="s1", w0=101, w=102)
     second = cli.json("anchor-training", dep, proof, public, *seg, "--index", "1", "--optimistic")
     assert second["kind"] == "optimistic" and second["proof_hash"].startswith("0x")
     proof, public, _, _ = proof_files(dataset=dataset, name="fork", w0=101, w=999)
     _, err = cli("anchor-training", dep, proof, public, *seg, "--index", "1", code=2)
     assert "CheckpointFork" in err
+    # A run declared when training starts, before any proof: the audit shows it in progress.
+    opened = cli.json("open-run", dep, "--commitment", dataset, "--circuit-id", "toy-run", "--run-id", "run-2",
+                      "--total", "3", "--account", ALICE)
+    assert (opened["run_id"], opened["total"], int(opened["start_weights"], 16), int(opened["dataset"], 16)) == (
+        "run-2", 3, PUBLIC_START, dataset)
+    _, err = cli("open-run", dep, "--commitment", dataset, "--circuit-id", "toy-run", "--run-id", "run-2",
+                 "--total", "3", "--account", ALICE, code=2)
+    assert "CheckpointFork" in err and "already open" in err
+    _, err = cli("open-run", dep, "--commitment", dataset, "--circuit-id", "toy-v1", "--run-id", "run-3",
+                 "--total", "3", "--account", ALICE, code=2)
+    assert "has no public start" in err
+    out, _ = cli("open-run", dep, "--commitment", dataset, "--circuit-id", "toy-v1", "--run-id", "run-3",
+                 "--total", "3", "--start-weights", "0x2a", "--account", ALICE)
+    assert out.startswith("run run-3 of ") and "3 segment(s) of toy-v1" in out
+    proof, public, _, _ = proof_files(dataset=dataset, name="s2", w0=PUBLIC_START, w=301)
+    out, _ = cli("anchor-training", dep, proof, public, "--circuit-id", "toy-run", "--run-id", "run-4", "--total", "1",
+                 "--index", "0", "--account", ALICE)
+    assert out.startswith("run run-4 opened in block ") and "verified segment 0 of 1 of run run-4:" in out
 
     # A federated round from the public start: Alice and Bob train, Carol aggregates.
     members = []
@@ -326,9 +346,13 @@ def test_segments_aggregates_and_their_audit(cli, setup_files, anvil_url):
 
     report = cli.json("audit", dep)
     assert report["checked"] and report["mismatches"] == 0
-    [run] = report["runs"]
+    run, idle, free, single = report["runs"]
     assert (run["run_id"], run["status"], run["segments"], run["total"]) == ("run-1", "complete", 2, 2)
-    assert "not settled yet" in run["note"]
+    assert "not settled yet" in run["note"] and run["opened_block"] == first["opened"]["block"]
+    assert (idle["run_id"], idle["status"], idle["segments"], idle["opened_block"]) == ("run-2", "in progress", 0,
+                                                                                        opened["block"])
+    assert idle["note"] == f"opened in block {opened['block']}, 0 of 3 segments"
+    assert (free["run_id"], free["start_weights"], single["status"]) == ("run-3", "0x" + "0" * 62 + "2a", "complete")
     [row] = [r for r in report["rows"] if r["kind"] == "aggregate"]
     assert row["statement_hash"] == aggregate["statement_hash"] and row["members"] == aggregate["members"]
     assert row["member_institutions"] == [accounts[ALICE], accounts[BOB]] and row["verdict"] == "ok"

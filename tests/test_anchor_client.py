@@ -139,7 +139,7 @@ def test_every_custom_error_has_a_meaning(world):
 def test_deployment_record_round_trip(world, tmp_path):
     record = record_of(world)
     assert (record.registry, record.deployer, record.registry_version, record.challenge_window) == (
-        world.registry.address, world.admin, "2.1.0", WINDOW)
+        world.registry.address, world.admin, "2.2.0", WINDOW)
     assert record.erasure_deadline == ERASURE_DEADLINE == world.registry.erasure_deadline()
     path = tmp_path / "deployment.json"
     save_deployment(record, path)
@@ -190,6 +190,21 @@ def test_a_registry_without_rights_functions_says_so(world):
     with pytest.raises(ChainError, match="predates registry 2.1"):
         old.request_erasure(world.alice, 5, 7, sender=world.outsider)
     assert old.erasure_deadline() == 0
+
+
+def test_a_registry_without_open_run_says_so_and_is_not_asked_to_open(world):
+    w = world
+    old = Registry(w.chain, w.registry.address, [e for e in w.registry.abi if e.get("name") != "openRun"])
+    commitment = w.dataset()
+    with pytest.raises(ChainError, match="predates registry 2.2"):
+        old.open_run("run", run_circuit(w), commitment, 2, PUBLIC_START, sender=w.alice)
+    # Before 2.2 segment 0 opened its run itself: the client sends it as it is (this registry,
+    # a 2.2 one behind an old ABI, then refuses it).
+    mine(w.chain, 1)
+    proof, public = w.keys.prove(statement(w.alice, commitment, PUBLIC_START, 99))
+    with pytest.raises(ChainError, match="RunNotOpen"):
+        old.anchor_segment("toy-run", "run", 0, 2, proof, public, sender=w.alice)
+    assert not w.registry.run(w.alice, "run").exists
 
 
 def test_unreadable_deployment_files_are_refused(tmp_path):
@@ -267,6 +282,10 @@ def test_every_event_kind_is_decoded(world, keys3):
     }
     assert by_name["SegmentAnchored"].args == {
         "runId": "0x" + circuit_id_bytes("events").hex(), "institution": w.alice, "index": 0, "statementHash": segment}
+    assert by_name["RunOpened"].args == {  # segment 0 opened its run first
+        "runId": "0x" + circuit_id_bytes("events").hex(), "institution": w.alice, "datasetCommitment": commitment,
+        "circuitId": "0x" + circuit_id_bytes("toy-run").hex(), "total": 2, "startWeights": 11}
+    assert by_name["RunOpened"].block_number < by_name["SegmentAnchored"].block_number
     assert by_name["AggregateAnchored"].args["statementHash"] == aggregate
     assert by_name["AggregateAnchored"].args["members"] == ["0x" + statement_hash(c, p).hex() for c, p in members]
     assert by_name["AnchorExpired"].args["statementHash"] == expired
@@ -380,21 +399,32 @@ def test_audit_reports_runs_complete_in_progress_and_broken(world):
     segment("broken", 0, 3, PUBLIC_START, 13_001)
     sh, proof, public = segment("broken", 1, 3, 13_001, 13_002, optimistic=True, bad=True)
     assert r.resolve(cid, tamper(proof), public, sender=w.outsider).value is False
+    idle = r.open_run("idle", cid, commitment, 4, PUBLIC_START, sender=w.alice)  # declared, never proven
 
     rows = audit(w.chain, record_of(w))
     assert {row.verdict for row in rows} == {"ok"}
     segments = [row for row in rows if row.segment is not None]
     assert {(row.run_id, row.segment, row.total) for row in segments} == {
         ("complete", 0, 2), ("complete", 1, 2), ("going", 0, 3), ("going", 1, 3), ("broken", 0, 3), ("broken", 1, 3)}
+    openings = [row for row in rows if row.kind == "run"]
+    assert [(row.run_id, row.total, row.onchain, row.start_weights) for row in openings] == [
+        (name, total, "opened", hex32(PUBLIC_START)) for name, total in (("complete", 2), ("going", 3), ("broken", 3),
+                                                                          ("idle", 4))]
     reports = {rep.run_id: rep for rep in run_reports(rows)}
-    assert {k: v.status for k, v in reports.items()} == {"complete": "complete", "going": "in progress", "broken": "broken"}
+    assert list(reports) == ["complete", "going", "broken", "idle"]
+    assert {k: v.status for k, v in reports.items()} == {
+        "complete": "complete", "going": "in progress", "broken": "broken", "idle": "in progress"}
     going = reports["going"]
     assert (going.segments, going.last_index, going.last_weights, going.statement_hashes[-1]) == (2, 1, hex32(12_002), last)
     assert going.last_block == r.run(w.alice, "going").last_block
-    assert "segment 1 of 3" in going.note and "segment(s) 1 invalid" in reports["broken"].note
+    assert going.opened_block == r.run(w.alice, "going").opened_at == openings[1].block
+    assert going.note.startswith(f"opened in block {going.opened_block}, 2 of 3 segments; last checkpoint: segment 1 of 3")
+    assert "segment(s) 1 invalid" in reports["broken"].note and reports["complete"].note == ""
+    assert (reports["idle"].segments, reports["idle"].opened_block, reports["idle"].note) == (
+        0, idle.block_number, f"opened in block {idle.block_number}, 0 of 4 segments")
     table = format_table(rows)
-    assert "\nRUNS\n" in table and "going#1/3" in table
-    assert table.splitlines()[-1].startswith("1 dataset(s), 6 training anchor(s), 3 run(s) (1 complete, 1 in progress, 1 broken)")
+    assert "\nRUNS\n" in table and "going#1/3" in table and "idle opened/4" in table
+    assert table.splitlines()[-1].startswith("1 dataset(s), 6 training anchor(s), 4 run(s) (1 complete, 2 in progress, 1 broken)")
 
 
 def test_audit_lists_aggregates_with_their_members(world):
@@ -478,8 +508,10 @@ def test_audit_checks_erasures_and_validity_claims(world, keys3):
     rights_circuits(w, keys3)
     commitment = w.dataset()
     model = r.anchor_training(CIRCUIT, *w.keys.prove(statement(w.alice, commitment)), sender=w.alice).value
+    r.open_run("cut", run_circuit(w), commitment, 3, PUBLIC_START, sender=w.alice)  # then its data is erased
     ids = [r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (81, 82, 83)]
     erased = r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 9191, (81, 82)), ids[:2], sender=w.alice).value
+    erased_block = r.dataset(w.alice, commitment).erased_at
     r.anchor_validity(VALIDITY, *keys3.prove([int(w.alice, 16), 9191, SCHEMA]), sender=w.alice)
     record = record_of(w)
     for cid, kind, digest, keys in ((ERASURE, "erasure", 35, w.keys), (VALIDITY, "validity", SCHEMA, keys3)):
@@ -495,6 +527,9 @@ def test_audit_checks_erasures_and_validity_claims(world, keys3):
                                                                    (ids[2], "pending")]
     text = format_report(report)
     assert "\nSUPERSEDED MODELS\n" in text and f"request {ids[2]} for Alice Hospital's dataset" in text
+    [cut] = report.runs
+    assert cut.status == "in progress" and cut.note.endswith(
+        f"0 of 3 segments; its dataset was erased in block {erased_block}: no segment can extend it")
     # The same erasure with a key that is not the verifier's: the audit disagrees with the registry.
     wrong = record.with_circuit(CircuitRecord("0x" + circuit_id_bytes(ERASURE).hex(), r.circuit(ERASURE).verifier, 5,
                                               "erasure", CIRCUIT_HASH, 35, vk=vk_to_json(make_keys(5).vk)))

@@ -1,7 +1,8 @@
 """The registry against an adversary: one test per refusal that guards dataset namespaces,
-spec digests, checkpoint runs and federated aggregates, each with the custom error it must
-raise and a check that nothing was recorded.  Plus the audit's verdict on a run whose
-optimistic segment turned out invalid.
+spec digests, checkpoint runs (their opening and every segment) and federated aggregates,
+each with the custom error it must raise and a check that nothing was recorded.  Plus the
+audit's verdict on a run whose optimistic segment turned out invalid, and on one opened and
+never proven.
 
 Proofs are real Groth16 proofs of small toy circuits (their constraints only tie each public
 input to a private value), one setup per circuit; the training and the aggregation circuits
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 import pytest
 
 from zkanchor.anchor import CircuitRecord, audit, record_for, run_reports
-from zkanchor.anchor.encoding import circuit_id_bytes, statement_hash
+from zkanchor.anchor.encoding import circuit_id_bytes, hex32, proof_hash, proof_words, run_id_bytes, statement_hash
 from zkanchor.chain import Chain, connect
+from zkanchor.errors import ChainError
 from zkanchor.groth16.snarkjs_json import vk_to_json
 from zkanchor.paths import node_modules_dir
 from zkanchor.solidity.onchain import deploy_verifier
@@ -44,6 +46,7 @@ pytestmark = pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm 
 
 TRAIN = "adv-train"  # training circuit whose runs start from START
 OTHER = "adv-other"  # another training circuit with the same spec digest (and key)
+FREE = "adv-free"  # a training circuit (same key) with no public start: runs start where they say
 AGG = "adv-agg"  # aggregation circuit: [aggregator, C_prev, C_1, C_2, C_G]
 START = 11  # the public initial weights of TRAIN and OTHER
 WINDOW = 2
@@ -95,8 +98,8 @@ def base(request) -> Adversarial:
     train_verifier, agg_verifier = deploy_verifier(chain, train.vk), deploy_verifier(chain, agg.vk)
     for who, name in ((alice, "Alice Hospital"), (bob, "Bob Bank"), (carol, "Carol Aggregator"), (dave, "Dave")):
         registry.register_institution(who, name, sender=admin)
-    for cid in (TRAIN, OTHER):
-        registry.register_circuit(cid, train_verifier.address, 5, "training", CIRCUIT_HASH, SPEC_DIGEST, START,
+    for cid, start in ((TRAIN, START), (OTHER, START), (FREE, 0)):
+        registry.register_circuit(cid, train_verifier.address, 5, "training", CIRCUIT_HASH, SPEC_DIGEST, start,
                                   sender=admin)
     registry.register_circuit(AGG, agg_verifier.address, 5, "aggregation", CIRCUIT_HASH, SPEC_DIGEST + 1, sender=admin)
     return Adversarial(chain, registry, train, agg, admin, alice, bob, carol, dave)
@@ -154,11 +157,125 @@ def test_spec_digest_mismatch(adv):
 # ---------------------------------------------------------------- checkpoint runs
 
 def open_run(a: Adversarial, run: str = "run", total: int = 4, first_weights: int = 101):
-    """Alice's run over a fresh dataset, segment 0 anchored (START -> first_weights)."""
+    """Alice's run over a fresh dataset, opened and segment 0 anchored (START -> first_weights)."""
     dataset = a.dataset(a.alice)
+    a.registry.open_run(run, TRAIN, dataset, total, START, sender=a.alice)
     proof, public = a.training(a.alice, dataset, START, first_weights)
     a.registry.anchor_segment(TRAIN, run, 0, total, proof, public, sender=a.alice)
     return dataset
+
+
+def test_a_run_lives_in_the_namespace_of_who_opened_it(adv):
+    a = adv
+    dataset = a.dataset(a.alice)
+    a.registry.open_run("run", TRAIN, dataset, 4, START, sender=a.alice)
+    # Bob cannot open a run over Alice's dataset: his namespace holds no such dataset...
+    expect("DatasetNotAnchored", a.registry.open_run, "run", TRAIN, dataset, 4, START, sender=a.bob)
+    # ...and the run he opens under the same id, over his own anchor of the number, is his.
+    a.registry.anchor_dataset(dataset, sender=a.bob)
+    mine(a.chain, 1)
+    a.registry.open_run("run", TRAIN, dataset, 2, START, sender=a.bob)
+    assert (a.registry.run(a.alice, "run").total, a.registry.run(a.bob, "run").total) == (4, 2)
+    # Nor can Bob extend Alice's run: her proof is refused from him, and his own extend his run.
+    proof, public = a.training(a.alice, dataset, START, 101)
+    expect("InstitutionInputMismatch", a.registry.anchor_segment, TRAIN, "run", 0, 4, proof, public, sender=a.bob)
+    a.registry.anchor_segment(TRAIN, "run", 0, 2, *a.training(a.bob, dataset, START, 201), sender=a.bob)
+    assert (a.registry.run(a.alice, "run").segments, a.registry.run(a.bob, "run").segments) == (0, 1)
+    a.registry.anchor_segment(TRAIN, "run", 0, 4, proof, public, sender=a.alice)
+    assert a.registry.run(a.alice, "run").last_weights == 101
+
+
+def test_a_segment_must_be_what_its_run_was_opened_for(adv):
+    a = adv
+    r = a.registry
+    dataset, other = a.dataset(a.alice), a.dataset(a.alice)
+    r.open_run("run", TRAIN, dataset, 4, START, sender=a.alice)
+    # Opened over one dataset, segment 0 over another (Alice's own, properly anchored).
+    proof, public = a.training(a.alice, other, START, 101)
+    expect("CheckpointDatasetMismatch", r.anchor_segment, TRAIN, "run", 0, 4, proof, public, sender=a.alice)
+    expect("CheckpointDatasetMismatch", r.anchor_segment_optimistic, TRAIN, "run", 0, 4, public, proof=proof,
+           sender=a.alice)
+    not_anchored(a, TRAIN, public)
+    # Opened for one circuit, segment 0 under another (same key, spec digest and public start).
+    proof, public = a.training(a.alice, dataset, START, 101)
+    error = expect("CheckpointCircuitMismatch", r.anchor_segment, OTHER, "run", 0, 4, proof, public, sender=a.alice)
+    assert "0x" + circuit_id_bytes(TRAIN).hex()[:8] in error.detail
+    not_anchored(a, OTHER, public)
+    # Opened for 4 segments, segment 0 "of 3".
+    expect("CheckpointTotalMismatch", r.anchor_segment, TRAIN, "run", 0, 3, proof, public, sender=a.alice)
+    # Opened from C_W0 = 777 (a circuit with no public start), segment 0 from other weights.
+    r.open_run("free", FREE, dataset, 2, 777, sender=a.alice)
+    proof7, public7 = a.training(a.alice, dataset, 778, 102)
+    error = expect("CheckpointStartMismatch", r.anchor_segment, FREE, "free", 0, 2, proof7, public7, sender=a.alice)
+    assert error.detail.endswith(", 777, 778")
+    not_anchored(a, FREE, public7)
+    assert (r.run(a.alice, "run").segments, r.run(a.alice, "free").segments) == (0, 0)
+    r.anchor_segment(TRAIN, "run", 0, 4, proof, public, sender=a.alice)  # what the run was opened for
+    r.anchor_segment(FREE, "free", 0, 2, *a.training(a.alice, dataset, 777, 102), sender=a.alice)
+
+
+def test_a_run_cannot_be_opened_twice(adv):
+    a = adv
+    r = a.registry
+    dataset = open_run(a)
+    before = r.run(a.alice, "run")
+    # Reopening would reset the run (a new start, dataset, length or circuit): a fork of its start.
+    for circuit, data, total, start in ((TRAIN, dataset, 4, START), (TRAIN, a.dataset(a.alice), 4, START),
+                                        (TRAIN, dataset, 9, START), (OTHER, dataset, 4, START), (FREE, dataset, 4, 5)):
+        error = expect("CheckpointFork", r.open_run, "run", circuit, data, total, start, sender=a.alice)
+        assert error.detail.endswith(", 0")
+    # Nor does another segment 0 restart it.
+    expect("CheckpointFork", r.anchor_segment, TRAIN, "run", 0, 4, *a.training(a.alice, dataset, START, 555),
+           sender=a.alice)
+    assert r.run(a.alice, "run") == before
+    # A run opened and not yet proven cannot be reset either.
+    r.open_run("idle", FREE, dataset, 2, 5, sender=a.alice)
+    expect("CheckpointFork", r.open_run, "idle", FREE, dataset, 2, 6, sender=a.alice)
+    assert r.run(a.alice, "idle").last_weights == 5
+    assert [e.args["runId"] for e in r.runs_opened(a.alice)] == ["0x" + run_id_bytes(x).hex() for x in ("run", "idle")]
+
+
+def test_a_segment_cannot_race_the_opening_of_its_run(adv):
+    a = adv
+    dataset = a.dataset(a.alice)
+    proof, public = a.training(a.alice, dataset, START, 101)
+    # Sent straight to the registry (no client opening the run first), segment 0 of a run that is
+    # not open yet is refused, verified or optimistic...
+    fn = a.registry.contract.functions
+    words = proof_words(proof)
+    with pytest.raises(ChainError, match="RunNotOpen"):
+        a.chain.transact(fn.anchorSegment(circuit_id_bytes(TRAIN), run_id_bytes("run"), 0, 4, *words, public),
+                         sender=a.alice, gas=1_000_000)
+    with pytest.raises(ChainError, match="RunNotOpen"):
+        a.chain.transact(fn.anchorSegmentOptimistic(circuit_id_bytes(TRAIN), run_id_bytes("run"), 0, 4, public,
+                                                    proof_hash(proof)), sender=a.alice, gas=1_000_000)
+    # ...and so is any later one.
+    error = expect("RunNotOpen", a.registry.anchor_segment, TRAIN, "run", 1, 4, *a.training(a.alice, dataset, 101, 102),
+                   sender=a.alice)
+    assert error.detail == "0x" + run_id_bytes("run").hex()
+    not_anchored(a, TRAIN, public)
+    assert not a.registry.run(a.alice, "run").exists
+    # Once openRun has landed, the same segment extends the run.
+    a.registry.open_run("run", TRAIN, dataset, 4, START, sender=a.alice)
+    a.registry.anchor_segment(TRAIN, "run", 0, 4, proof, public, sender=a.alice)
+
+
+def test_a_run_opened_and_never_proven_is_in_progress(adv):
+    a = adv
+    dataset = a.dataset(a.alice)
+    opened = a.registry.open_run("idle", TRAIN, dataset, 5, START, sender=a.alice)
+    info = a.registry.run(a.alice, "idle")
+    assert (info.segments, info.last_index, info.last_weights, info.last_block, info.opened_at) == (
+        0, -1, START, 0, opened.block_number)
+    rows = audit(a.chain, record_for(a.registry, None))
+    [row] = [r for r in rows if r.kind == "run"]
+    assert (row.run_id, row.total, row.onchain, row.verdict, row.block, row.start_weights, row.dataset) == (
+        "idle", 5, "opened", "ok", opened.block_number, hex32(START), hex32(dataset))
+    [report] = run_reports(rows)
+    assert (report.run_id, report.status, report.segments, report.total, report.opened_block) == (
+        "idle", "in progress", 0, 5, opened.block_number)
+    assert (report.last_index, report.last_block, report.last_weights, report.statement_hashes) == (-1, 0, hex32(START), ())
+    assert report.note == f"opened in block {opened.block_number}, 0 of 5 segments"
 
 
 def test_segment_gap(adv):
@@ -168,7 +285,7 @@ def test_segment_gap(adv):
     error = expect("CheckpointGap", a.registry.anchor_segment, TRAIN, "run", 2, 4, proof, public, sender=a.alice)
     assert error.detail.endswith(", 1, 2")  # expected 1, given 2
     # A run nobody opened cannot be joined in the middle either.
-    expect("CheckpointGap", a.registry.anchor_segment, TRAIN, "never-opened", 1, 4, proof, public, sender=a.alice)
+    expect("RunNotOpen", a.registry.anchor_segment, TRAIN, "never-opened", 1, 4, proof, public, sender=a.alice)
     expect("CheckpointGap", a.registry.anchor_segment_optimistic, TRAIN, "run", 3, 4, public, proof=proof,
            sender=a.alice)
     not_anchored(a, TRAIN, public)
@@ -235,9 +352,16 @@ def test_segment_0_not_from_the_public_start(adv):
                    sender=a.alice)
     assert error.detail.endswith(f", {START}, 4242")
     expect("CheckpointStartMismatch", a.registry.anchor_segment_optimistic, TRAIN, "run", 0, 4, public, proof=proof,
-           sender=a.alice)
-    not_anchored(a, TRAIN, public)
+           sender=a.alice)  # (the run segment 0 would open must start from the public start)
     assert not a.registry.run(a.alice, "run").exists
+    # Declaring the run from private weights is refused the same way, and an honestly opened run
+    # refuses that segment 0 too.
+    expect("CheckpointStartMismatch", a.registry.open_run, "run", TRAIN, dataset, 4, 4242, sender=a.alice)
+    a.registry.open_run("run", TRAIN, dataset, 4, START, sender=a.alice)
+    error = expect("CheckpointStartMismatch", a.registry.anchor_segment, TRAIN, "run", 0, 4, proof, public,
+                   sender=a.alice)
+    assert error.detail.endswith(f", {START}, 4242")
+    not_anchored(a, TRAIN, public)
 
 
 def test_optimistic_segment_resolved_invalid_breaks_the_run(adv):

@@ -226,7 +226,8 @@ def test_request_then_answer_marks_it_answered(w):
     # Training over the erased dataset is refused, in every form; over the new one it is accepted.
     proof, public = w.train_on(p.c_d, 23)
     for call, args in ((r.anchor_training, (TRAIN, proof, public)), (r.anchor_optimistic, (TRAIN, public)),
-                       (r.anchor_segment, (TRAIN, "run", 0, 2, proof, public))):
+                       (r.anchor_segment, (TRAIN, "run", 0, 2, proof, public)),
+                       (r.open_run, ("run", TRAIN, p.c_d, 2, public[2]))):
         kwargs = {"proof": proof} if call == r.anchor_optimistic else {}
         error = expect("DatasetErased", call, *args, sender=w.alice, **kwargs)
         assert error.detail.endswith(f", {p.c_d}, {p.c_d1}")  # it names the dataset to use instead

@@ -9,6 +9,7 @@
     registry.register_circuit("linreg-v1", verifier_address, 5, "training", circuit_hash, spec_digest)
     registry.anchor_dataset(commitment, sender=chain.accounts[1])
     registry.anchor_training("linreg-v1", proof, public, sender=chain.accounts[1])
+    registry.open_run("run-1", "linreg-v1", commitment, 3, start_weights, sender=chain.accounts[1])  # training starts
     registry.anchor_segment("linreg-v1", "run-1", 0, 3, proof, public, sender=chain.accounts[1])
     request = registry.request_erasure(chain.accounts[1], commitment, leaf, sender=subject).value
     registry.anchor_erasure("erasure-8x1", proof, public, [request], sender=chain.accounts[1])

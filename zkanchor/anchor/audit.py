@@ -11,9 +11,15 @@ zkanchor's Python verifier:
 - a training statement: its hash, input 0 = the institution, input 1 = a dataset that same
   institution anchored (in its own namespace) in an earlier block, input 4 = the circuit's
   spec digest, the input count and range, and a claimed training block if the circuit has one;
-- a checkpoint segment, in addition: its run chains (same circuit and dataset, consecutive
-  indices, each segment starting from the previous segment's C_W, segment 0 from the
-  circuit's public start when it has one);
+- a checkpoint run's opening (rows of kind ``run``, from the RunOpened event of ``openRun``):
+  a training circuit, a dataset the institution anchored in an earlier block and had not
+  erased, a number of segments in range, starting weights that are a non-zero field element
+  and the circuit's public start when it has one, and no earlier opening of the same run;
+- a checkpoint segment, in addition: its run chains (the circuit, dataset and total the run was
+  opened with, after the opening, consecutive indices, each segment starting from the previous
+  segment's C_W, segment 0 from the run's starting weights; on a registry before 2.2, which had
+  no openRun, the first segment's circuit, dataset and total, and segment 0 from the circuit's
+  public start when it has one);
 - an aggregate: every member is an anchored training statement that was valid when the
   aggregate landed, ends in the model the aggregate names for it and started from the round's
   C_prev; members are distinct institutions; C_prev is the members' public start or an
@@ -28,8 +34,9 @@ transaction went through another contract so its calldata is not the registry ca
 Dataset anchors are rows of kind ``dataset``; a training anchor whose dataset's retention
 expiry has passed (by the chain's latest block time) is flagged ``served from expired data``.
 :func:`run_reports` sums up each checkpoint run: ``complete`` (every segment anchored, none
-invalid), ``in progress`` (with its last checkpoint and block) or ``broken`` (a segment was
-resolved invalid or expired).
+invalid), ``in progress`` ("opened in block B, k of T segments", with its last checkpoint and
+block; a run opened and never proven is "0 of T") or ``broken`` (a segment was resolved invalid
+or expired).
 
 Data subjects' rights (:func:`audit_report`, which also returns the rows and runs):
 
@@ -87,28 +94,29 @@ class AuditRow:
     """One anchored thing: a dataset commitment, a training statement (possibly a checkpoint
     segment) or an aggregate, and its check."""
 
-    kind: str  # dataset, verified, optimistic, aggregate, erasure or validity
+    kind: str  # dataset, run (an openRun), verified, optimistic, aggregate, erasure or validity
     institution: str
     institution_name: str
     dataset: str  # the commitment, 0x hex ("" for aggregates)
     block: int
     tx_hash: str
-    onchain: str  # dataset: anchored; anchors: valid, pending, challenged or invalid
+    onchain: str  # dataset: anchored; run: opened; anchors: valid, pending, challenged or invalid
     offchain: str  # valid, invalid, or "-" when nothing was checked
     verdict: str  # ok, mismatch or unchecked
     note: str = ""
     statement_hash: str = ""
     circuit_id: str = ""
     inputs: tuple[int, ...] = field(default=())
-    run_id: str = ""  # segments: the run, readable
+    run_id: str = ""  # segments and runs: the run, readable
     segment: int | None = None  # segments: the index
-    total: int = 0  # segments: the run's number of segments
+    total: int = 0  # segments and runs: the run's number of segments
+    start_weights: str = ""  # runs: the C_W0 openRun declared, 0x hex
     members: tuple[str, ...] = ()  # aggregates: the members' statement hashes
     member_institutions: tuple[str, ...] = ()
     expires_at: int = 0  # datasets (and training on them): the retention expiry, 0 = none
     expired_data: bool = False  # the dataset's retention expiry has passed
     superseded: bool = False  # training: its dataset was erased (by the erasure superseded_by)
-    erased_at: int = 0  # training and datasets: the block the dataset was erased in
+    erased_at: int = 0  # training, runs and datasets: the block the dataset was erased in
     superseded_by: str = ""  # the erasure's statement hash
     retrained_by: str = ""  # the first training anchor over the dataset it was erased into
     new_dataset: str = ""  # erasures: C_D'; erased datasets: the commitment they were erased into
@@ -135,12 +143,14 @@ class RunReport:
     dataset: str
     total: int
     segments: int  # how many are anchored
-    last_index: int
-    last_weights: str  # C_W of the last anchored segment, 0x hex
-    last_block: int
+    last_index: int  # -1 while none is
+    last_weights: str  # C_W of the last anchored segment (the starting weights while none is), 0x hex
+    last_block: int  # 0 while no segment is anchored
     status: str
     note: str = ""
     statement_hashes: tuple[str, ...] = ()
+    opened_block: int = 0  # the block of its openRun (0: none seen, e.g. a registry before 2.2)
+    start_weights: str = ""  # the C_W0 openRun declared, 0x hex
 
     def to_json(self) -> dict:
         """The report as a JSON object."""
@@ -167,6 +177,8 @@ class _History:
     answered_by: dict[int, RegistryEvent] = field(default_factory=dict)  # request id -> its (first) answer
     leaves: dict[str, tuple[int, ...]] = field(default_factory=dict)  # erasure statement hash -> L_1..L_k
     training_on: dict[tuple[str, int], list[RegistryEvent]] = field(default_factory=dict)  # (institution, C_D) -> anchors
+    runs_opened: dict[tuple[str, str], RegistryEvent] = field(default_factory=dict)  # (institution, run id) -> first RunOpened
+    explicit_runs: bool = False  # registry 2.2+: runs are opened by openRun, not by their segment 0
 
     def ancestors(self, institution: str, commitment: int) -> list[int]:
         """``commitment`` and the datasets it descends from by erasure, nearest first."""
@@ -217,6 +229,8 @@ def _history(events: list[RegistryEvent]) -> _History:
                 h.answered_by.setdefault(int(rid), e)
         elif e.name == "SegmentAnchored":
             h.segments[e.args["statementHash"]] = e
+        elif e.name == "RunOpened":
+            h.runs_opened.setdefault((e.args["institution"], _run_text(e.args["runId"])), e)
         elif e.name == "AnchorResolved":
             h.resolved[e.args["statementHash"]] = e
         elif e.name == "AnchorExpired":
@@ -224,6 +238,10 @@ def _history(events: list[RegistryEvent]) -> _History:
         elif e.name == "AggregateAnchored":
             h.aggregate_models.setdefault((e.args["aggregator"], int(e.args["globalModel"])), e.block_number)
     return h
+
+
+def _run_text(run_hex: str) -> str:
+    return circuit_id_text(bytes.fromhex(run_hex[2:]))
 
 
 def _keys(record: DeploymentRecord, vks: Mapping[Any, VerificationKey] | None, h: _History) -> dict[str, VerificationKey | str]:
@@ -592,24 +610,81 @@ def _validity_row(registry: Registry, event: RegistryEvent, h: _History, keys: d
     return AuditRow(offchain=offchain, verdict=verdict, note=note, **base)
 
 
+def _run_row(e: RegistryEvent, h: _History) -> AuditRow:
+    """An openRun, from its RunOpened event (which carries everything it declared)."""
+    who, commitment = e.args["institution"], int(e.args["datasetCommitment"])
+    circuit_hex, total, start = e.args["circuitId"], int(e.args["total"]), int(e.args["startWeights"])
+    run_id = _run_text(e.args["runId"])
+    problems = []
+    circuit = h.circuits.get(circuit_hex)
+    if circuit is None:
+        problems.append("the circuit was never registered")
+    elif int(circuit["kind"]) != KIND_TRAINING:
+        problems.append(f"the circuit is a {kind_name(int(circuit['kind']))} circuit, not a training one")
+    elif int(circuit["publicStart"]) and start != int(circuit["publicStart"]):
+        problems.append("its starting weights are not the circuit's public start")
+    if not 0 < total < 2**24:
+        problems.append(f"{total} segments is out of range")
+    if not 0 < start < R:
+        problems.append("its starting weights are not a non-zero field element below r")
+    dataset = h.datasets.get((who, commitment))
+    if dataset is None or _order(dataset) > _order(e):
+        problems.append("the institution never anchored the dataset")
+    elif dataset.block_number >= e.block_number:
+        problems.append("the dataset was not anchored in an earlier block")
+    erasure = h.erasures.get((who, commitment))
+    erased_later = erasure is not None and _order(erasure) > _order(e)
+    if erasure is not None and not erased_later:
+        problems.append(f"the dataset had been erased (block {erasure.block_number}) before the run was opened")
+    first = h.runs_opened.get((who, run_id))
+    if first is not None and _order(first) < _order(e):
+        problems.append(f"the run had already been opened (block {first.block_number}): a second start")
+    note = f"opens {total} segment(s) from C_W0 {_short(hex32(start))}"
+    return AuditRow(
+        kind="run", institution=who, institution_name=h.names.get(who, ""), dataset=hex32(commitment),
+        block=e.block_number, tx_hash=e.tx_hash, onchain="opened", offchain="-", verdict=MISMATCH if problems else OK,
+        note="; ".join([note, *problems]), circuit_id=circuit_id_text(bytes.fromhex(circuit_hex[2:])), run_id=run_id,
+        total=total, start_weights=hex32(start),
+        erased_at=erasure.block_number if erased_later else 0,
+        new_dataset=hex32(int(erasure.args["newCommitment"])) if erased_later else "",
+    )
+
+
 def _check_runs(rows: list[AuditRow], h: _History) -> list[AuditRow]:
-    """Mark segments whose run does not chain (the registry should have refused them)."""
+    """Mark segments whose run does not chain (the registry should have refused them): against
+    the run's opening (registry 2.2+) or, before openRun existed, against its first segment."""
     by_run: dict[tuple[str, str], list[int]] = {}
     for i, row in enumerate(rows):
         if row.segment is not None:
             by_run.setdefault((row.institution, row.run_id), []).append(i)
     out = list(rows)
-    for positions in by_run.values():
+    for key, positions in by_run.items():
         ordered = sorted(positions, key=lambda p: rows[p].segment)
         first = rows[ordered[0]]
+        opening = h.runs_opened.get(key)
+        if opening is not None:
+            what = "the one the run was opened with"
+            ref_total, ref_dataset = int(opening.args["total"]), hex32(int(opening.args["datasetCommitment"]))
+            ref_circuit = circuit_id_text(bytes.fromhex(opening.args["circuitId"][2:]))
+            start, start_what = int(opening.args["startWeights"]), "the weights the run was opened with"
+        else:
+            what = "the run's"
+            ref_total, ref_dataset, ref_circuit = first.total, first.dataset, first.circuit_id
+            circuit = h.circuits.get("0x" + circuit_id_bytes(first.circuit_id).hex(), {})
+            start, start_what = int(circuit.get("publicStart", 0)), "the circuit's public start"
         for n, p in enumerate(ordered):
             row, problems = rows[p], []
-            if row.total != first.total:
-                problems.append("its number of segments differs from the run's")
-            if row.circuit_id != first.circuit_id:
-                problems.append("another circuit than the run's")
-            if row.dataset != first.dataset:
-                problems.append("another dataset than the run's")
+            anchored = h.trainings.get(row.statement_hash)
+            if h.explicit_runs and opening is None:
+                problems.append("its run was never opened (openRun)")
+            elif opening is not None and anchored is not None and _order(anchored) < _order(opening):
+                problems.append(f"it came before its run was opened (block {opening.block_number})")
+            if row.total != ref_total:
+                problems.append(f"its number of segments differs from {what}")
+            if row.circuit_id != ref_circuit:
+                problems.append(f"another circuit than {what}")
+            if row.dataset != ref_dataset:
+                problems.append(f"another dataset than {what}")
             prev = rows[ordered[n - 1]] if n else None
             if prev is not None and row.segment == prev.segment:
                 problems.append("a second segment for one index (a fork)")
@@ -617,11 +692,8 @@ def _check_runs(rows: list[AuditRow], h: _History) -> list[AuditRow]:
                 problems.append(f"segment {row.segment} does not follow segment {prev.segment}")
             if prev is not None and row.inputs and prev.inputs and row.inputs[2] != prev.inputs[3]:
                 problems.append("it does not start from the previous segment's C_W")
-            if row.segment == 0 and row.inputs:
-                circuit = h.circuits.get("0x" + circuit_id_bytes(row.circuit_id).hex(), {})
-                start = int(circuit.get("publicStart", 0))
-                if start and row.inputs[2] != start:
-                    problems.append("segment 0 does not start from the circuit's public start")
+            if row.segment == 0 and row.inputs and start and row.inputs[2] != start:
+                problems.append(f"segment 0 does not start from {start_what}")
             if problems and row.onchain != "invalid":
                 out[p] = replace(row, verdict=MISMATCH, note="; ".join([row.note] * bool(row.note) + problems))
     return out
@@ -905,6 +977,7 @@ def audit_report(
     registry = Registry.attach(chain, record)
     events = registry.events()
     h = _history(events)
+    h.explicit_runs = any(e.get("type") == "event" and e.get("name") == "RunOpened" for e in registry.abi)
     keys = _keys(record, vks, h)
     latest = chain.w3.eth.get_block("latest")
     now, head = int(latest["timestamp"]), int(latest["number"])
@@ -915,6 +988,8 @@ def audit_report(
             continue
         if e.name == "DatasetAnchored":
             rows.append(_dataset_row(e, h, now))
+        elif e.name == "RunOpened":
+            rows.append(_run_row(e, h))
         elif e.name in _TRAINING_EVENTS:
             rows.append(_training_row(registry, e, h, keys, now))
         elif e.name == "AggregateAnchored":
@@ -948,37 +1023,60 @@ def audit(
 
 
 def run_reports(rows: list[AuditRow]) -> list[RunReport]:
-    """One report per checkpoint run seen in ``rows`` (segment rows), in order of first segment."""
+    """One report per checkpoint run seen in ``rows`` (its opening, a row of kind ``run``, and its
+    segment rows), in order of first appearance.  A run opened and never proven is ``in progress``:
+    "opened in block B, 0 of T segments"."""
     runs: dict[tuple[str, str], list[AuditRow]] = {}
+    openings: dict[tuple[str, str], AuditRow] = {}
     for row in rows:
-        if row.segment is not None:
+        if row.kind == "run":
+            openings.setdefault((row.institution, row.run_id), row)
+            runs.setdefault((row.institution, row.run_id), [])
+        elif row.segment is not None:
             runs.setdefault((row.institution, row.run_id), []).append(row)
     out = []
     for (institution, run_id), segs in runs.items():
+        opening = openings.get((institution, run_id))
         segs = sorted(segs, key=lambda r: (r.segment, r.block))
-        last = segs[-1]
+        last = segs[-1] if segs else None
+        base = opening if opening is not None else segs[0]
+        total = base.total
         invalid = [r.segment for r in segs if r.onchain == "invalid"]
         indices = {r.segment for r in segs}
+        notes = []
         if invalid:
             status = BROKEN
-            note = "segment(s) " + ", ".join(map(str, invalid)) + " invalid (resolved invalid or expired)"
-        elif indices == set(range(last.total)):
-            status, note = COMPLETE, ""
+            notes.append("segment(s) " + ", ".join(map(str, invalid)) + " invalid (resolved invalid or expired)")
+        elif segs and indices == set(range(total)):
+            status = COMPLETE
         else:
             status = IN_PROGRESS
-            note = f"last checkpoint: segment {last.segment} of {last.total}, block {last.block}"
+            if opening is not None:
+                notes.append(f"opened in block {opening.block}, {len(segs)} of {total} segments")
+            if last is not None:
+                notes.append(f"last checkpoint: segment {last.segment} of {total}, block {last.block}")
+            if opening is not None and opening.erased_at:
+                notes.append(f"its dataset was erased in block {opening.erased_at}: no segment can extend it")
         pending = [r.segment for r in segs if r.onchain in ("pending", "challenged")]
         if pending and status != BROKEN:
-            note = "; ".join(filter(None, [note, "segment(s) " + ", ".join(map(str, pending)) + " not settled yet"]))
+            notes.append("segment(s) " + ", ".join(map(str, pending)) + " not settled yet")
+        if opening is not None and opening.verdict == MISMATCH:
+            notes.append("its opening mismatch")
         mismatched = [r.segment for r in segs if r.verdict == MISMATCH]
         if mismatched:
-            note = "; ".join(filter(None, [note, "segment(s) " + ", ".join(map(str, mismatched)) + " mismatch"]))
-        weights = hex32(last.inputs[3]) if len(last.inputs) > 3 else ""
+            notes.append("segment(s) " + ", ".join(map(str, mismatched)) + " mismatch")
+        if last is not None:
+            weights = hex32(last.inputs[3]) if len(last.inputs) > 3 else ""
+        else:
+            weights = opening.start_weights if opening is not None else ""
         out.append(RunReport(
-            institution=institution, institution_name=last.institution_name, run_id=run_id,
-            circuit_id=segs[0].circuit_id, dataset=segs[0].dataset, total=last.total, segments=len(segs),
-            last_index=last.segment, last_weights=weights, last_block=last.block, status=status, note=note,
+            institution=institution, institution_name=base.institution_name, run_id=run_id,
+            circuit_id=base.circuit_id, dataset=base.dataset, total=total, segments=len(segs),
+            last_index=last.segment if last is not None else -1, last_weights=weights,
+            last_block=last.block if last is not None else 0, status=status, note="; ".join(notes),
             statement_hashes=tuple(r.statement_hash for r in segs),
+            opened_block=opening.block if opening is not None else 0,
+            start_weights=opening.start_weights if opening is not None else "",
         ))
     return out
 
@@ -1032,6 +1130,8 @@ def _row_sections(rows: list[AuditRow]) -> list[str]:
     lines = []
     for r in rows:
         run = f"{r.run_id}#{r.segment}/{r.total}" if r.segment is not None else "-"
+        if r.kind == "run":
+            run = f"{r.run_id} opened/{r.total}"
         lines.append((
             str(r.block), r.kind, r.institution_name or _short(r.institution), _short(r.dataset) if r.dataset else "-",
             r.circuit_id or "-", run, _short(r.statement_hash) if r.statement_hash else "-", r.onchain, r.offchain,
@@ -1041,9 +1141,10 @@ def _row_sections(rows: list[AuditRow]) -> list[str]:
     runs = run_reports(rows)
     if runs:
         parts.append("\nRUNS\n" + _table(
-            ("INSTITUTION", "RUN", "CIRCUIT", "SEGMENTS", "STATUS", "LAST C_W", "LAST BLOCK", "NOTE"),
-            [(r.institution_name or _short(r.institution), r.run_id, r.circuit_id, f"{r.segments}/{r.total}", r.status,
-              _short(r.last_weights) or "-", str(r.last_block), r.note) for r in runs],
+            ("INSTITUTION", "RUN", "CIRCUIT", "OPENED", "SEGMENTS", "STATUS", "LAST C_W", "LAST BLOCK", "NOTE"),
+            [(r.institution_name or _short(r.institution), r.run_id, r.circuit_id, str(r.opened_block or "-"),
+              f"{r.segments}/{r.total}", r.status, _short(r.last_weights) or "-", str(r.last_block or "-"), r.note)
+             for r in runs],
         ))
     aggregates = [r for r in rows if r.kind == "aggregate"]
     if aggregates:

@@ -60,12 +60,16 @@ ERROR_MEANINGS = {
     "InvalidSegmentTotal": "a run's number of segments must be between 1 and 2^24 - 1",
     "CheckpointIndexOutOfRange": "the segment index must be below the run's number of segments",
     "CheckpointGap": "the segment does not come right after the run's last anchored segment",
-    "CheckpointFork": "a different segment is already anchored at this index of the run (a fork)",
+    "CheckpointFork": "a different segment is already anchored at this index of the run, or (openRun) the run is "
+                      "already open: a second start would fork it",
     "CheckpointTotalMismatch": "the number of segments differs from the one the run was opened with",
-    "CheckpointCircuitMismatch": "the segment's circuit is not the run's circuit",
-    "CheckpointDatasetMismatch": "the segment's dataset commitment (public input 1) is not the run's",
+    "CheckpointCircuitMismatch": "the segment's circuit is not the one the run was opened with",
+    "CheckpointDatasetMismatch": "the segment's dataset commitment (public input 1) is not the one the run was opened with",
     "CheckpointForkOrBreak": "the segment's starting weights (public input 2) are not the last segment's final weights",
-    "CheckpointStartMismatch": "segment 0 does not start from the circuit's public initial weights",
+    "CheckpointStartMismatch": "the run's starting weights are not the circuit's public initial weights, or "
+                               "segment 0 does not start from the weights the run was opened with",
+    "RunNotOpen": "the run was never opened: declare it with openRun (zkanchor open-run) before anchoring its segments",
+    "InvalidStartWeights": "a run's starting weights must be a non-zero field element below r (a weights commitment)",
     "AggregateMemberCount": "the number of member statements does not match the aggregation circuit's inputs",
     "AggregateInputNotAnchored": "a member model is not the result of a valid anchored training statement",
     "AggregateInputMismatch": "a member statement's final weights are not the model the aggregate names for it",
@@ -97,13 +101,18 @@ class RegistryError(ChainError):
         self.detail = detail
 
 
+def registry_error(fn_name: str, name: str, detail: str = "") -> RegistryError:
+    """The RegistryError for the custom error ``name`` refusing ``fn_name`` (also what the client
+    raises when it refuses locally what the registry would refuse)."""
+    meaning = ERROR_MEANINGS.get(name, "the registry refused it")
+    return RegistryError(f"{fn_name} was refused by the registry: {meaning} ({name})", name, detail)
+
+
 def as_registry_error(exc: ChainError, fn_name: str) -> ChainError:
     """A ChainError naming one of the registry's custom errors, as a RegistryError in words."""
     match = _CUSTOM_ERROR.search(str(exc))
     if match is None:
         return exc
-    name, detail = match[1], match[2]
-    meaning = ERROR_MEANINGS.get(name, "the registry refused it")
-    error = RegistryError(f"{fn_name} was refused by the registry: {meaning} ({name})", name, detail)
+    error = registry_error(fn_name, match[1], match[2])
     error.receipt = getattr(exc, "receipt", None)
     return error

@@ -5,7 +5,8 @@
     registry.register_circuit("linreg-v1", verifier.address, 5, "training", circuit_hash, spec_digest)
     registry.anchor_dataset(commitment, sender=hospital)    # a block before the training anchor
     registry.anchor_training("linreg-v1", proof, public, sender=hospital)
-    registry.anchor_segment("linreg-v1", "run-1", 0, 4, proof0, public0, sender=hospital)
+    registry.open_run("run-1", "linreg-v1", commitment, 4, start_weights, sender=hospital)  # when training starts
+    registry.anchor_segment("linreg-v1", "run-1", 0, 4, proof0, public0, sender=hospital)  # opens it if need be
     registry.anchor_aggregate("fedavg-v1", proof, public, [("linreg-v1", public_a), ...], sender=aggregator)
 
 Data subjects' rights::
@@ -24,7 +25,7 @@ and saying in words what it means.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
 from eth_utils import event_abi_to_log_topic
@@ -35,6 +36,7 @@ from ..errors import ChainError, InputError
 from ..groth16.keys import Proof
 from ..solidity.compiler import CompiledContract
 from .encoding import (
+    MIN_PUBLIC_INPUTS,
     circuit_hash_bytes,
     circuit_id_bytes,
     circuit_id_text,
@@ -44,8 +46,9 @@ from .encoding import (
     proof_hash,
     proof_words,
     run_id_bytes,
+    statement_hash,
 )
-from .errors import as_registry_error
+from .errors import as_registry_error, registry_error
 
 CONTRACT_NAME = "ZkAnchorRegistry"
 SOURCE_FILE = "ZkAnchorRegistry.sol"
@@ -62,7 +65,8 @@ OPTIMISTIC_GAS = 400_000
 CHALLENGE_GAS = 200_000
 VERIFY_GAS_BASE = 600_000
 VERIFY_GAS_PER_INPUT = 20_000
-SEGMENT_EXTRA_GAS = 150_000  # opening a run writes its two slots
+SEGMENT_EXTRA_GAS = 150_000  # a segment updates its run's two slots (openRun wrote them)
+OPEN_RUN_GAS = 250_000  # two new slots, the dataset's count and the RunOpened event
 AGGREGATE_GAS_PER_MEMBER = 40_000
 REQUEST_ERASURE_GAS = 250_000  # three new slots and the counter
 ERASURE_GAS_EXTRA = 250_000  # the anchor, C_D' (its record, list entry, link) and C_D's update
@@ -70,6 +74,8 @@ ERASURE_GAS_PER_REQUEST = 40_000  # more if a request names an earlier dataset o
 VALIDITY_GAS_EXTRA = 150_000  # the anchor and the dataset's validity record
 MAX_EXPIRY = 2**40 - 1  # the contract stores a retention expiry as uint40
 LOG_CHUNK_BLOCKS = 5_000  # many providers cap eth_getLogs ranges
+# Registry functions newer than 2.0: the version that added them, and what it added.
+_ADDED_IN = {"openRun": ("2.2", "explicit checkpoint-run opening")}
 
 INSTITUTION_STATUS = ("none", "active", "revoked")
 ANCHOR_KIND = ("none", "verified", "optimistic")
@@ -236,9 +242,12 @@ class AnchorInfo:
 class RunInfo:
     """An institution's checkpoint run as the registry stores it (``exists`` False if never opened).
 
-    ``last_index``, ``last_weights`` (the last segment's C_W) and ``last_block`` describe the
-    last anchored segment.  Whether a segment was later found invalid is the audit's business
-    (:func:`zkanchor.anchor.audit.run_reports`): the registry records the chain as anchored.
+    ``segments`` is how many are anchored (the next one's index); ``last_weights`` is the last
+    segment's C_W (the run's starting weights while none is anchored) and ``last_block`` its
+    block (0 while none is); ``opened_at`` is the block of the run's openRun (0 for a run of a
+    registry before 2.2, where segment 0 opened it).  Whether a segment was later found invalid
+    is the audit's business (:func:`zkanchor.anchor.audit.run_reports`): the registry records
+    the chain as anchored.
     """
 
     institution: str
@@ -246,30 +255,38 @@ class RunInfo:
     circuit_id: str
     dataset: int
     total: int
-    last_index: int
+    segments: int
     last_weights: int
     last_block: int
+    opened_at: int = 0
 
     @property
     def exists(self) -> bool:
-        """True if segment 0 of the run was anchored."""
+        """True if the run was opened."""
         return self.total != 0
+
+    @property
+    def last_index(self) -> int:
+        """The last anchored segment's index (-1 while none is)."""
+        return self.segments - 1
 
     @property
     def all_anchored(self) -> bool:
         """True if every segment up to the last (``total - 1``) is anchored."""
-        return self.exists and self.last_index == self.total - 1
+        return self.exists and self.segments == self.total
 
 
 @dataclass(frozen=True)
 class TxResult:
     """A mined registry transaction; ``value`` is what the call returned when it matters
-    (the statement hash of an anchor, the verdict of a resolve, a challenge's deadline)."""
+    (the statement hash of an anchor, the verdict of a resolve, a challenge's deadline).
+    ``opened``: the openRun transaction a segment 0 sent first, when its run was not open."""
 
     tx_hash: str
     block_number: int
     gas_used: int
     value: Any = None
+    opened: "TxResult | None" = None
 
 
 @dataclass(frozen=True)
@@ -413,11 +430,15 @@ class Registry:
 
     # -- sending ---------------------------------------------------------------
 
+    def _has(self, name: str) -> bool:
+        return any(e.get("type") == "function" and e.get("name") == name for e in self.abi)
+
     def _fn(self, name: str) -> Any:
         """The contract function ``name``; a registry deployed before it existed is refused in words."""
-        if not any(e.get("type") == "function" and e.get("name") == name for e in self.abi):
-            raise ChainError(f"the registry at {self.address} has no {name} (its ABI predates registry 2.1, which added "
-                             "data subjects' rights): deploy a new registry")
+        if not self._has(name):
+            version, what = _ADDED_IN.get(name, ("2.1", "data subjects' rights"))
+            raise ChainError(f"the registry at {self.address} has no {name} (its ABI predates registry {version}, "
+                             f"which added {what}): deploy a new registry")
         return getattr(self.contract.functions, name)
 
     def _send(self, fn_call: Any, sender: str | None, gas: int) -> Any:
@@ -575,6 +596,89 @@ class Registry:
         receipt = self._send(fn, sender, OPTIMISTIC_GAS)
         return self._result(receipt, _hex(self._emitted(receipt, "OptimisticAnchored")["statementHash"]))
 
+    def open_run(
+        self,
+        run_id: str | bytes,
+        circuit_id: str | bytes,
+        dataset: int | str,
+        total: int,
+        start_weights: int | str,
+        sender: str | None = None,
+    ) -> TxResult:
+        """Declare the sender's checkpoint run ``run_id`` when training starts: ``total`` segments of
+        the training circuit ``circuit_id`` over its dataset ``dataset`` (anchored in an earlier
+        block), from the weights committed in ``start_weights`` (the circuit's public start, when it
+        has one).  Its segments, index 0 included, then extend it.  ``value`` is the run id, 0x hex."""
+        raw = run_id_bytes(run_id)
+        # Numbers outside (0, r) are passed through (as from a segment's inputs): the registry
+        # refuses them (DatasetNotAnchored, InvalidStartWeights).
+        commitment = parse_commitment(dataset) if isinstance(dataset, str) else _count(dataset, "dataset commitment")
+        start = (parse_commitment(start_weights, "starting weights commitment")
+                 if isinstance(start_weights, str) else _count(start_weights, "starting weights commitment"))
+        fn = self._fn("openRun")(
+            raw, circuit_id_bytes(circuit_id), commitment, _count(total, "number of segments"), start,
+        )
+        return self._result(self._send(fn, sender, OPEN_RUN_GAS), _hex(raw))
+
+    def _open_for_segment(
+        self, cid: bytes, run_id: bytes, index: int, total: int, inputs: list[int], sender: str | None,
+        proof: Proof | None, committed: bytes | None = None,
+    ) -> TxResult | None:
+        """Segment 0 of a run that is not open yet (registry 2.2): open it first, from the segment's
+        circuit, C_D (input 1), C_W0 (input 2) and total.  A segment the registry would refuse for
+        its own statement or proof is refused here first, so that it opens nothing."""
+        who = sender or self.chain.default_account
+        if index != 0 or not self._has("openRun") or who is None or len(inputs) < MIN_PUBLIC_INPUTS:
+            return None
+        if self.run(who, run_id).exists:
+            return None
+        self._check_segment(cid, inputs, _address(who), proof, committed)
+        return self.open_run(run_id, cid, inputs[1], total, inputs[2], sender=sender)
+
+    def _check_segment(
+        self, cid: bytes, inputs: list[int], who: str, proof: Proof | None, committed: bytes | None
+    ) -> None:
+        """What anchorSegment checks of a statement (and a verified segment's proof, an optimistic
+        one's proof hash) beyond what openRun checks, from the registry's views; a circuit it does
+        not know is openRun's to refuse."""
+        from ..bn254.constants import R
+
+        fn_name = "anchorSegment" if proof is not None else "anchorSegmentOptimistic"
+        if committed == bytes(32):
+            raise registry_error(fn_name, "ZeroProofHash")
+        circuit = self.circuit(cid)
+        if not circuit.exists or circuit.kind != "training":
+            return
+        if len(inputs) != circuit.n_public:
+            raise registry_error(fn_name, "WrongInputCount", f"{circuit.n_public}, {len(inputs)}")
+        for i, v in enumerate(inputs):
+            if v >= R:
+                raise registry_error(fn_name, "InputNotInField", f"{i}, {v}")
+        if inputs[0] != int(who, 16):
+            raise registry_error(fn_name, "InstitutionInputMismatch", f"{who}, {inputs[0]}")
+        if inputs[4] != circuit.spec_digest:
+            raise registry_error(fn_name, "SpecDigestMismatch", f"{circuit.spec_digest}, {inputs[4]}")
+        sh = statement_hash(cid, inputs)
+        if self.anchor(sh).kind != "none":
+            raise registry_error(fn_name, "StatementAlreadyAnchored", _hex(sh))
+        if proof is not None and self._verifier_says(circuit.verifier, proof, inputs) is False:
+            raise registry_error(fn_name, "ProofRejected", _hex(sh))
+
+    def _verifier_says(self, verifier: str, proof: Proof, inputs: list[int]) -> bool | None:
+        """The circuit's verifier's answer for ``proof`` (None if the call itself fails)."""
+        from eth_abi import encode as abi_encode
+        from eth_utils import keccak
+
+        n = len(inputs)
+        selector = keccak(text=f"verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[{n}])")[:4]
+        a, b, c = proof_words(proof)
+        data = selector + abi_encode(["uint256[2]", "uint256[2][2]", "uint256[2]", f"uint256[{n}]"], [a, b, c, inputs])
+        try:
+            answer = self.chain.w3.eth.call({"to": verifier, "data": data, "gas": training_gas(n)})
+        except Exception:  # a verifier that reverts: the registry names that (VerifierCallFailed)  # noqa: BLE001
+            return None
+        return len(answer) == 32 and int.from_bytes(answer, "big") == 1
+
     def anchor_segment(
         self,
         circuit_id: str | bytes,
@@ -586,15 +690,17 @@ class Registry:
         sender: str | None = None,
         gas: int | None = None,
     ) -> TxResult:
-        """Verified anchoring of segment ``index`` of ``total`` of the sender's run ``run_id``
-        (segment 0 opens the run); ``value`` is the statement hash."""
+        """Verified anchoring of segment ``index`` of ``total`` of the sender's run ``run_id``;
+        ``value`` is the statement hash.  Segment 0 of a run that is not open yet opens it first
+        (:meth:`open_run`, a transaction of its own: ``opened`` in the result)."""
         a, b, c, inputs = _calldata(proof, public)
-        fn = self.contract.functions.anchorSegment(
-            circuit_id_bytes(circuit_id), run_id_bytes(run_id), _count(index, "segment index"),
-            _count(total, "number of segments"), a, b, c, inputs,
-        )
+        cid, rid = circuit_id_bytes(circuit_id), run_id_bytes(run_id)
+        index, total = _count(index, "segment index"), _count(total, "number of segments")
+        opened = self._open_for_segment(cid, rid, index, total, inputs, sender, proof)
+        fn = self.contract.functions.anchorSegment(cid, rid, index, total, a, b, c, inputs)
         receipt = self._send(fn, sender, gas or training_gas(len(inputs)) + SEGMENT_EXTRA_GAS)
-        return self._result(receipt, _hex(self._emitted(receipt, "SegmentAnchored")["statementHash"]))
+        return replace(self._result(receipt, _hex(self._emitted(receipt, "SegmentAnchored")["statementHash"])),
+                       opened=opened)
 
     def anchor_segment_optimistic(
         self,
@@ -607,16 +713,18 @@ class Registry:
         proof_hash_value: bytes | None = None,
         sender: str | None = None,
     ) -> TxResult:
-        """Optimistic anchoring of a segment: the run is extended now, the proof revealed later."""
+        """Optimistic anchoring of a segment: the run is extended now, the proof revealed later.
+        Segment 0 of a run that is not open yet opens it first, like :meth:`anchor_segment`."""
         if (proof is None) == (proof_hash_value is None):
             raise InputError("give exactly one of a proof or a proof hash to anchor optimistically")
         committed = proof_hash(proof) if proof is not None else _bytes32(proof_hash_value, "proof hash")
-        fn = self.contract.functions.anchorSegmentOptimistic(
-            circuit_id_bytes(circuit_id), run_id_bytes(run_id), _count(index, "segment index"),
-            _count(total, "number of segments"), _inputs(public), committed,
-        )
+        cid, rid, inputs = circuit_id_bytes(circuit_id), run_id_bytes(run_id), _inputs(public)
+        index, total = _count(index, "segment index"), _count(total, "number of segments")
+        opened = self._open_for_segment(cid, rid, index, total, inputs, sender, None, committed)
+        fn = self.contract.functions.anchorSegmentOptimistic(cid, rid, index, total, inputs, committed)
         receipt = self._send(fn, sender, OPTIMISTIC_GAS + SEGMENT_EXTRA_GAS)
-        return self._result(receipt, _hex(self._emitted(receipt, "SegmentAnchored")["statementHash"]))
+        return replace(self._result(receipt, _hex(self._emitted(receipt, "SegmentAnchored")["statementHash"])),
+                       opened=opened)
 
     def anchor_aggregate(
         self,
@@ -814,9 +922,21 @@ class Registry:
         """``institution``'s checkpoint run ``run_id`` (``exists`` is False if it never opened one)."""
         who = _address(institution)
         raw = run_id_bytes(run_id)
-        cid, dataset, total, last_index, last_weights, last_block = self.chain.call(self.contract.functions.run(who, raw))
-        return RunInfo(who, circuit_id_text(raw), circuit_id_text(cid) if int(total) else "", int(dataset), int(total),
-                       int(last_index), int(last_weights), int(last_block))
+        cid, dataset, total, counter, last_weights, last_block, *opened = self.chain.call(
+            self.contract.functions.run(who, raw))
+        total = int(total)
+        if opened:  # registry 2.2: the number of segments anchored, and openRun's block
+            segments, opened_at = int(counter), int(opened[0])
+        else:  # before 2.2 the view named the last segment's index (and segment 0 opened the run)
+            segments, opened_at = (int(counter) + 1 if total else 0), 0
+        return RunInfo(who, circuit_id_text(raw), circuit_id_text(cid) if total else "", int(dataset), total,
+                       segments, int(last_weights), int(last_block), opened_at)
+
+    def runs_opened(self, institution: str | None = None, from_block: int | None = None) -> list[RegistryEvent]:
+        """RunOpened events (of ``institution``, if given), in chain order: each run's circuit,
+        dataset, total and starting weights as openRun declared them."""
+        who = _address(institution) if institution is not None else None
+        return [e for e in self.events(from_block, names=("RunOpened",)) if who is None or e.args["institution"] == who]
 
     def is_aggregate_model(self, aggregator: str, model: int | str) -> bool:
         """True if ``aggregator`` anchored an aggregate whose new global model is ``model``."""

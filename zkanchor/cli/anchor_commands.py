@@ -1,5 +1,5 @@
 """The anchoring commands: deploy a registry, register institutions and circuits, anchor
-datasets, training results, checkpoint segments and federated aggregates, settle optimistic
+datasets, training results, checkpoint runs and their segments and federated aggregates, settle optimistic
 anchors, file and answer erasure requests, anchor validity claims, and audit a registry.
 
 Every command but ``registry-deploy`` takes the DEPLOYMENT record that ``registry-deploy``
@@ -114,20 +114,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_anchor_dataset)
 
     p = sub.add_parser(
+        "open-run",
+        help="declare a checkpoint run when training starts (before any segment is proven)",
+        description="Declare the sender's checkpoint run --run-id on chain when training starts: --total segments "
+        "of the training circuit --circuit-id over a dataset the sender anchored in an earlier block (COMMITMENT.json "
+        "or --commitment), from the weights committed in --start-weights (default: the circuit's public start). "
+        "Watchers see the run begin; its segments ('anchor-training --run-id', index 0 first) then extend it. "
+        "Optional: 'anchor-training --index 0' opens a run that is not open yet itself.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("commitment_file", metavar="COMMITMENT.json", nargs="?", help="the dataset's commitment file or directory")
+    p.add_argument("--commitment", metavar="HEX", help="the dataset commitment itself (0x hex or decimal)")
+    _add_circuit_id(p)
+    p.add_argument("--run-id", required=True, metavar="ID",
+                   help="checkpoint run id: a name of up to 32 ASCII characters, or 0x + 64 hex digits")
+    p.add_argument("--total", type=int, required=True, metavar="N", help="the run's number of segments")
+    p.add_argument("--start-weights", metavar="C_W0",
+                   help="commitment of the weights training starts from (decimal or 0x hex; default: the circuit's "
+                        "public start)")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_open_run)
+
+    p = sub.add_parser(
         "anchor-training",
         help="anchor a training proof or checkpoint segment (verified, or --optimistic)",
         description="Anchor a training statement. Verified (default): the registry runs the verifier and records "
         "the statement only if the proof checks; exit 1 if it does not. --optimistic: only the statement and "
         "the proof's hash are stored; anyone may later reveal the proof with 'resolve'. With --run-id, --index "
-        "and --total the statement is segment INDEX of TOTAL of the sender's checkpoint run RUN_ID: segment 0 "
-        "opens the run, each next one must start from the previous one's final weights.",
+        "and --total the statement is segment INDEX of TOTAL of the sender's checkpoint run RUN_ID, which "
+        "'open-run' declared (segment 0 of a run that is not open yet opens it first, in a transaction of its own, "
+        "from the segment's circuit, dataset and starting weights); each next one must start from the previous "
+        "one's final weights.",
     )
     _add_deployment_arg(p)
     _add_proof_args(p)
     _add_circuit_id(p)
     p.add_argument("--optimistic", action="store_true", help="store hashes only; the proof is checked when revealed")
     p.add_argument("--run-id", metavar="ID", help="checkpoint run id: a name of up to 32 ASCII characters, or 0x + 64 hex digits")
-    p.add_argument("--index", type=int, metavar="I", help="with --run-id: this segment's index (0 opens the run)")
+    p.add_argument("--index", type=int, metavar="I",
+                   help="with --run-id: this segment's index (0 opens the run first if it is not open)")
     p.add_argument("--total", type=int, metavar="N", help="with --run-id: the run's number of segments")
     _add_chain_args(p)
     p.set_defaults(handler=cmd_anchor_training)
@@ -233,7 +258,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "audit",
         help="list everything anchored in a registry and re-check every proof off chain",
         description="Read all registry events, take each proof from its transaction's calldata and re-check "
-        "statement and proof in Python; check that checkpoint runs chain and aggregates rest on valid member "
+        "statement and proof in Python; check that checkpoint runs were opened and chain (each run: opened in block "
+        "B, k of T segments, complete or broken) and aggregates rest on valid member "
         "models; report erasure requests per institution (answered, pending, or OVERDUE: deadline passed and "
         "unanswered), models superseded by an erasure of their data (and their retrained successors), validity "
         "claims per dataset, and datasets past their retention expiry with the models served from them. Prints a "
@@ -571,12 +597,45 @@ def cmd_anchor_training(args: argparse.Namespace) -> int:
               "circuit_id": circuit_id_text(cid), "dataset": hex32(public[1]), **_tx_json(tx)}
     if args.optimistic:
         result["proof_hash"] = "0x" + proof_hash(proof).hex()
-    what = f"{kind} anchor"
+    what, opened = f"{kind} anchor", ""
     if segment is not None:
         run_id, index, total = segment
         result.update(run_id=circuit_id_text(run_id), index=index, total=total)
         what = f"{kind} segment {index} of {total} of run {circuit_id_text(run_id)}:"
-    emit(args, result, f"{what} {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas)")
+        if tx.opened is not None:
+            result["opened"] = _tx_json(tx.opened)
+            opened = (f"run {circuit_id_text(run_id)} opened in block {tx.opened.block_number} "
+                      f"({tx.opened.gas_used} gas); ")
+    emit(args, result, f"{opened}{what} {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas)")
+    return EXIT_OK
+
+
+def cmd_open_run(args: argparse.Namespace) -> int:
+    """Declare a checkpoint run."""
+    from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32, parse_commitment, run_id_bytes
+
+    commitment = _read_commitment(args)
+    run_id, cid = run_id_bytes(args.run_id), circuit_id_bytes(args.circuit_id)
+    if args.total < 1:
+        raise InputError(f"--total must be at least 1 (got {args.total})")
+    _, chain, registry = _open(args)
+    sender = _account(chain, args.account)
+    if args.start_weights is not None:
+        start = parse_commitment(args.start_weights, "--start-weights")
+    else:
+        circuit = registry.circuit(cid)
+        if not circuit.exists:
+            raise InputError(f"no circuit is registered under {args.circuit_id!r} in this registry")
+        if not circuit.public_start:
+            raise InputError(f"circuit {args.circuit_id} has no public start: give --start-weights, the commitment of "
+                             "the weights training starts from")
+        start = circuit.public_start
+    tx = registry.open_run(run_id, cid, commitment, args.total, start, sender=sender)
+    name = circuit_id_text(run_id)
+    emit(args, {"run_id": name, "institution": sender, "circuit_id": circuit_id_text(cid), "dataset": hex32(commitment),
+                "total": args.total, "start_weights": hex32(start), **_tx_json(tx)},
+         f"run {name} of {sender} opened in block {tx.block_number}: {args.total} segment(s) of "
+         f"{circuit_id_text(cid)} over {hex32(commitment)} from C_W0 {hex32(start)} ({tx.gas_used} gas)")
     return EXIT_OK
 
 

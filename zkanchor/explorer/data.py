@@ -6,7 +6,8 @@ latest block, everything the page lists: institutions and their record, dataset 
 training and aggregate anchors (with their public inputs decoded from the anchoring
 transaction's calldata by :func:`zkanchor.anchor.audit`, and each statement's description
 and claims when a matching ``statement.json`` was supplied), checkpoint runs
-(:func:`zkanchor.anchor.audit.run_reports`), federated aggregates, erasure requests (when the
+(:func:`zkanchor.anchor.audit.run_reports`: from the block openRun declared them in, runs
+opened but not yet proven included), federated aggregates, erasure requests (when the
 registry client offers erasure views) and the registered circuits.
 
 Everything here is a convenience for reading.  The page does not take any of it on trust
@@ -220,7 +221,8 @@ class Explorer:
             elif e.name == "AnchorExpired":
                 expired[e.args["statementHash"]] = {"block": e.block_number, "tx_hash": e.tx_hash}
 
-        anchors = [self._anchor(r, names, challenged, resolved, expired) for r in rows if r.kind != "dataset"]
+        # Run openings (rows of kind "run") are no anchors: they show in the runs, with their block.
+        anchors = [self._anchor(r, names, challenged, resolved, expired) for r in rows if r.kind not in ("dataset", "run")]
         by_hash = {a["statement_hash"]: a for a in anchors}
         datasets = [self._dataset(r, names, anchors) for r in rows if r.kind == "dataset"]
         runs = []
