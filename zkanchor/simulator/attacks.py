@@ -36,7 +36,9 @@ The kinds:
 =======================  ================================================================
 
 ``malformed_contribution`` (a ceremony contribution tampered with) is run by
-:mod:`zkanchor.simulator.ceremony` before the rounds, not here.
+:mod:`zkanchor.simulator.ceremony` before the rounds, not here; ``erased_data`` (an institution
+that keeps using records it has just erased: ``prover:C_D``, then ``contract:DatasetErased``)
+by :mod:`zkanchor.simulator.rights`, after the erasure it needs.
 
 An attempt that gets through is logged ``not stopped`` and fails the run.
 """

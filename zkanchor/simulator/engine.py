@@ -16,9 +16,14 @@ their circuit hash, spec digest and public start) the first time they are needed
   last anchored global model; the aggregator averages the round's anchored local models,
   proves it, and anchors the aggregate, which the registry binds to those anchors.
 
-Attack events of the round follow (:mod:`zkanchor.simulator.attacks`).  A watcher checks
-optimistic anchors; a regulator audits.  With ``[setup] ceremony = true`` the institutions
-first run a trusted-setup ceremony and circuits take its keys (:mod:`zkanchor.simulator.ceremony`).
+Attack events of the round follow (:mod:`zkanchor.simulator.attacks`).  With data subjects'
+rights (:mod:`zkanchor.simulator.rights`), receipts are handed out as each dataset is anchored,
+validity claims are checked then and proven with the round's proofs, and after the round's
+anchors the subjects file their erasure requests, answering institutions erase, prove and
+retrain, and (after the watcher) the run mines blocks until every ignored request is past its
+deadline.  A watcher checks optimistic anchors; a regulator audits (and reads every request's
+status).  With ``[setup] ceremony = true`` the institutions first run a trusted-setup ceremony
+and circuits take its keys (:mod:`zkanchor.simulator.ceremony`).
 
 Determinism: every salt, blinding factor and key comes from the seed
 (:mod:`zkanchor.simulator.seeds`, :mod:`zkanchor.simulator.proving`), results are used in
@@ -36,25 +41,25 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from zkanchor.anchor import RegistryError, deploy_registry
+from zkanchor.anchor.registry import DEFAULT_ERASURE_DEADLINE
 from zkanchor.chain import Chain, connect
 from zkanchor.commit import commit_dataset
 from zkanchor.errors import InputError
 from zkanchor.executor import make_executor
 from zkanchor.models import model_module
-from zkanchor.models.spec import spec_for
 from zkanchor.models.weights import weights_commitment
 from zkanchor.statements import AggregationOpening, make_aggregation
 from zkanchor.statements.training import evaluate
 
-from . import attacks, seeds
-from .data import all_data, model_settings
+from . import attacks, rights, seeds
+from .data import all_data
 from .log import DONE, FAILED, LANDED, PASSED, EventLog
-from .oversight import audit_run, deployment_record, watch
+from .oversight import audit_rights, audit_run, deployment_record, watch
 from .proving import ProveJob, ProveResult
 from .report import Report, write_report
-from .scenario import CEREMONY_EVENTS, Scenario, load_scenario, resolve_scenario
+from .scenario import CEREMONY_EVENTS, ERASURE_ATTACKS, RIGHTS_EVENTS, Scenario, load_scenario, resolve_scenario
 from .state import chain_state, state_hash
-from .world import Anchored, Party, World, public_initial, public_start_of
+from .world import Anchored, Party, World, public_initial, public_start_of, spec_of
 
 TEST_KEY = "__test__"
 
@@ -90,6 +95,8 @@ def _anchor_datasets(world: World, round_: int) -> None:
         party.dataset_anchored = True
         world.log.add(party.name, "anchor_dataset", LANDED, round_, world.log.since(start),
                       gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash, commitment=hex(party.commitment))
+        if party.inst.receipts:
+            rights.hand_out_receipts(world, party, round_)
 
 
 def round_start(world: World, party: Party, round_: int) -> tuple[tuple[tuple[int, ...], int], str]:
@@ -109,12 +116,16 @@ def _train_round(world: World, round_: int) -> list[ProveJob]:
         start = world.log.now()
         initial, kind = round_start(world, party, round_)
         party.model = world.train(party, party.data.dataset, initial, seeds.salt(world.seed, "model", party.name, round_))
+        job = world.training_job(party, f"{party.name}/round{round_}", party.data.dataset, party.data_salt,
+                                 party.model, start=kind)
+        excluded = job.statement.excluded  # records without consent to the purpose: public in the proof
         world.log.add(party.name, "train", DONE, round_, world.log.since(start),
                       initial_model=hex(weights_commitment(*initial)),
-                      model=hex(weights_commitment(party.model.final, party.model.final_salt)),
-                      note=_quality(world, party, party.model.final))
-        jobs.append(world.training_job(party, f"{party.name}/round{round_}", party.data.dataset, party.data_salt,
-                                       party.model, start=kind))
+                      model=hex(weights_commitment(party.model.final, party.model.final_salt)), excluded=excluded,
+                      note=_quality(world, party, party.model.final)
+                      + (f"; {excluded} record(s) left out: no consent to purpose {party.spec.purpose}" if excluded
+                         else ""))
+        jobs.append(job)
         _check_evaluation(world, party, jobs[-1].statement.threshold, round_)
     return jobs
 
@@ -136,10 +147,10 @@ def _check_evaluation(world: World, party: Party, threshold: Optional[int], roun
 
 
 def _log_proofs(world: World, round_: int, jobs: list[ProveJob], results: dict[str, ProveResult],
-                actor_of: Callable[[ProveJob], str]) -> None:
+                actor_of: Callable[[ProveJob], str], action: str = "prove") -> None:
     for job in jobs:
         r = results[job.label]
-        world.log.add(actor_of(job), "prove", DONE, round_, (world.log.wall_offset(r.started_at), r.seconds),
+        world.log.add(actor_of(job), action, DONE, round_, (world.log.wall_offset(r.started_at), r.seconds),
                       worker=r.worker, circuit=world.circuit_of(job.label).circuit_id, constraints=r.constraints,
                       job=job.label)
 
@@ -233,18 +244,23 @@ def _round(world: World, round_: int) -> None:
     scenario = world.scenario
     _anchor_datasets(world, round_)
     honest_jobs = _train_round(world, round_)
-    events = [e for e in scenario.events
-              if e.round == round_ and e.kind != "bad_aggregate" and e.kind not in CEREMONY_EVENTS]
+    validity_jobs = rights.prepare_validity(world, round_) if round_ == 1 else []
+    cheat_jobs = rights.prepare_erased_data(world, round_)
+    skip = CEREMONY_EVENTS + RIGHTS_EVENTS + ERASURE_ATTACKS  # run elsewhere: before the rounds, or after answers
+    events = [e for e in scenario.events if e.round == round_ and e.kind != "bad_aggregate" and e.kind not in skip]
     prepared = [attacks.prepare(world, e, k) for k, e in enumerate(events)]
     attack_jobs = [job for p in prepared for job in p.jobs]
-    jobs = honest_jobs + attack_jobs
+    jobs = honest_jobs + validity_jobs + attack_jobs + cheat_jobs
     world.ensure_circuits(jobs + [job for p in prepared for job in p.setup_jobs], world.describe_training)
     results = world.prove(jobs)
     _log_proofs(world, round_, honest_jobs, results, lambda j: j.label.split("/")[0])
+    _log_proofs(world, round_, validity_jobs, results, lambda j: j.label.split("/")[0], "prove_validity")
     for job in honest_jobs:
         _anchor_training(world, round_, world.parties[job.label.split("/")[0]], job.label, results[job.label])
+    rights.anchor_validity(world, round_, validity_jobs, results)
     for p in prepared:
         attacks.run(world, p, results)
+    rights.requests_round(world, round_, results)
     if scenario.federated:
         _aggregate(world, round_, [e for e in scenario.events if e.round == round_ and e.kind == "bad_aggregate"])
 
@@ -252,10 +268,11 @@ def _round(world: World, round_: int) -> None:
 # ---------------------------------------------------------------- entry point
 
 
-def _assign_accounts(scenario: Scenario, chain: Chain) -> tuple[str, dict[str, str]]:
+def _assign_accounts(scenario: Scenario, chain: Chain, subjects: tuple[str, ...] = ()) -> tuple[str, dict[str, str]]:
     """Admin = account 0; everyone else their given index or the next free one, in file order."""
     wanted: list[tuple[str, Optional[int]]] = [(i.name, i.account) for i in scenario.institutions]
     wanted += [(r.name, r.account) for r in (scenario.aggregator, scenario.regulator, scenario.watcher) if r is not None]
+    wanted += [(name, None) for name in subjects]  # data subjects file their requests from accounts of their own
     taken = {a for _, a in wanted if a is not None} | {0}
     free = (k for k in range(1, 10_000) if k not in taken)
     indices = {name: (a if a is not None else next(free)) for name, a in wanted}
@@ -290,7 +307,7 @@ def run_scenario(path: str | Path | Scenario, seed: Optional[int] = None, rpc: O
     executor = make_executor(scheduler, workers or scenario.workers)  # before the chain: see executor._context
     try:
         chain = connect(rpc)
-        admin, roles = _assign_accounts(scenario, chain)
+        admin, roles = _assign_accounts(scenario, chain, rights.subject_names(scenario, data))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # seeded single-party keys are the documented point of a simulation
             world = _run(scenario, seed, chain, admin, roles, data, executor, log, rpc)
@@ -302,20 +319,21 @@ def run_scenario(path: str | Path | Scenario, seed: Optional[int] = None, rpc: O
 def _run(scenario: Scenario, seed: int, chain: Chain, admin: str, roles: dict, data: dict, executor, log: EventLog,
          rpc: Optional[str]) -> World:
     start = log.now()
-    registry = deploy_registry(chain, sender=admin, challenge_window=scenario.challenge_window)
+    deadline = scenario.erasure_deadline or DEFAULT_ERASURE_DEADLINE
+    registry = deploy_registry(chain, sender=admin, challenge_window=scenario.challenge_window,
+                               erasure_deadline=deadline)
     log.add("admin", "deploy_registry", LANDED, None, log.since(start), gas=registry.deploy_gas,
             block=registry.deploy_block, tx=registry.deploy_tx, address=registry.address,
-            note=f"{chain.kind} chain, seed {seed}", info=executor.where)
+            note=f"{chain.kind} chain, seed {seed}", info=executor.where,
+            erasure_deadline=deadline if scenario.erasure_deadline is not None else None)
     parties = {}
     for inst in scenario.institutions:
-        d = data[inst.name].dataset
-        spec = spec_for(scenario.model.kind, d, scenario.model.epochs, scenario.model.learning_rate,
-                        **model_settings(scenario.model))
-        party = Party(inst, roles[inst.name], data[inst.name], spec)
+        party = Party(inst, roles[inst.name], data[inst.name], spec_of(scenario, inst, data[inst.name].dataset))
         party.run_id = "0x" + format(seeds.derive(seed, "run", inst.name), "064x")
         parties[inst.name] = party
     world = World(scenario, seed, chain, registry, executor, log, admin, parties, roles, test=data.get(TEST_KEY),
                   rpc=rpc)
+    world.subjects = {key: roles[name] for key, name in rights.subjects(scenario, data).items()}
     registered = [(i.name, i.kind) for i in scenario.institutions if i.registered]
     if scenario.aggregator is not None:
         registered.append((scenario.aggregator.name, "aggregator"))
@@ -338,8 +356,11 @@ def _run(scenario: Scenario, seed: int, chain: Chain, admin: str, roles: dict, d
         _round(world, round_)
     if scenario.watcher is not None:
         watch(world)
+    rights.wait_for_deadlines(world)
     if scenario.regulator is not None:
         audit_run(world)
+        if scenario.has_rights:
+            audit_rights(world)
     snapshot = chain_state(registry)
     world.state_hash = state_hash(snapshot)
     world.snapshot = snapshot

@@ -6,10 +6,12 @@ Each record is a flat JSON object::
      "outcome": "landed", "gas": 284100, "block": 14, "tx": "0x…", ...}
 
 ``outcome`` is one of ``landed`` (a transaction mined), ``done`` (off-chain work:
-commit, train, prove), ``passed`` / ``failed`` (a check), ``stopped`` (an attack
-attempt that some check refused — ``stopped_by`` names it) and ``not stopped`` (an
-attack attempt that got through: the run fails).  Honest records carry no
-``attack`` key; attack attempts carry the attack's kind.
+commit, train, prove), ``passed`` / ``failed`` (a check), ``flagged`` (an oversight
+check that found the violation it exists to find — an erasure request left unanswered
+past its deadline: reported, since nothing can prevent it), ``stopped`` (an attack
+attempt, or a claim the data does not support, that some check refused —
+``stopped_by`` names it) and ``not stopped`` (an attack attempt that got through: the
+run fails).  Honest records carry no ``attack`` key; attack attempts carry the attack's kind.
 
 Timings (start and duration in seconds since the run began, and which worker proved)
 live in a parallel list, never in the records, so two runs with one seed write
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 LANDED, DONE, PASSED, FAILED, STOPPED, NOT_STOPPED = "landed", "done", "passed", "failed", "stopped", "not stopped"
+FLAGGED = "flagged"
 
 
 @dataclass

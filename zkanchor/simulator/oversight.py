@@ -6,18 +6,21 @@ audits the registry from the chain alone (``zkanchor.anchor.audit``: every ancho
 proof re-verified off chain), checks that every model an institution serves opens the
 C_W it anchored, and in federated scenarios that each round's members started from the
 last anchored global model and each aggregate averaged that round's anchored models.
+With data subjects' rights in the run it also reads every erasure request's status at the
+chain head (answered, or OVERDUE — ``flagged``), the models superseded by an erasure and
+what retrained them, and every dataset's validity claims (a refused claim left none).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zkanchor.anchor import CircuitRecord, audit, circuit_id_bytes, record_for
+from zkanchor.anchor import CircuitRecord, audit_report, circuit_id_bytes, record_for
 from zkanchor.groth16.snarkjs_json import vk_to_json
 from zkanchor.groth16.verifier import verify
 from zkanchor.models.weights import weights_commitment
 
-from .log import FAILED, PASSED
+from .log import FAILED, FLAGGED, PASSED
 
 if TYPE_CHECKING:
     from .world import World
@@ -67,7 +70,8 @@ def audit_run(world: "World") -> None:
     """The regulator audits every anchor off chain, checks served models, and the federated chain of models."""
     name = world.scenario.regulator.name
     start = world.log.now()
-    rows = audit(world.chain, deployment_record(world))
+    world.audit = audit_report(world.chain, deployment_record(world))  # audit_rights reads the same report
+    rows = world.audit.rows
     counts = {v: sum(r.verdict == v for r in rows) for v in ("ok", "mismatch", "unchecked")}
     outcome = PASSED if counts["mismatch"] == 0 else FAILED
     if outcome == FAILED:
@@ -110,3 +114,60 @@ def _check_linkage(world: "World", regulator: str, by_hash: dict) -> None:
         world.log.add(regulator, "check_federated_round", FAILED if problems else PASSED, agg.round,
                       statement=agg.statement_hash,
                       note="; ".join(problems) or "members started from the last global model; the aggregate used their anchored models")
+
+
+def audit_rights(world: "World") -> None:
+    """The regulator's view of data subjects' rights, from the chain alone (``zkanchor.anchor.audit_report``).
+
+    Requests to an institution that answers must be answered on time; requests to one that
+    ignores them must be found OVERDUE (``flagged``: the audit's job is to find them).  Either
+    expectation unmet is a problem of the run.
+    """
+    name = world.scenario.regulator.name
+    start = world.log.now()
+    report = world.audit if world.audit is not None else audit_report(world.chain, deployment_record(world))
+    statuses = {r.request_id: r for r in report.requests}
+    world.log.add(name, "audit_rights", PASSED, None, world.log.since(start), block=report.head,
+                  requests=len(report.requests), overdue=len(report.overdue), superseded=len(report.superseded),
+                  validity=len(report.validity),
+                  note=f"{len(report.requests)} erasure request(s), {len(report.overdue)} overdue, "
+                       f"{len(report.superseded)} superseded model(s), {len(report.validity)} validity claim(s)")
+    for r in world.requests:
+        row = statuses.get(r.request_id)
+        status = row.status if row is not None else "missing"
+        answers = world.scenario.institution(r.institution).answers
+        expected = "answered" if answers else "overdue"
+        outcome = (PASSED if answers else FLAGGED) if status == expected else FAILED
+        if outcome == FAILED:
+            world.problems.append(f"request {r.request_id} to {r.institution} is {status}, not {expected}")
+        world.log.add(name, "check_erasure_request", outcome, None, request=r.request_id, institution=r.institution,
+                      subject=r.subject, status=status, filed_block=r.block, deadline=r.deadline,
+                      answered_block=row.answered_block if row is not None and row.answered_block else None,
+                      block=report.head, note=row.sentence() if row is not None else "the registry has no such request")
+    for m in report.superseded:
+        party = next(p for p in world.parties.values() if p.address.lower() == m.institution.lower())
+        retrained = {a.statement_hash for a in party.anchors}
+        ok = bool(m.retrained_by) and m.retrained_by in retrained
+        if not ok:
+            world.problems.append(f"{party.name}'s model {m.statement_hash} is superseded and not retrained")
+        world.log.add(name, "check_superseded_model", PASSED if ok else FAILED, None, institution=party.name,
+                      statement=m.statement_hash, retrained_by=m.retrained_by or None, erased_at=m.erased_at,
+                      note=m.sentence())
+    claims = {(v.institution, int(v.dataset, 16)): v for v in report.validity}
+    for inst in (i for i in world.scenario.honest if i.validity is not None):
+        party = world.parties[inst.name]
+        dataset = party.commitment  # the claim is about the data as committed, before any erasure
+        v = next((c for (who, d), c in claims.items() if who.lower() == party.address.lower() and d == dataset), None)
+        proven = any(r["action"] == "anchor_validity" and r["actor"] == inst.name and r["outcome"] == "landed"
+                     for r in world.log.records)
+        if proven:
+            ok = v is not None and v.verdict == "ok" and v.offchain == "valid"
+            note = v.sentence() if v is not None else "the anchored validity claim is missing"
+        else:
+            ok = v is None and not world.registry.validity(party.address, dataset).exists
+            note = (f"{inst.name}'s dataset has no validity claim on chain: the refused claim left no trace"
+                    if ok else "a validity claim the data does not support is on chain")
+        if not ok:
+            world.problems.append(f"the regulator's check of {inst.name}'s validity claim failed: {note}")
+        world.log.add(name, "check_validity_claim", PASSED if ok else FAILED, None, institution=inst.name,
+                      commitment=hex(dataset), note=note)

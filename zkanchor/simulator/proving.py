@@ -18,6 +18,7 @@ directories that the jobs name (``keydirs``).
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -132,7 +133,12 @@ def failing_constraint(statement: Statement, opening: Any) -> Optional[str]:
     try:
         witness = circuit.cs.solve(inputs)
     except InputError as exc:  # a hint refuses: the prover cannot even build the witness
-        return f"witness ({str(exc).split(';')[0][:60]})"
+        text = str(exc).split(";")[0]
+        # A range check's hint names its constraint ("sorted keys are distinct (at [3]) is negative..."):
+        # that name is what the witness breaks.
+        named = re.match(r"(.+?)(?: \(at \[[\d, ]+\]\))? (?:is negative or does not fit|does not fit) in \d+ "
+                         r"(?:un)?signed bits$", text)
+        return named[1] if named else f"witness ({text[:60]})"
     try:
         check(circuit.r1cs, witness)
     except UnsatisfiedConstraint as exc:

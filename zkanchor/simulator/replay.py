@@ -5,8 +5,11 @@ the chain alone:
 
 - every transaction the log says landed is mined, succeeded, in the logged block, with
   the logged gas; every deployed contract has code;
-- every anchor the log says landed exists with the logged kind; every optimistic anchor an
-  attack left behind is Invalid;
+- every anchor the log says landed exists with the logged kind (erasures and validity claims
+  included); every optimistic anchor an attack left behind is Invalid;
+- every erasure request the log says was filed is on chain to the logged institution, for the
+  logged dataset and leaf, with the logged deadline; every erasure answers exactly the logged
+  requests in its block; each status the regulator logged (answered, overdue) still holds;
 - every refused attack attempt left no trace: its statement is not anchored by the attacker;
 - the regulator's audit (every proof re-verified in Python) finds no mismatch;
 - the registry's state hash (simulator.state) equals the one the run logged.
@@ -31,7 +34,7 @@ from .state import chain_state, state_hash
 
 # A checkpointed run anchors each segment as anchor_segment_<kind>: an anchor like any other.
 ANCHOR_ACTIONS = ("anchor_verified", "anchor_optimistic", "anchor_aggregate",
-                  "anchor_segment_verified", "anchor_segment_optimistic")
+                  "anchor_segment_verified", "anchor_segment_optimistic", "anchor_erasure", "anchor_validity")
 
 
 @dataclass
@@ -95,6 +98,23 @@ def _check_record(chain, registry: Registry, r: dict, result: ReplayResult) -> N
         expected = "optimistic" if r["action"].endswith("_optimistic") else "verified"
         if anchor.kind != expected:
             result.problems.append(f"{where}: the registry has no {expected} anchor {r['statement']}")
+    if r["outcome"] == "landed" and r["action"] == "request_erasure":
+        result.checked += 1
+        request = registry.erasure_request(r["request"])
+        logged = (r.get("owner", "").lower(), r.get("commitment"), r.get("leaf"), r.get("deadline"), r.get("block"))
+        if not request.exists or (request.owner.lower(), hex(request.dataset), hex(request.leaf), request.deadline,
+                                  request.filed_block) != logged:
+            result.problems.append(f"{where}: request {r['request']} on chain is not the one logged")
+    if r["outcome"] == "landed" and r["action"] == "anchor_erasure":
+        for rid in r.get("requests", []):
+            result.checked += 1
+            if registry.erasure_request(rid).answered_block != r["block"]:
+                result.problems.append(f"{where}: request {rid} was not answered in block {r['block']}")
+    if r["action"] == "check_erasure_request" and r.get("status") in ("answered", "overdue"):
+        result.checked += 1
+        onchain = registry.erasure_request(r["request"]).status
+        if onchain != r["status"]:
+            result.problems.append(f"{where}: request {r['request']} is {onchain} on chain, the log says {r['status']}")
     if r.get("attack") and r.get("statement"):
         result.checked += 1
         anchor = registry.anchor(r["statement"])

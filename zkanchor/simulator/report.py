@@ -7,7 +7,9 @@
     REPORTDIR/run.json          scenario, seed, chain, registry, final state hash, verdict
     REPORTDIR/deployment.json   the registry's deployment record with every circuit's key
                                 (what ``zkanchor replay`` and ``zkanchor audit`` read)
-    REPORTDIR/summary.md        who did what, gas, times, every attack and what stopped it
+    REPORTDIR/summary.md        who did what, gas, times, every attack and what stopped it, and
+                                (with data subjects' rights) a section for a data-protection officer
+    REPORTDIR/receipts/NAME/    the receipts an institution handed its data subjects (receipts = true)
     REPORTDIR/gas.png           gas per kind of action
     REPORTDIR/proof_times.png   proof time per institution and round
     REPORTDIR/timeline.png      every action on a time line, one lane per actor
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zkanchor.anchor import save_deployment
+from zkanchor.commit.receipts import save_receipts
 from zkanchor.errors import InputError
 from zkanchor.fileio import atomic_write_bytes, atomic_write_text, write_json
 
@@ -104,10 +107,21 @@ def write_report(world: "World", record, out: Path, charts: bool = True) -> Repo
             (out / "ceremony").mkdir(exist_ok=True)
             write_json(out / name, transcript)
             report.files.append(name)
+    for party in world.parties.values():
+        if party.receipts:
+            # The subjects' own files: ``zkanchor verify-receipt`` reads them.
+            name = f"receipts/{slug(party.name)}"
+            save_receipts(party.receipts, out / name)
+            report.files.append(name)
     if charts:
         report.files += write_charts(report, out)
     atomic_write_text(out / SUMMARY_FILE, summary_markdown(report, world, charts))
     return report
+
+
+def slug(name: str) -> str:
+    """A file name for an institution's name: lower case, runs of other characters as one dash."""
+    return "-".join("".join(c if c.isalnum() else " " for c in name.lower()).split()) or "institution"
 
 
 # ---------------------------------------------------------------- summary.md
@@ -141,6 +155,7 @@ def summary_markdown(report: Report, world: "World", charts: bool) -> str:
         *([f"- explore it: `zkanchor explorer --report {report.out}`, then open http://127.0.0.1:8547/ "
            f"(needs the node at {world.rpc} running)"] if world.rpc else []),
         f"- wall time {report.total_seconds:.1f} s", "",
+        *(rights_markdown(report.records, world) if s.has_rights else []),
         "## Who did what", "",
         _table(["#", "round", "actor", "action", "outcome", "gas", "seconds", "note"],
                [[r["seq"], r.get("round") or "", r["actor"], r["action"], r["outcome"], r.get("gas", ""),
@@ -158,7 +173,7 @@ def summary_markdown(report: Report, world: "World", charts: bool) -> str:
               _table(["prover", "round", "circuit", "constraints", "seconds", "worker"],
                      [[r["actor"], r.get("round"), r.get("circuit"), f"{r.get('constraints', 0):,}",
                        f"{seconds[r['seq']]['seconds']:.2f}", seconds[r["seq"]].get("worker", "")]
-                      for r in report.records if r["action"] == "prove" and not r.get("attack")]), ""]
+                      for r in _proofs(report.records)]), ""]
     parts += ["## Attacks", ""]
     if attempts:
         parts += [_table(["round", "attack", "actor", "attempt", "outcome", "stopped by"],
@@ -183,6 +198,209 @@ def summary_markdown(report: Report, world: "World", charts: bool) -> str:
               "come from the seed, and the log holds no wall-clock value (times are in `timings.json`). "
               "The hash covers the registry's state and events but not block timestamps.", ""]
     return "\n".join(parts)
+
+
+def _proofs(records: list[dict]) -> list[dict]:
+    """The honest proofs of a run: training, aggregation, erasure and validity."""
+    return [r for r in records if r["action"] in ("prove", "prove_erasure", "prove_validity")
+            and r["outcome"] == "done" and not r.get("attack")]
+
+
+def _series(r: dict) -> str:
+    """Which bar of the proof-time chart a proof is: its round, and what it proves if not the round's training."""
+    what = {"prove_erasure": " erasure", "prove_validity": " validity"}.get(r["action"], "")
+    if r["action"] == "prove" and str(r.get("job", "")).endswith("/retrain"):
+        what = " retraining"
+    return f"round {r['round']}{what}"
+
+
+# ---------------------------------------------------------------- data subjects' rights
+
+LIMITS = [
+    "The erasure proof shows that the new commitment C_D' no longer holds the erased records and that the "
+    "retrained model was trained over C_D'. It cannot show that the raw records were deleted from the "
+    "institution's disks and backups, nor that the superseded model is no longer in use (the audit lists it "
+    "as superseded, which is all the chain can say).",
+    "A receipt is not signed: the data subject trusts that it came from the institution. Checked against the "
+    "anchored C_D, it shows their record is in the committed data, without revealing anyone else's.",
+    "Consent flags are the ones the institution committed. A subject sees theirs on the receipt; no proof can "
+    "show they match the consent form the subject signed. A flag cannot change once committed, so withdrawing "
+    "consent afterwards is answered like an erasure request: erase, prove, retrain.",
+    "A validity claim is about the data as committed, in its committed (standardised) units; it says nothing "
+    "about data the institution holds outside the commitment.",
+    "The registry cannot compel an answer: an overdue request is public and dated, and acting on it is for the "
+    "supervisory authority.",
+]
+
+
+def _who(name: str) -> str:
+    return f"**{name}**"
+
+
+def _blocks(n: int) -> str:
+    return f"{n} block{'s' if n != 1 else ''}"
+
+
+def _join(items: list[str]) -> str:
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def rights_markdown(records: list[dict], world: "World") -> list[str]:
+    """The "Data subjects' rights" section: who requested what and when, what was proven, what is overdue,
+    which validity claim failed and why, and what the chain cannot show — in a data-protection officer's words."""
+    s = world.scenario
+    by = defaultdict(list)
+    for r in records:
+        by[r["action"]].append(r)
+    deploy = by["deploy_registry"][0]
+    deadline = deploy.get("erasure_deadline")
+    parts = ["## Data subjects' rights", "",
+             "What each institution did for the people in its data, in the order it happened. Blocks are the "
+             "chain's clock: each transaction here is one block (on a public chain, about 12 seconds)."
+             + (f" The registry gives an institution {_blocks(deadline)} to answer an erasure request." if deadline
+                else ""), ""]
+
+    parts += ["### Receipts and consent", ""]
+    for inst in s.honest:
+        anchored = next((r for r in by["anchor_dataset"] if r["actor"] == inst.name and not r.get("attack_step")),
+                        None)
+        handed = next((r for r in by["hand_out_receipts"] if r["actor"] == inst.name), None)
+        trained = next((r for r in by["train"] if r["actor"] == inst.name and not r.get("retrain")), None)
+        if anchored is None or (handed is None and not (trained and trained.get("excluded") is not None)):
+            continue
+        n = world.parties[inst.name].data.dataset.n
+        text = f"- {_who(inst.name)} committed to its data of {n} records in block {anchored['block']}"
+        if handed is not None:
+            text += (f" and handed each of its {handed['receipts']} data subjects a private receipt: their own "
+                     "record, its position and a Merkle path. With the receipt alone a subject can check that "
+                     "their record is in the data the institution committed to, without learning anything about "
+                     f"anyone else's (receipts in `receipts/{slug(inst.name)}/`)")
+        text += "."
+        if trained is not None and trained.get("excluded"):
+            text += (f" {trained['excluded']} of its {n} records had no consent to the training's purpose: the "
+                     "training proof shows they did not influence the model (the number left out is public in "
+                     "the proof).")
+        elif trained is not None and trained.get("excluded") == 0:
+            text += (" Every record had consent to the training's purpose; the training proof states that none "
+                     "was left out.")
+        parts.append(text)
+    parts.append("")
+
+    filed = by["request_erasure"]
+    checks = {r["request"]: r for r in by["check_erasure_request"]}
+    answers = {rid: r for r in by["anchor_erasure"] if r["outcome"] == "landed" for rid in r["requests"]}
+    if filed:
+        parts += ["### Requests", "",
+                  _table(["request", "data subject", "to", "filed in block", "why", "due by block", "outcome"],
+                         [[r["request"], r["actor"], r["institution"], r["block"],
+                           "consent withdrawn" if r["reason"] == "withdraw_consent" else "erasure",
+                           r["deadline"], _request_outcome(r, answers.get(r["request"]), checks.get(r["request"]))]
+                          for r in filed]), "",
+                  "A withdrawal of consent is filed as an erasure request: the consent flag was committed with "
+                  "the data and cannot change without a new commitment, so the records are erased and the model "
+                  "retrained without them.", ""]
+
+    proven = [r for r in by["anchor_erasure"] if r["outcome"] == "landed"]
+    if proven:
+        parts += ["### What was proven", ""]
+    for r in proven:
+        first = min(f["block"] for f in filed if f["request"] in r["requests"])
+        due = min(f["deadline"] for f in filed if f["request"] in r["requests"])
+        parts.append(
+            f"- {_who(r['actor'])} answered request{'s' if len(r['requests']) > 1 else ''} "
+            f"{_join(r['requests'])} in block {r['block']}, {_blocks(r['block'] - first)} after the first was "
+            f"filed (due by block {due}). Its erasure proof, which the registry checked before accepting it, shows "
+            f"that the new dataset C_D' (`{r['new_commitment'][:12]}…`) is the committed C_D "
+            f"(`{r['commitment'][:12]}…`) with exactly the requested records replaced by tombstones: no other "
+            "record removed, kept back or altered. The registry now marks C_D as erased, so no new model can be "
+            "anchored on it.")
+        retrained = next((a for a in records if a["actor"] == r["actor"] and a.get("retrain")
+                          and a["outcome"] == "landed"), None)
+        if retrained is not None:
+            consent = next((t.get("excluded") for t in by["train"] if t["actor"] == r["actor"]
+                            and not t.get("retrain")), None)
+            why = (f": the {consent} without consent and the {retrained['excluded'] - consent} erased"
+                   if consent is not None and retrained["excluded"] >= consent else " (erased, or without consent)")
+            superseded = [m for m in by["check_superseded_model"] if m["institution"] == r["actor"]]
+            parts.append(f"- {_who(r['actor'])} retrained its model from scratch on C_D' and proved it; the "
+                         f"registry accepted it in block {retrained['block']}. {retrained['excluded']} records "
+                         f"did not influence the new model{why}."
+                         + (" The regulator's audit marks the earlier model, trained on C_D, as superseded by it."
+                            if superseded and all(m["outcome"] == "passed" for m in superseded) else ""))
+        tries = [a for a in records if a.get("attack") == "erased_data" and a["actor"] == r["actor"]]
+        if tries:
+            parts.append(f"- {_who(r['actor'])} then tried to keep using the erased records: "
+                         + "; ".join(_erased_try(a) for a in tries) + ".")
+        subjects = [v for v in by["verify_erasure"] if v["institution"] == r["actor"]]
+        if subjects:
+            ok = all(v["outcome"] == "passed" for v in subjects)
+            parts.append(f"- {_join([v['actor'] for v in subjects])} checked their receipts before filing (their "
+                         "record was in C_D) and, after the answer, read the erasure proof from the chain: "
+                         + ("it verifies and lists their record, and C_D is marked erased into C_D', which no "
+                            "longer holds it." if ok else "**the check failed** (see the log)."))
+    if proven:
+        parts.append("")
+
+    overdue = [c for c in by["check_erasure_request"] if c["status"] == "overdue"]
+    ignored = by["ignore_erasure_requests"]
+    if overdue or ignored:
+        parts += ["### Overdue", ""]
+        for c in overdue:
+            request = next(f for f in filed if f["request"] == c["request"])
+            parts.append(f"- {_who(c['institution'])} did not answer request {c['request']} from "
+                         f"{c['subject']} (filed in block {request['block']}, due by block {c['deadline']}). The "
+                         f"regulator's audit at block {c['block']} shows it OVERDUE since block {c['deadline'] + 1}. "
+                         "The chain cannot force an answer; it makes the failure public and dated.")
+        if ignored and not overdue:
+            parts.append("- Requests were ignored, but no regulator audited the registry, so nobody flagged them.")
+        parts.append("")
+
+    claims = by["prove_validity"] + by["anchor_validity"]
+    claims = [c for c in claims if c["outcome"] in ("stopped", "landed")]
+    if claims:
+        parts += ["### Validity claims", ""]
+        trace = {c["institution"]: c for c in by["check_validity_claim"]}
+        order = [i.name for i in s.institutions]
+        for c in sorted(claims, key=lambda c: (order.index(c["actor"]), c["seq"])):
+            if c["outcome"] == "landed":
+                parts.append(f"- {_who(c['actor'])} proved that its committed data (C_D `{c['commitment'][:12]}…`) "
+                             f"satisfies its schema — {c['claim']} — without showing the data; the registry checked "
+                             f"the proof and anchored the claim in block {c['block']}.")
+                continue
+            text = (f"- {_who(c['actor'])} claimed that its committed data (C_D `{c['commitment'][:12]}…`) "
+                    f"satisfies: {c['claim']}. It could not prove it. Rule broken: {c['broken']}")
+            text += f" ({c['detail']})." if c.get("detail") else "."
+            text += (' The library refused before proving: "' + c["reason"] + '" (values in the committed, '
+                     "standardised units)")
+            if c["stopped_by"].startswith("prover:"):
+                text += (', and the circuit, solved with the data, breaks its constraint "'
+                         + c["stopped_by"][len("prover:"):] + '": no proof exists')
+            text += ". Nothing was anchored"
+            seen = trace.get(c["actor"])
+            if seen is not None and seen["outcome"] == "passed":
+                text += "; the regulator found no validity claim for this dataset on chain"
+            parts.append(text + ".")
+        parts.append("")
+
+    parts += ["### What the chain cannot show", ""] + [f"- {line}" for line in LIMITS] + [""]
+    return parts
+
+
+def _request_outcome(filed: dict, answer: dict | None, check: dict | None) -> str:
+    if answer is not None:
+        late = " (LATE)" if answer["block"] > filed["deadline"] else ""
+        return f"answered in block {answer['block']}{late}"
+    if check is not None and check["status"] == "overdue":
+        return f"**OVERDUE** since block {filed['deadline'] + 1}"
+    return "not answered"
+
+
+def _erased_try(r: dict) -> str:
+    by = r.get("stopped_by") or "nothing: it got through"
+    if r["action"] == "prove":
+        return f"a model still trained on them cannot be proven over C_D' (stopped by `{by}`)"
+    return f"a new model over the erased C_D was refused (stopped by `{by}`)"
 
 
 # ---------------------------------------------------------------- charts
@@ -220,15 +438,15 @@ def write_charts(report: Report, out: Path) -> list[str]:
     atomic_write_bytes(out / "gas.png", _png(fig))
     plt.close(fig)
 
-    proofs = [r for r in records if r["action"] == "prove" and not r.get("attack")]
+    proofs = _proofs(records)
     actors = list(dict.fromkeys(r["actor"] for r in proofs))
-    rounds = sorted({r["round"] for r in proofs})
+    rounds = list(dict.fromkeys(_series(r) for r in proofs))  # a round's proofs, or its erasure, retraining...
     fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(actors) + 2), 3.5))
     width = 0.8 / max(1, len(rounds))
     for k, rnd in enumerate(rounds):
-        xs = [i + k * width for i, a in enumerate(actors) for r in proofs if r["actor"] == a and r["round"] == rnd]
-        ys = [timing[r["seq"]]["seconds"] for a in actors for r in proofs if r["actor"] == a and r["round"] == rnd]
-        ax.bar(xs, ys, width, label=f"round {rnd}")
+        xs = [i + k * width for i, a in enumerate(actors) for r in proofs if r["actor"] == a and _series(r) == rnd]
+        ys = [timing[r["seq"]]["seconds"] for a in actors for r in proofs if r["actor"] == a and _series(r) == rnd]
+        ax.bar(xs, ys, width, label=rnd)
     ax.set_xticks([i + width * (len(rounds) - 1) / 2 for i in range(len(actors))], actors, rotation=15)
     ax.set_ylabel("proof time (s)")
     ax.set_title("proof time per institution and round")

@@ -9,6 +9,8 @@ A scenario names institutions, their data, the shared model, rounds, optional ro
     seed = 7                        # default seed (the CLI's --seed overrides it)
     rounds = 1                      # checkpoint rounds, or federated rounds with [federated]
     challenge_window = 8            # blocks an optimistic anchor can be challenged for
+    erasure_deadline = 12           # blocks an institution has to answer an erasure request
+                                    # (default: the registry's, about 30 days of blocks)
     workers = 2                     # local prover processes (default: the CPUs available)
 
     [model]                         # shared by every institution
@@ -32,6 +34,9 @@ A scenario names institutions, their data, the shared model, rounds, optional ro
     honest = true                   # false: the institution only acts in events
     registered = true               # false: never registered with the registry (an intruder)
     data = { source = "sklearn", name = "breast_cancer", rows = 16, features = 4 }
+    receipts = false                # true: every data subject gets a receipt when it commits
+    answers = true                  # false: it ignores erasure requests (the regulator flags them)
+    validity = { min_records = 50, labels = [0, 1], key_column = "patient_id" }   # a schema it claims
 
     [regulator]                     # optional: audits the registry after the last round
     name = "Health authority"
@@ -54,8 +59,31 @@ A scenario names institutions, their data, the shared model, rounds, optional ro
 Data sources (``data`` table): ``synthetic`` (``generator`` logistic or linear, ``rows``,
 ``features``, ``noise``, ``positive_rate``, ``shift``), ``sklearn`` (``name``, ``rows``,
 ``features``, ``positive_class``; rows are split disjointly across the institutions
-using the same set) and ``csv`` (``path`` relative to the scenario file, ``target``,
-``rows``, ``features``, ``start``).
+using the same set), ``csv`` (``path`` relative to the scenario file, ``target``,
+``rows``, ``features``, ``start``, ``consent`` = a column of consent flags) and ``patients``
+(a synthetic patient register for logreg: ``patient_id``, ``age``, ``blood_pressure``,
+consent flags and a 0/1 label; ``rows`` up to 512, ``no_consent`` patients who did not
+consent to training, ``duplicates`` records whose patient id repeats an earlier record's,
+as a careless merge of two systems leaves, ``positive_rate``).  Data with consent flags
+trains only on the records whose flag bit ``purpose`` (default 0, research use) is set.
+
+Data subjects' rights (:mod:`zkanchor.simulator.rights`) are events too, in a one-round
+scenario without ``[federated]``::
+
+    [[event]]
+    kind = "withdraw_consent"       # or "erasure_request"; filed on chain by each subject
+    institution = "Hospital A"      # needs receipts = true: the request names the receipt's leaf
+    records = [3, 17]               # the subjects' records (rows of the data, from 0)
+
+    [[event]]
+    kind = "erased_data"            # an attack: after answering, train on the erased C_D anyway
+    actor = "Hospital A"
+
+A ``validity`` schema (``min_records``, ``labels``, ``key_column``, ``bounds`` = a table of
+column = [lo, hi] in the committed, standardised units, ``positive``, ``min_positive``,
+``max_positive``) is claimed once the data is anchored: proven and anchored if the data
+satisfies it, refused with the library's sentence (and the circuit's broken constraint)
+if not.
 
 With ``[setup] ceremony = true`` the run starts with a trusted-setup ceremony (see
 :mod:`zkanchor.simulator.ceremony`): every registered institution contributes to phase 1 in file
@@ -79,7 +107,7 @@ from zkanchor.errors import InputError
 
 MODEL_KINDS = ("logreg", "linreg")
 ANCHOR_KINDS = ("verified", "optimistic")
-SOURCES = ("synthetic", "sklearn", "csv")
+SOURCES = ("synthetic", "sklearn", "csv", "patients")
 GENERATORS = ("logistic", "linear")
 SKLEARN_NAMES = ("breast_cancer", "diabetes", "iris", "wine", "digits")
 EVENT_KINDS = (
@@ -88,6 +116,14 @@ EVENT_KINDS = (
     "skipped_segment", "forked_segment", "segment_other_data",
 )
 SEGMENT_EVENTS = ("skipped_segment", "forked_segment", "segment_other_data")  # need checkpointed rounds
+# Data subjects' requests (not attacks): each subject files an erasure request naming their receipt's
+# leaf.  A consent flag is committed with the data, so withdrawing consent after the commitment is an
+# erasure request too: the flag cannot change without a new commitment.
+RIGHTS_EVENTS = ("withdraw_consent", "erasure_request")
+ERASURE_ATTACKS = ("erased_data",)  # run after the institution answered its requests
+FLAG_BITS = 8  # consent purposes per record (zkanchor.commit.dataset.FLAG_BITS)
+MAX_PATIENTS = 512  # standardised patient ids 1 unit of 2^-8 apart at most: duplicates stay the only collisions
+MAX_WAIT = 1000  # blocks a run mines to let an ignored request's deadline pass
 CEREMONY_EVENTS = ("malformed_contribution",)  # run during the ceremony, not in a round
 MAX_CEREMONY_POWER = 16  # a simulation's ceremony runs in Python: 2^16 already takes minutes
 MAX_ROWS = 4096
@@ -115,6 +151,15 @@ class DataSpec:
     path: Optional[Path] = None  # csv, resolved against the scenario's directory
     target: str = ""
     start: int = 0
+    consent: str = ""  # csv: the column holding each record's consent flags
+    purpose: int = 0  # the consent flag bit training needs (data with consent flags)
+    no_consent: int = 0  # patients: how many did not consent to training
+    duplicates: int = 0  # patients: records repeating an earlier record's patient id
+
+    @property
+    def has_consent(self) -> bool:
+        """True when the records carry consent flags (a committed column)."""
+        return self.source == "patients" or bool(self.consent)
 
 
 @dataclass(frozen=True)
@@ -140,6 +185,19 @@ class EvaluationSpec:
 
 
 @dataclass(frozen=True)
+class ValiditySpec:
+    """A public schema an institution claims its committed data satisfies (values in committed units)."""
+
+    min_records: int = 0
+    labels: tuple[float, ...] = ()
+    key_column: Optional[str] = None
+    bounds: tuple[tuple[str, float, float], ...] = ()  # (column, lo, hi)
+    positive: Optional[float] = None
+    min_positive: int = 0
+    max_positive: Optional[int] = None
+
+
+@dataclass(frozen=True)
 class Institution:
     """A party with an account: it commits, trains, proves and anchors (if honest)."""
 
@@ -150,6 +208,9 @@ class Institution:
     anchor: str = "verified"
     honest: bool = True
     registered: bool = True
+    receipts: bool = False  # every data subject gets a receipt at commit time
+    answers: bool = True  # answers erasure requests (false: ignores them)
+    validity: Optional[ValiditySpec] = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +231,8 @@ class Event:
     victim: str = ""  # replayed_proof
     reveal: bool = True  # optimistic_bad_proof: does the cheater reveal its committed proof?
     phase: int = 1  # malformed_contribution: the ceremony phase (1 or 2) it tampers with
+    institution: str = ""  # rights events: whose data subjects file
+    records: tuple[int, ...] = ()  # rights events: the subjects' records (rows, from 0)
 
 
 @dataclass(frozen=True)
@@ -199,6 +262,7 @@ class Scenario:
     events: tuple[Event, ...] = field(default=())
     ceremony: Optional[CeremonySpec] = None  # set: keys from a ceremony, not a seeded setup
     evaluation: Optional[EvaluationSpec] = None
+    erasure_deadline: Optional[int] = None  # blocks to answer an erasure request (None: the registry's default)
 
     @property
     def checkpointed(self) -> bool:
@@ -218,6 +282,16 @@ class Scenario:
     def honest(self) -> tuple[Institution, ...]:
         """Institutions that run the honest pipeline every round, in file order."""
         return tuple(i for i in self.institutions if i.honest)
+
+    @property
+    def requests(self) -> tuple[Event, ...]:
+        """The data subjects' events (withdraw_consent, erasure_request), in file order."""
+        return tuple(e for e in self.events if e.kind in RIGHTS_EVENTS)
+
+    @property
+    def has_rights(self) -> bool:
+        """True when the run involves data subjects' rights (receipts, requests or validity claims)."""
+        return bool(self.requests) or any(i.receipts or i.validity is not None for i in self.institutions)
 
 
 # ---------------------------------------------------------------- reading
@@ -299,14 +373,26 @@ def _shown(value: Any) -> str:
 
 def _data(t: _Table, model_kind: str, base: Path) -> DataSpec:
     source = t.get("source", str, choices=SOURCES)
-    rows = t.get("rows", int, minimum=1, maximum=MAX_ROWS)
+    rows = t.get("rows", int, minimum=1, maximum=MAX_PATIENTS if source == "patients" else MAX_ROWS)
     if source == "csv":
         features = t.get("features", int, None, minimum=1, maximum=MAX_FEATURES)
         raw_path = t.get("path", str)
         path = (base / raw_path).resolve()
         if not path.is_file():
             t.fail(f"{t.key('path')} names {raw_path!r}, which is not a file (paths are relative to the scenario file)")
-        spec = DataSpec(source, rows, features, path=path, target=t.get("target", str), start=t.get("start", int, 0, minimum=0))
+        consent = t.get("consent", str, "")
+        spec = DataSpec(source, rows, features, path=path, target=t.get("target", str),
+                        start=t.get("start", int, 0, minimum=0), consent=consent, purpose=_purpose(t, bool(consent)))
+    elif source == "patients":
+        if model_kind != "logreg":
+            t.fail(f"{t.key('source')} 'patients' has 0/1 labels; it needs a logreg model, not {model_kind}")
+        spec = DataSpec(
+            source, rows, 3,
+            positive_rate=t.get("positive_rate", float, 0.3, minimum=0.01, maximum=0.99),
+            no_consent=t.get("no_consent", int, 0, minimum=0, maximum=rows),
+            duplicates=t.get("duplicates", int, 0, minimum=0, maximum=rows // 2),
+            purpose=_purpose(t, True),
+        )
     elif source == "sklearn":
         name = t.get("name", str, choices=SKLEARN_NAMES)
         features = t.get("features", int, minimum=1, maximum=MAX_FEATURES)
@@ -329,6 +415,73 @@ def _data(t: _Table, model_kind: str, base: Path) -> DataSpec:
         )
     t.done()
     return spec
+
+
+def _purpose(t: _Table, flags: bool) -> int:
+    purpose = t.get("purpose", int, 0, minimum=0, maximum=FLAG_BITS - 1)
+    if "purpose" in t.raw and not flags:
+        t.fail(f"{t.key('purpose')} needs data with consent flags (a csv consent column, or the patients source)")
+    return purpose
+
+
+def _number_list(t: _Table, key: str, what: str) -> tuple[float, ...]:
+    t.seen.add(key)
+    raw = t.raw.get(key, [])
+    if not isinstance(raw, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                            for v in raw):
+        t.fail(f"{t.key(key)} must be a list of {what}, not {_shown(raw)}")
+    return tuple(float(v) for v in raw)
+
+
+def _validity(t: Optional[_Table]) -> Optional[ValiditySpec]:
+    """The ``validity`` table: the schema's rules; which columns exist is checked against the data."""
+    if t is None:
+        return None
+    bounds = []
+    table = t.table("bounds")
+    if table is not None:
+        for column in table.raw:
+            lo_hi = table.raw[column]
+            if not (isinstance(lo_hi, list) and len(lo_hi) == 2 and all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in lo_hi)
+                    and lo_hi[0] <= lo_hi[1]):
+                table.fail(f"{table.key(column)} must be [lo, hi] with lo <= hi, not {_shown(lo_hi)}")
+            bounds.append((column, float(lo_hi[0]), float(lo_hi[1])))
+    positive = t.get("positive", float, None)
+    spec = ValiditySpec(
+        min_records=t.get("min_records", int, 0, minimum=0, maximum=MAX_ROWS),
+        labels=_number_list(t, "labels", "label values"),
+        key_column=t.get("key_column", str, None),
+        bounds=tuple(bounds),
+        positive=positive,
+        min_positive=t.get("min_positive", int, 0, minimum=0, maximum=MAX_ROWS),
+        max_positive=t.get("max_positive", int, None, minimum=0, maximum=MAX_ROWS),
+    )
+    if positive is None and ("min_positive" in t.raw or "max_positive" in t.raw):
+        t.fail(f"{t.key('min_positive' if 'min_positive' in t.raw else 'max_positive')} needs {t.key('positive')}, "
+               "the label whose records it counts")
+    if positive is not None and spec.labels and positive not in spec.labels:
+        t.fail(f"{t.key('positive')} {positive:g} is not one of the allowed labels")
+    if spec.max_positive is not None and spec.max_positive < spec.min_positive:
+        t.fail(f"{t.key('max_positive')} must be at least min_positive ({spec.min_positive}), not {spec.max_positive}")
+    if spec == ValiditySpec():
+        t.fail(f"{t.where} states no rule; give at least one of min_records, labels, key_column, bounds, positive")
+    t.done()
+    return spec
+
+
+def _records(t: _Table) -> tuple[int, ...]:
+    t.seen.add("records")
+    raw = t.raw.get("records")
+    if raw is None:
+        t.fail(f"{t.key('records')} is required (the subjects' records: rows of the data, from 0)")
+    if not (isinstance(raw, list) and raw and all(type(v) is int and v >= 0 for v in raw)):
+        t.fail(f"{t.key('records')} must be a non-empty list of record numbers (rows of the data, from 0), "
+               f"not {_shown(raw)}")
+    twice = next((v for v in raw if raw.count(v) > 1), None)
+    if twice is not None:
+        t.fail(f"{t.key('records')} names record {twice} twice; each subject files once")
+    return tuple(raw)
 
 
 def _role(t: Optional[_Table]) -> Optional[Role]:
@@ -356,7 +509,12 @@ def _model(t: _Table) -> ModelSpec:
 
 
 def _event(t: _Table, rounds: int) -> Event:
-    kind = t.get("kind", str, choices=EVENT_KINDS)
+    kind = t.get("kind", str, choices=EVENT_KINDS + RIGHTS_EVENTS + ERASURE_ATTACKS)
+    if kind in RIGHTS_EVENTS:  # the actors are the data subjects, named after their records
+        event = Event(kind=kind, actor="", round=t.get("round", int, 1, minimum=1, maximum=rounds),
+                      institution=t.get("institution", str), records=_records(t))
+        t.done()
+        return event
     in_ceremony = kind in CEREMONY_EVENTS  # before the rounds: a round key would mean nothing
     event = Event(
         kind=kind,
@@ -433,6 +591,19 @@ def _check_references(s: Scenario, top: _Table) -> None:
                  "scikit-learn set, features and positive_class")
     for k, e in enumerate(s.events):
         where = f"event[{k}]"
+        if e.kind in RIGHTS_EVENTS:
+            _check_request(s, top, k)
+            continue
+        if e.kind in ERASURE_ATTACKS:
+            if e.actor not in names:
+                top.fail(f"{where}.actor {e.actor!r} is not an institution of this scenario")
+            actor = s.institution(e.actor)
+            if not (actor.honest and actor.answers and actor.anchor == "verified"):
+                top.fail(f"{where}.actor {e.actor!r} must be honest, answer erasure requests and anchor verified "
+                         "proofs: it trains on data it has just erased")
+            if not any(r.institution == e.actor and r.round == e.round for r in s.requests):
+                top.fail(f"{where} (erased_data) needs an erasure request to {e.actor!r} in round {e.round}")
+            continue
         if e.kind in SEGMENT_EVENTS:
             if not s.checkpointed:
                 top.fail(f"{where}.kind {e.kind!r} needs checkpointed rounds (rounds > 1, no [federated])")
@@ -474,6 +645,43 @@ def _check_references(s: Scenario, top: _Table) -> None:
                 top.fail(f"{where}.victim {e.victim!r} must anchor verified proofs (its proof is taken from the chain)")
 
 
+def _check_request(s: Scenario, top: _Table, k: int) -> None:
+    """A data subject's request: to an honest institution that handed out receipts, in a one-round run."""
+    e, where = s.events[k], f"event[{k}]"
+    names = [i.name for i in s.institutions]
+    if e.institution not in names:
+        top.fail(f"{where}.institution {e.institution!r} is not an institution of this scenario")
+    inst = s.institution(e.institution)
+    if not inst.honest:
+        top.fail(f"{where}.institution {e.institution!r} must be honest: only an institution that commits its data "
+                 "has data subjects to answer")
+    if not inst.receipts:
+        top.fail(f"{where} needs receipts = true for {e.institution!r}: a subject names their record by the leaf "
+                 "on their receipt")
+    if s.rounds != 1 or s.federated:
+        top.fail(f"{where} ({e.kind}) needs a one-round scenario without [federated]: retraining a checkpointed "
+                 "or federated run after an erasure is not simulated")
+    beyond = next((r for r in e.records if r >= inst.data.rows), None)
+    if beyond is not None:
+        top.fail(f"{where}.records names record {beyond}, but {e.institution!r} has {inst.data.rows} "
+                 "(records count from 0)")
+    if e.kind == "withdraw_consent" and not inst.data.has_consent:
+        top.fail(f"{where} (withdraw_consent) needs {e.institution!r}'s data to carry consent flags "
+                 "(the patients source, or a csv consent column)")
+    for j, other in enumerate(s.events[:k]):
+        again = set(other.records) & set(e.records) if other.institution == e.institution else set()
+        if again:
+            top.fail(f"{where} names record {min(again)} of {e.institution!r} again (event[{j}] did); "
+                     "a subject files once")
+    if not inst.answers:
+        if s.regulator is None:
+            top.fail(f"{e.institution!r} ignores erasure requests (answers = false): a [regulator] must audit "
+                     "to find them overdue")
+        if s.erasure_deadline is None or s.erasure_deadline > MAX_WAIT:
+            top.fail(f"{e.institution!r} ignores erasure requests: set scenario.erasure_deadline to at most "
+                     f"{MAX_WAIT} blocks so that the run can wait until they are overdue")
+
+
 def parse_scenario(raw: dict, path: Path) -> Scenario:
     """Validate a parsed TOML document (``path`` names it in errors and anchors relative paths)."""
     top = _Table(raw, "", path)
@@ -491,9 +699,16 @@ def parse_scenario(raw: dict, path: Path) -> Scenario:
             honest=t.get("honest", bool, True),
             registered=t.get("registered", bool, True),
             data=_data(data_table, model.kind, path.parent),
+            receipts=t.get("receipts", bool, False),
+            answers=t.get("answers", bool, True),
+            validity=_validity(t.table("validity")),
         )
         if inst.honest and not inst.registered:
             t.fail(f"{t.key('registered')} is false for an honest institution; an intruder needs honest = false")
+        for key in ("receipts", "validity", "answers"):
+            if key in t.raw and not inst.honest:
+                t.fail(f"{t.key(key)} needs an honest institution: only one that commits its data has subjects "
+                       "to answer or data to vouch for")
         t.done()
         institutions.append(inst)
     if not institutions:
@@ -512,6 +727,7 @@ def parse_scenario(raw: dict, path: Path) -> Scenario:
         seed=head.get("seed", int, 0, minimum=0, maximum=2**63 - 1),
         rounds=rounds,
         challenge_window=head.get("challenge_window", int, 8, minimum=1, maximum=10_000),
+        erasure_deadline=head.get("erasure_deadline", int, None, minimum=1, maximum=2**40 - 1),
         workers=head.get("workers", int, None, minimum=1, maximum=256),
         model=model,
         institutions=tuple(institutions),

@@ -3,9 +3,11 @@
 What the hash covers: the registry's address; every registered institution (status,
 since block, dataset count); every circuit (verifier address, input count, description
 hash, registration block); every anchored dataset (owner, block, metadata hash, anchor
-count); every training anchor (owner, kind, status, block, proof hash, challenge
-deadline); and every registry event (name, arguments, block, log index, transaction
-hash) — all read back from the chain.
+count, and the erasure that superseded it); every training, erasure and validity anchor
+(owner, kind, status, block, proof hash, challenge deadline); every erasure request (owner,
+dataset, leaf, filing block, deadline, answering block); and every registry event (name,
+arguments, block, log index, transaction hash) — all read back from the chain.  A request's
+status is left out: "overdue" is a function of the chain head, not of the registry's state.
 
 What it leaves out: block timestamps (the contract stores them, but an embedded chain or
 anvil stamps blocks with the wall clock) and block hashes (which hash the timestamps).
@@ -38,16 +40,20 @@ def chain_state(registry: Registry) -> dict:
     for address in institutions:
         for commitment in registry.datasets_of(address):
             d = registry.dataset(address, commitment)
-            datasets[f"{address}/{hex(commitment)}"] = {"block": d.block_number, "metadata": d.metadata_hash,
-                                                        "expires": d.expires_at, "anchors": d.anchor_count}
+            entry = {"block": d.block_number, "metadata": d.metadata_hash, "expires": d.expires_at,
+                     "anchors": d.anchor_count}
+            if d.erased:  # only then: runs without erasures keep the hash they always had
+                entry.update(erased_at=d.erased_at, erased_into=hex(d.erased_into))
+            datasets[f"{address}/{hex(commitment)}"] = entry
     anchors = {}
     for e in events:
-        if e.name in ("TrainingAnchored", "OptimisticAnchored", "AggregateAnchored"):
+        if e.name in ("TrainingAnchored", "OptimisticAnchored", "AggregateAnchored", "ErasureAnchored",
+                      "ValidityAnchored"):
             a = registry.anchor(e.args["statementHash"])
             anchors[a.statement_hash] = {"owner": a.institution, "kind": a.kind, "status": a.status,
                                          "block": a.block_number, "proof_hash": a.proof_hash,
                                          "challenge_deadline": a.challenge_deadline}
-    return {
+    snapshot = {
         "registry": registry.address,
         "institutions": institutions,
         "circuits": circuits,
@@ -56,6 +62,13 @@ def chain_state(registry: Registry) -> dict:
         "events": [{"name": e.name, "args": e.args, "block": e.block_number, "log_index": e.log_index, "tx": e.tx_hash}
                    for e in events],
     }
+    requests = [int(e.args["requestId"]) for e in events if e.name == "ErasureRequested"]
+    if requests:
+        snapshot["erasure_requests"] = {
+            str(rid): {"owner": r.owner, "dataset": hex(r.dataset), "leaf": hex(r.leaf), "filed": r.filed_block,
+                       "deadline": r.deadline, "answered": r.answered_block}
+            for rid in requests for r in (registry.erasure_request(rid),)}
+    return snapshot
 
 
 def canonical(obj: object) -> str:

@@ -16,14 +16,14 @@ import numpy as np
 from zkanchor.anchor import Registry
 from zkanchor.chain import Chain
 from zkanchor.models import model_module
-from zkanchor.models.spec import TrainingSpec
+from zkanchor.models.spec import TrainingSpec, spec_for
 from zkanchor.models.weights import weights_commitment
 from zkanchor.solidity.onchain import deploy_verifier
 from zkanchor.statements import Evaluation, Statement, TrainingClaim, TrainingOpening, make_statement
-from zkanchor.statements.training import ModelOpening
+from zkanchor.statements.training import ModelOpening, training_mask
 from zkanchor.training.api import accuracy_threshold, mse_threshold
 
-from .data import InstitutionData
+from .data import InstitutionData, model_settings
 from .log import DONE, LANDED, EventLog
 from .proving import CircuitInfo, KeyResult, ProveJob, ProveResult, circuit_job, prove_job, setup_job
 from .scenario import Institution, Scenario
@@ -57,6 +57,7 @@ class Party:
     model: Optional[ModelOpening] = None
     anchors: list[Anchored] = field(default_factory=list)
     run_id: str = ""
+    receipts: list = field(default_factory=list)  # the subjects' receipts (zkanchor.commit.receipts), by row
 
     @property
     def name(self) -> str:
@@ -108,6 +109,10 @@ class World:
     snapshot: dict = field(default_factory=dict)
     ceremony: Any = None  # set: circuits get ceremony keys where they fit (simulator.ceremony.Ceremony)
     keydirs: tuple[str, ...] = ()  # ceremony key directories the jobs use
+    subjects: dict[tuple[str, int], str] = field(default_factory=dict)  # (institution, record) -> subject's address
+    requests: list = field(default_factory=list)  # the erasure requests filed (simulator.rights.Request)
+    audit: Any = None  # the regulator's zkanchor.anchor.AuditReport, once it audited
+    erased_data: dict[str, ProveJob] = field(default_factory=dict)  # erased_data attacks' proofs over the old C_D
 
     # -- circuits ----------------------------------------------------------------------
 
@@ -188,20 +193,22 @@ class World:
 
     # -- training ----------------------------------------------------------------------
 
-    def claim(self, party: Party, start: str) -> TrainingClaim:
-        """The training claim of ``party`` for a round starting from ``start`` (public or checkpoint)."""
+    def claim(self, party: Party, start: str, spec: Optional[TrainingSpec] = None) -> TrainingClaim:
+        """The training claim of ``party`` (or ``spec``) for a round starting from ``start`` (public or checkpoint)."""
+        spec = party.spec if spec is None else spec
         evaluation = None
         if self.test is not None:
-            metric = "accuracy" if model_module(party.spec.model).CLASSIFIER else "mse"
+            metric = "accuracy" if model_module(spec.model).CLASSIFIER else "mse"
             evaluation = Evaluation(metric, self.test.dataset.n)
-        return TrainingClaim(party.spec.with_epochs(party.spec.epochs, start=start), evaluation)
+        return TrainingClaim(spec.with_epochs(spec.epochs, start=start), evaluation)
 
     def training_job(self, party: Party, label: str, dataset, data_salt: int, opening: ModelOpening,
-                     start: str = "public", address: Optional[int] = None, commitment: Optional[int] = None
-                     ) -> ProveJob:
-        """A training proof job for ``party`` (``address`` overrides public input 0, ``commitment`` C_D)."""
+                     start: str = "public", address: Optional[int] = None, commitment: Optional[int] = None,
+                     spec: Optional[TrainingSpec] = None) -> ProveJob:
+        """A training proof job for ``party`` (``address`` overrides public input 0, ``commitment`` C_D,
+        ``spec`` the party's spec — after an erasure, the one that allows tombstones)."""
         who = party.address_int if address is None else address
-        claim = self.claim(party, start)
+        claim = self.claim(party, start, spec)
         test = (self.test.dataset, party.test_salt) if self.test is not None else None
         training_opening = TrainingOpening(dataset, data_salt, opening, test)
         threshold = None
@@ -217,18 +224,38 @@ class World:
         return ProveJob(label, statement, training_opening, self.seed, self.keydirs)
 
     def describe_training(self, job: ProveJob) -> tuple[str, str]:
-        """Circuit id prefix and description of a training job's circuit."""
+        """Circuit id prefix and description of a job's circuit (training, erasure or validity)."""
         claim = job.statement.spec
+        if claim.kind == "erasure":
+            return (f"erasure-{claim.n}x{claim.requests}",
+                    f"zkanchor erasure v2: {claim.describe()}; digest {claim.digest()}")
+        if claim.kind == "validity":
+            return (f"validity-{claim.n}x{claim.d}",
+                    f"zkanchor validity v1: {claim.describe()}; digest {claim.digest()}")
         spec: TrainingSpec = claim.training
         prefix = f"{spec.model}-{spec.n}x{spec.d}-e{spec.epochs}" + ("-ckpt" if spec.start == "checkpoint" else "")
+        # Masked training is another circuit of the same shape: the id says which records it may leave out.
+        prefix += (f"-c{spec.purpose}" if spec.purpose >= 0 else "") + ("-t" if spec.tombstones else "")
         return prefix, f"zkanchor training v2: {claim.describe()}; digest {claim.digest()}"
 
-    def train(self, party: Party, dataset, initial: tuple[tuple[int, ...], int], final_salt: int) -> ModelOpening:
-        """Train exactly as the circuit will, from ``initial`` = (weights, salt)."""
+    def train(self, party: Party, dataset, initial: tuple[tuple[int, ...], int], final_salt: int,
+              spec: Optional[TrainingSpec] = None) -> ModelOpening:
+        """Train exactly as the circuit will, from ``initial`` = (weights, salt), leaving out the records
+        the spec masks (no consent, erased)."""
+        spec = party.spec if spec is None else spec
         weights, salt = initial
-        kind = model_module(party.spec.model)
-        final = kind.train(party.spec, dataset.features, dataset.targets, np.asarray(weights, dtype=object))
+        kind = model_module(spec.model)
+        final = kind.train(spec, dataset.features, dataset.targets, np.asarray(weights, dtype=object),
+                           mask=training_mask(spec, dataset))
         return ModelOpening(tuple(int(w) for w in weights), tuple(int(v) for v in final), salt, final_salt)
+
+
+def spec_of(scenario: Scenario, inst: Institution, dataset) -> TrainingSpec:
+    """The training spec ``inst`` declares for ``dataset``: the scenario's model, and with consent
+    flags only the records that consented to its purpose (tombstones follow from the data)."""
+    purpose = inst.data.purpose if dataset.has_flags else -1
+    return spec_for(scenario.model.kind, dataset, scenario.model.epochs, scenario.model.learning_rate,
+                    purpose=purpose, **model_settings(scenario.model))
 
 
 def public_start_of(spec: TrainingSpec) -> int:
