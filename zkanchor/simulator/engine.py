@@ -173,6 +173,26 @@ def anchor_training(world: World, party: Party, circuit_id: str, result: ProveRe
     return registry.anchor_optimistic(circuit_id, result.public, proof=result.proof, sender=sender)
 
 
+def _open_runs(world: World, jobs: list[ProveJob]) -> None:
+    """Each institution declares its checkpoint run on chain as training starts, before any
+    segment is proven: its dataset, circuit, number of segments and public start."""
+    total = world.scenario.rounds
+    for job in jobs:
+        party = world.parties[job.label.split("/")[0]]
+        circuit = world.circuit_of(job.label)
+        start = world.log.now()
+        try:
+            tx = world.registry.open_run(party.run_id, circuit.circuit_id, job.statement.dataset_commitment, total,
+                                         job.statement.initial_weights_commitment, sender=party.address)
+        except RegistryError as exc:
+            world.problems.append(f"{party.name}'s checkpoint run could not be opened ({exc.error})")
+            world.log.add(party.name, "open_run", FAILED, 1, world.log.since(start), stopped_by=f"contract:{exc.error}")
+            continue
+        world.log.add(party.name, "open_run", LANDED, 1, world.log.since(start), gas=tx.gas_used,
+                      block=tx.block_number, tx=tx.tx_hash, run=party.run_id, circuit=circuit.circuit_id,
+                      note=f"declares a run of {total} segments from the public start, before the first proof")
+
+
 def _anchor_training(world: World, round_: int, party: Party, label: str, result: ProveResult) -> None:
     circuit = world.circuit_of(label)
     action = ("anchor_segment_" if world.scenario.checkpointed else "anchor_") + party.inst.anchor
@@ -252,6 +272,8 @@ def _round(world: World, round_: int) -> None:
     attack_jobs = [job for p in prepared for job in p.jobs]
     jobs = honest_jobs + validity_jobs + attack_jobs + cheat_jobs
     world.ensure_circuits(jobs + [job for p in prepared for job in p.setup_jobs], world.describe_training)
+    if scenario.checkpointed and round_ == 1:
+        _open_runs(world, honest_jobs)
     results = world.prove(jobs)
     _log_proofs(world, round_, honest_jobs, results, lambda j: j.label.split("/")[0])
     _log_proofs(world, round_, validity_jobs, results, lambda j: j.label.split("/")[0], "prove_validity")
