@@ -538,7 +538,7 @@ VIOLATIONS = {
     "upper bound": (3, 1, (2 << F) + 1, "record 3's a is 2.00391, outside", "a <= 512"),
     "key lower bound": (0, 0, 0, "record 0's id is 0, outside", "id >= 64"),
     "label domain": (4, None, 1 << (F - 1), "record 4's label 0.5 is not an allowed label", "label domain"),
-    "duplicate keys": (7, 0, 1 << F, "two records share the id 1", "sorted keys are distinct"),
+    "duplicate keys": (7, 0, 1 << F, "share the id 1", "sorted keys are distinct"),
 }
 
 

@@ -325,10 +325,14 @@ class ValidityStatement(Statement):
                 raise InputError(f"{count} records are labelled {s.positive / f:g}, outside the schema's "
                                  f"[{s.min_positive}, {top}]")
         if s.key_column is not None:
-            keys = np.sort(ds.features[:, s.key_column])
+            column = ds.features[:, s.key_column]
+            order = np.argsort(column, kind="stable")
+            keys = column[order]
             dup = np.nonzero(keys[1:] == keys[:-1])[0]
             if len(dup):
-                raise InputError(f"two records share the {s.feature_names[s.key_column]} {keys[dup[0]] / f:g}")
+                first, second = sorted((int(order[dup[0]]), int(order[dup[0] + 1])))
+                raise InputError(f"records {first} and {second} share the {s.feature_names[s.key_column]} "
+                                 f"{keys[dup[0]] / f:g} (in the committed units)")
 
     def describe(self) -> str:
         return (f"the dataset {format_address(self.institution)} committed in C_D = {self.dataset_commitment} "
