@@ -5,9 +5,10 @@ For each circuit and domain size 2^k it writes one .r1cs and .wtns that fill the
 prove`` (native kernel and, if asked, pure-Python backends) against ``snarkjs groth16
 prove`` on the same witness: whole commands (process start and loading included, best
 of --repeat, runs interleaved so machine noise hits all, peak RSS per command from GNU
-time), and the prover alone in-process (after the key, circuit and witness are loaded:
-seconds, the RSS once loaded and the peak).  Peak memory is also given in bytes per
-constraint.  snarkjs needs a prepared powers-of-tau file of 2^k, made once and cached;
+time), and the prover alone in-process (loaded as the command does: the load's peak,
+the RSS once loaded, then prove()'s seconds and its own peak).  Peak memory is also
+given in bytes per constraint.  --reuse takes the circuits, witnesses and keys an
+earlier run left in the cache (2^20 circuits and keys take minutes to make).  snarkjs needs a prepared powers-of-tau file of 2^k, made once and cached;
 preparing one takes minutes at 2^14, ~20 min at 2^16 and hours at 2^20, so sizes above
 --snarkjs-max-power are run without snarkjs.  Then, for several public-input counts, it
 deploys our verifier and snarkjs's for the same key and prints the gas of a verifyProof
@@ -16,6 +17,7 @@ this machine is shared.
 
     .venv/bin/python scripts/bench_groth16.py --powers 14,16 --gas-inputs 1,2,5,9
     .venv/bin/python scripts/bench_groth16.py --powers 20 --snarkjs-max-power 16 --repeat 1 --gas-inputs ''
+    .venv/bin/python scripts/bench_groth16.py --powers 20 --snarkjs-max-power 0 --repeat 1 --gas-inputs '' --reuse
 """
 
 from __future__ import annotations
@@ -168,10 +170,32 @@ def zk(*args) -> list:
 BACKENDS = ("native", "python")
 
 
-def prepare(name: str, power: int, work: Path, backends, with_snarkjs: bool):
-    """Write the circuit and witness; set the tools up; return (dir, counts, setup measurements)."""
-    r1cs, witness = CIRCUITS[name](1 << power)
+def reused(d: Path, backends, with_snarkjs: bool):
+    """(counts, setups) of a previous run's files in ``d``, or None when any is missing."""
+    from zkanchor.r1cs import read_r1cs
+
+    needed = [d / "circuit.r1cs", d / "witness.wtns", *(d / f"keys-{b}" / "setup.json" for b in backends)]
+    if with_snarkjs:
+        needed.append(d / "circuit.zkey")
+    if not all(p.exists() for p in needed):
+        return None
+    r1cs = read_r1cs(d / "circuit.r1cs")
+    counts = {"constraints": r1cs.n_constraints, "wires": r1cs.n_wires, "nnz": r1cs.nnz, "public": r1cs.n_public}
+    return counts, {b: (float("nan"), float("nan")) for b in (*backends, *(["snarkjs"] if with_snarkjs else []))}
+
+
+def prepare(name: str, power: int, work: Path, backends, with_snarkjs: bool, reuse: bool = False):
+    """Write the circuit and witness; set the tools up; return (dir, counts, setup measurements).
+
+    With ``reuse``, a previous run's circuit, witness and keys in the same directory are
+    taken as they are (setup times then print as nan)."""
     d = work / f"{name}-2^{power}"
+    if reuse:
+        found = reused(d, backends, with_snarkjs)
+        if found is not None:
+            print(f"  (reusing {d})", flush=True)
+            return (d, *found)
+    r1cs, witness = CIRCUITS[name](1 << power)
     d.mkdir(parents=True, exist_ok=True)
     write_r1cs(r1cs, d / "circuit.r1cs")
     write_wtns(witness, d / "witness.wtns")
@@ -184,25 +208,33 @@ def prepare(name: str, power: int, work: Path, backends, with_snarkjs: bool):
     return d, counts, setups
 
 
-# The prover alone, in a fresh process: load everything, then time prove() and read the
-# RSS before and the high-water mark after (VmHWM covers loading too, so the load-time
-# RSS is printed beside it).
+# The prover alone, in a fresh process: load everything as `zkanchor prove` does (the
+# witness packed), note the RSS and its high-water mark, then start the high-water mark
+# afresh (Linux: /proc/self/clear_refs) so that the peak read after prove() is its own.
+# Where that reset is refused, the peak covers loading too (reported as such).
 INPROCESS = """
 import json, sys, time
 from zkanchor.groth16.keydir import load_keydir
 from zkanchor.groth16.prover import prove
-from zkanchor.r1cs.wtns import read_wtns
+from zkanchor.r1cs.wtns import read_wtns_packed
 
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
 keys = load_keydir(sys.argv[1])
-witness = read_wtns(sys.argv[2])
-loaded = status("VmRSS")
+witness = read_wtns_packed(sys.argv[2])
+loaded, load_peak = status("VmRSS"), status("VmHWM")
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    own = True
+except OSError:
+    own = False
 t = time.perf_counter()
 prove(keys.pk, keys.r1cs, witness)
-print(json.dumps({"seconds": time.perf_counter() - t, "loaded_mb": loaded, "peak_mb": status("VmHWM")}))
+print(json.dumps({"seconds": time.perf_counter() - t, "loaded_mb": loaded, "load_peak_mb": load_peak,
+                  "peak_mb": status("VmHWM"), "peak_is_prove_only": own}))
 """
 
 
@@ -214,12 +246,13 @@ def in_process(keydir: Path, wtns: Path, backend: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def bench_prove(names, powers, repeat: int, work: Path, backends, snarkjs_max_power: int) -> list[dict]:
+def bench_prove(names, powers, repeat: int, work: Path, backends, snarkjs_max_power: int,
+                reuse: bool = False) -> list[dict]:
     rows = []
     for name in names:
         for power in powers:
             with_snarkjs = power <= snarkjs_max_power
-            d, counts, setups = prepare(name, power, work, backends, with_snarkjs)
+            d, counts, setups = prepare(name, power, work, backends, with_snarkjs, reuse)
             tools = (*backends, "snarkjs") if with_snarkjs else tuple(backends)
             runs: dict[str, list[tuple[float, float]]] = {b: [] for b in tools}
             inner: dict[str, list[dict]] = {b: [] for b in backends}
@@ -240,7 +273,8 @@ def bench_prove(names, powers, repeat: int, work: Path, backends, snarkjs_max_po
             best = {tool: min(t for t, _ in r) for tool, r in runs.items()}
             peak = {tool: max(m for _, m in r) for tool, r in runs.items()}
             inproc = {b: {"seconds": min(x["seconds"] for x in r), "loaded_mb": max(x["loaded_mb"] for x in r),
-                          "peak_mb": max(x["peak_mb"] for x in r)} for b, r in inner.items()}
+                          "load_peak_mb": max(x["load_peak_mb"] for x in r), "peak_mb": max(x["peak_mb"] for x in r),
+                          "peak_is_prove_only": all(x["peak_is_prove_only"] for x in r)} for b, r in inner.items()}
             m = counts["constraints"]
             row = {"circuit": name, "power": power, **counts, "prove_s": best, "prove_peak_mb": peak,
                    "prove_peak_bytes_per_constraint": {t: peak[t] * 2**20 / m for t in peak},
@@ -251,9 +285,12 @@ def bench_prove(names, powers, repeat: int, work: Path, backends, snarkjs_max_po
             parts = []
             for b in backends:
                 ratio = f", {best[b] / ref:.2f}x" if ref else ""
+                ip = inproc[b]
+                which = "prove() peak" if ip["peak_is_prove_only"] else "peak (loading included)"
                 parts.append(f"{b} {best[b]:.2f} s{ratio}, {peak[b]:.0f} MB = {peak[b] * 2**20 / m:.0f} B/constraint "
-                             f"(prove() alone {inproc[b]['seconds']:.2f} s, loaded {inproc[b]['loaded_mb']:.0f} MB, "
-                             f"peak {inproc[b]['peak_mb']:.0f} MB)")
+                             f"(prove() alone {ip['seconds']:.2f} s; load peak {ip['load_peak_mb']:.0f} MB, "
+                             f"loaded {ip['loaded_mb']:.0f} MB, {which} {ip['peak_mb']:.0f} MB = "
+                             f"{ip['peak_mb'] * 2**20 / m:.0f} B/constraint)")
             theirs = (f"snarkjs {best['snarkjs']:.2f} s, {peak['snarkjs']:.0f} MB = "
                       f"{peak['snarkjs'] * 2**20 / m:.0f} B/constraint" if ref else "snarkjs not run (no 2^%d ptau)" % power)
             setup_parts = [f"{b} {setups[b][0]:.1f} s ({setups[b][1]:.0f} MB)" for b in backends]
@@ -318,6 +355,8 @@ def main() -> int:
                         help="run snarkjs only up to this power (its ptau takes hours to prepare at 2^20)")
     parser.add_argument("--repeat", type=int, default=3, help="prove runs per tool (best is kept)")
     parser.add_argument("--gas-inputs", default="1,2,5,9", help="public-input counts for the gas table ('' to skip)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="take circuits, witnesses and keys left in the cache by an earlier run as they are")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = parser.parse_args()
     if not SNARKJS.exists():
@@ -329,7 +368,8 @@ def main() -> int:
     if powers:
         print("prove time and peak memory, zkanchor vs snarkjs (same .r1cs and .wtns; whole commands):")
         results["prove"] = bench_prove(args.circuits.split(","), powers, args.repeat, work,
-                                       [b for b in args.backends.split(",") if b], args.snarkjs_max_power)
+                                       [b for b in args.backends.split(",") if b], args.snarkjs_max_power,
+                                       args.reuse)
     counts = [int(s) for s in args.gas_inputs.split(",") if s]
     if counts:
         print("verifier gas per verifyProof transaction, same key and proof:")

@@ -21,10 +21,12 @@ every variant alike (this machine is shared: read ratios, best of --repeat):
 
 - ``now``: the kernel as built in zkanchor/native;
 - ``no-glv``: the same kernel with ZKANCHOR_MSM_GLV=0 (the MSM without the GLV split);
-- ``base``: the kernel built from git revision --baseline into a cache directory
-  and loaded in its place (default HEAD, i.e. the committed kernel against
-  uncommitted changes; the kernel before the GLV MSM and the assembly field
-  add/sub is 85d2c86);
+- ``base``: the zkanchor package of git revision --baseline (its Python and its
+  kernel, built into a cache directory) in place of the checkout's (default HEAD,
+  i.e. the committed prover against uncommitted changes; the kernel before the GLV
+  MSM and the assembly field add/sub is 85d2c86).  Whole packages rather than
+  kernels alone, since the prover's Python and the kernel's functions change
+  together;
 - ``arkworks``: groth16py (arkworks) proving the same .r1cs/.wtns in-process, if
   --arkworks names a Python that has it (e.g. a throwaway venv:
   ``python -m venv /tmp/ark && /tmp/ark/bin/pip install groth16py``).  Its time
@@ -224,8 +226,14 @@ def load_kernel(path: str) -> None:
     sys.modules["zkanchor.native._kernel"] = module
 
 
-def worker(case: str, kernel: str | None) -> None:
-    """Load a case, then answer each 'run' line on stdin with one prove's timings as JSON."""
+def worker(case: str, kernel: str | None, package: str | None = None) -> None:
+    """Load a case, then answer each 'run' line on stdin with one prove's timings as JSON.
+
+    ``package``: a directory holding another zkanchor package (the baseline's), imported
+    instead of the checkout's; ``kernel``: an extension module loaded in place of the
+    checkout's kernel."""
+    if package:
+        sys.path.insert(0, package)
     if kernel:
         load_kernel(kernel)
     warnings.simplefilter("ignore")
@@ -307,33 +315,30 @@ class Worker:
         self.proc.wait()
 
 
-# ---- the baseline kernel ---------------------------------------------------------------
+# ---- the baseline ------------------------------------------------------------------------
 
 def build_baseline(rev: str) -> Path:
-    """Compile zkanchor/native as of git revision `rev` (cached by commit id); return the .so."""
+    """The zkanchor package as of git revision `rev`, its kernel compiled, in a cache
+    directory (by commit id); returns the directory to put on sys.path."""
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", rev], capture_output=True, text=True,
                             check=True).stdout.strip()
-    out_dir = Path(tempfile.gettempdir()) / f"zkanchor-bench-kernel-{commit[:12]}"
-    so = out_dir / ("_kernel" + importlib.machinery.EXTENSION_SUFFIXES[0])
+    out_dir = Path(tempfile.gettempdir()) / f"zkanchor-bench-package-{commit[:12]}"
+    native_dir = out_dir / "zkanchor" / "native"
+    so = native_dir / ("_kernel" + importlib.machinery.EXTENSION_SUFFIXES[0])
     if so.exists():
-        return so
-    src = out_dir / "src"
+        return out_dir
     shutil.rmtree(out_dir, ignore_errors=True)
-    src.mkdir(parents=True)
-    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", commit, "zkanchor/native/"],
-                           capture_output=True, text=True, check=True).stdout.split()
-    for name in names:
-        if name.endswith((".c", ".h")):
-            data = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:{name}"], capture_output=True,
-                                  check=True).stdout
-            (src / Path(name).name).write_bytes(data)
-    sources = sorted(str(p) for p in src.glob("*.c"))
+    out_dir.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, "zkanchor"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(out_dir)], input=archive, check=True)
+    sources = sorted(str(p) for p in native_dir.glob("*.c"))
     cc = os.environ.get("CC", "cc")
     cmd = [cc, "-O3", "-g0", "-std=gnu11", "-pthread", "-fno-strict-aliasing", "-fPIC", "-shared",
-           f"-I{sysconfig.get_paths()['include']}", f"-I{src}", *sources, "-o", str(so)]
-    print(f"  building the {rev} kernel ({commit[:12]}) into {out_dir}", flush=True)
+           f"-I{sysconfig.get_paths()['include']}", f"-I{native_dir}", *sources, "-o", str(so)]
+    print(f"  building the {rev} package ({commit[:12]}) into {out_dir}", flush=True)
     subprocess.run(cmd, check=True)
-    return so
+    return out_dir
 
 
 # ---- driver --------------------------------------------------------------------------
@@ -361,7 +366,7 @@ def prepare(name: str, log_n: int, work: Path):
     return case, pk, witness
 
 
-def bench_case(name, log_n, work, variants, repeat, baseline_so, ark_python):
+def bench_case(name, log_n, work, variants, repeat, baseline, ark_python):
     from zkanchor.groth16 import verify
 
     case, pk, witness = prepare(name, log_n, work)
@@ -373,7 +378,7 @@ def bench_case(name, log_n, work, variants, repeat, baseline_so, ark_python):
         elif v == "no-glv":
             workers.append(Worker(v, me, {"ZKANCHOR_MSM_GLV": "0"}))
         elif v == "base":
-            workers.append(Worker(v, me + ["--kernel", str(baseline_so)]))
+            workers.append(Worker(v, me + ["--package", str(baseline)]))
     if ark_python:
         workers.append(Worker("arkworks", [ark_python, "-c", ARK_WORKER, str(work / f"{name}-{log_n}.r1cs"),
                                            str(work / f"{name}-{log_n}.wtns")]))
@@ -446,18 +451,19 @@ def main() -> int:
     parser.add_argument("--circuits", default="squarings,linreg,linreg-gd", help=f"of {', '.join(CIRCUITS)}")
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds (best is kept)")
     parser.add_argument("--variants", default="now,no-glv,base", help="of now, no-glv, base")
-    parser.add_argument("--baseline", default="HEAD", help="git revision whose kernel is 'base'")
+    parser.add_argument("--baseline", default="HEAD", help="git revision whose zkanchor package is 'base'")
     parser.add_argument("--arkworks", metavar="PYTHON", help="a Python with groth16py installed")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--kernel", help=argparse.SUPPRESS)
+    parser.add_argument("--package", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.kernel)
+        worker(args.worker, args.kernel, args.package)
         return 0
 
     variants = [v for v in args.variants.split(",") if v]
-    baseline_so = build_baseline(args.baseline) if "base" in variants else None
+    baseline = build_baseline(args.baseline) if "base" in variants else None
     if args.arkworks:
         check = subprocess.run([args.arkworks, "-c", "import groth16py"], capture_output=True, text=True)
         if check.returncode:
@@ -466,7 +472,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="zkanchor-bench-prover-") as tmp:
         for name in args.circuits.split(","):
             for log_n in (int(s) for s in args.sizes.split(",") if s):
-                row = bench_case(name, log_n, Path(tmp), variants, args.repeat, baseline_so, args.arkworks)
+                row = bench_case(name, log_n, Path(tmp), variants, args.repeat, baseline, args.arkworks)
                 print_row(row)
                 rows.append(row)
     if args.json:

@@ -113,15 +113,16 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from ..groth16.keydir import load_keydir
     from ..groth16.prover import prove
     from ..groth16.snarkjs_json import save_proof, save_public
-    from ..r1cs.wtns import read_wtns
+    from ..r1cs.wtns import read_wtns_packed
 
-    keys = load_keydir(args.keydir)
+    # mapped: this process proves once, so the key's vectors need only be resident in turn
+    keys = load_keydir(args.keydir, mapped=True)
     if keys.r1cs is None:
         raise InputError(f"key directory {args.keydir!r} holds no circuit.r1cs (a statement's keys); "
                          "prove its statement with 'zkanchor prove-training' or the Prover API instead")
-    witness = read_wtns(args.witness)
-    if len(witness) != keys.r1cs.n_wires:
-        raise InputError(f"the witness {args.witness!r} has {len(witness)} values but the circuit in "
+    witness = read_wtns_packed(args.witness)  # the file's values as they are: no int per value
+    if len(witness) // 32 != keys.r1cs.n_wires:
+        raise InputError(f"the witness {args.witness!r} has {len(witness) // 32} values but the circuit in "
                          f"{args.keydir!r} has {keys.r1cs.n_wires} wires; was it computed for another circuit?")
     started = time.perf_counter()
     with step_bar("prove", 4, enabled=not args.json) as tick:

@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 from ..errors import FormatError, InputError
 from ..fileio import atomic_write_bytes, read_bytes, read_json, write_json
+from ..native import release_heap
 from ..r1cs import R1CS, circuit_hash
 from ..r1cs.circom_r1cs import decode_r1cs, encode_r1cs
 from .generator import TOXIC_WASTE_WARNING
@@ -91,30 +92,39 @@ def read_setup_info(path: str | os.PathLike) -> dict[str, Any]:
     return info
 
 
-def load_keydir(path: str | os.PathLike, r1cs: Optional[R1CS] = None) -> KeyDir:
+def load_keydir(path: str | os.PathLike, r1cs: Optional[R1CS] = None, mapped: bool = False) -> KeyDir:
     """Load and cross-check a key directory written by :func:`save_keydir`.
 
     The proving key must be bound to the circuit hash setup.json names, the circuit file
     (if present) must have that hash, and so must ``r1cs`` when the caller passes the
-    circuit it rebuilt itself.
+    circuit it rebuilt itself.  ``mapped``: map the proving key rather than read it
+    (:func:`~zkanchor.groth16.keyfile.load_proving_key`), for a process that proves once.
     """
     path = Path(path)
     info = read_setup_info(path)
-    pk, bound = load_proving_key(path / PROVING_KEY)
-    if bound.hex() != info["circuit_hash"]:
-        raise InputError(f"the proving key in {str(path)!r} is bound to another circuit than setup.json names")
+    # The circuit first: its file's bytes and the decoder's temporaries (several times
+    # the decoded arrays) are freed before the key's vectors (~400 MB at 2^20) arrive,
+    # instead of piling on top of them.
+    stored = None
     if (path / CIRCUIT).is_file():
         stored = decode_r1cs(read_bytes(path / CIRCUIT, "circuit"), f"circuit {str(path / CIRCUIT)!r}")
-        if circuit_hash(stored) != bound:
+        if circuit_hash(stored).hex() != info["circuit_hash"]:
             raise InputError(f"the proving key in {str(path)!r} was made for a different circuit than {CIRCUIT}")
+        release_heap()  # the decoder's freed temporaries would otherwise stay resident (~85 MB at 2^20)
+    pk, bound = load_proving_key(path / PROVING_KEY, mapped=mapped)
+    if bound.hex() != info["circuit_hash"]:
+        raise InputError(f"the proving key in {str(path)!r} is bound to another circuit than setup.json names")
+    if stored is not None:
         r1cs = r1cs or stored
     if r1cs is not None and circuit_hash(r1cs) != bound:
         raise InputError(f"the keys in {str(path)!r} are for circuit {bound.hex()[:16]}..., "
                          f"not {circuit_hash(r1cs).hex()[:16]}...")
     if r1cs is not None:
-        from .qap import domain_for
+        from .qap import domain_size_for, row_count
 
-        if (pk.n_wires, pk.n_public, pk.domain_size) != (r1cs.n_wires, r1cs.n_public, domain_for(r1cs).size):
+        # the size alone: domain_for() would build the pure-Python Domain's tables (~130 MB at 2^20)
+        size = domain_size_for(row_count(r1cs))
+        if (pk.n_wires, pk.n_public, pk.domain_size) != (r1cs.n_wires, r1cs.n_public, size):
             raise InputError(f"the proving key in {str(path)!r} has the sizes of another circuit "
                              f"({pk.n_wires} wires, {pk.n_public} public inputs, domain {pk.domain_size})")
     vk = load_verification_key(path / VERIFICATION_KEY)

@@ -17,11 +17,21 @@ the file's bytes in the very layout the native kernel reads.  Every point is sti
 checked — coordinates below p and on the curve — by the kernel (or in Python without
 it), and the counts in the header are checked against the file's length before
 anything is allocated.
+
+``load_proving_key(path, mapped=True)`` maps the file instead of reading it (POSIX): the
+payload is still hashed and every point checked, a piece at a time, and each piece's
+pages are handed back as soon as it has been checked, so the key costs no resident
+memory until an MSM reads one of its vectors (a 2^20 key is ~400 MB).  The file must
+then not be rewritten in place while the key is in use -- a mapping whose file shrinks
+faults (SIGBUS), one whose file changes sees the change; zkanchor replaces files by
+renaming, which leaves a mapping alone.  Meant for one-shot processes (``zkanchor
+prove``); the default reads the file into memory.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mmap
 from dataclasses import dataclass
 import os
 import struct
@@ -31,7 +41,7 @@ from ..bn254 import g1 as g1_ops, g2 as g2_ops
 from ..bn254.constants import P
 from ..errors import FormatError
 from ..fileio import atomic_write_bytes, read_bytes
-from .keys import G1Point, G2Point, PackedPoints, ProvingKey, VerificationKey, pack_points
+from .keys import G1Point, G2Point, PackedPoints, ProvingKey, VerificationKey, drop_pages, pack_points, point_buffer
 
 MAGIC = b"ZKAPK\0\0\0"
 VERSION = 1
@@ -51,7 +61,7 @@ def encode_proving_key(pk: ProvingKey, circuit_hash: bytes) -> bytes:
     parts = [
         _point_bytes(pk.alpha_g1, 1), _point_bytes(pk.beta_g1, 1), _point_bytes(pk.beta_g2, 2),
         _point_bytes(pk.delta_g1, 1), _point_bytes(pk.delta_g2, 2),
-        *(pack_points(v, g) for v, g in zip(vectors, groups)),
+        *(point_buffer(v, g) for v, g in zip(vectors, groups)),  # a loaded key's views, not copies
         _point_bytes(pk.vk.gamma_g2, 2), pack_points(pk.vk.ic, 1),
     ]
     payload = b"".join(parts)
@@ -75,6 +85,10 @@ def _first_bad_point(buf: memoryview, group: int) -> int:
     return -1
 
 
+# Payload bytes hashed per step when the key is mapped: each step's pages go back after it.
+_HASH_STEP = 1 << 25
+
+
 def decode_proving_key(data: bytes, what: str = "proving key") -> tuple[ProvingKey, bytes]:
     """Parse a proving key; returns it with the circuit hash it is bound to.
 
@@ -82,6 +96,10 @@ def decode_proving_key(data: bytes, what: str = "proving key") -> tuple[ProvingK
     file, a corrupted payload, inconsistent vector lengths, or a point that is not on the
     curve — before any proof is made with it.
     """
+    return _decode(data, what, None)
+
+
+def _decode(data, what: str, mapped: mmap.mmap | None) -> tuple[ProvingKey, bytes]:
     if len(data) < _HEADER.size:
         raise FormatError(f"{what} is truncated: {len(data)} bytes is shorter than its header")
     magic, version, n_public, n_wires, domain, na, nb1, nb2, nl, nh, circuit_hash, digest = (
@@ -98,7 +116,15 @@ def decode_proving_key(data: bytes, what: str = "proving key") -> tuple[ProvingK
     if not (na == nb1 == nb2 == n_wires and nl == n_wires - n_public - 1 and nh == domain - 1
             and domain >= 2 and domain & (domain - 1) == 0):
         raise FormatError(f"{what} has inconsistent vector lengths for {n_wires} wires and domain {domain}")
-    if hashlib.sha256(payload).digest() != digest:
+    if mapped is None:
+        ok = hashlib.sha256(payload).digest() == digest
+    else:
+        h = hashlib.sha256()
+        for at in range(0, len(payload), _HASH_STEP):
+            h.update(payload[at:at + _HASH_STEP])
+            drop_pages(mapped, _HEADER.size + at, min(_HASH_STEP, len(payload) - at))
+        ok = h.digest() == digest
+    if not ok:
         raise FormatError(f"{what} is corrupted: its payload checksum does not match")
     sections = []
     off = 0
@@ -109,7 +135,9 @@ def decode_proving_key(data: bytes, what: str = "proving key") -> tuple[ProvingK
         bad = _first_bad_point(section, group)
         if bad >= 0:
             raise FormatError(f"{what} holds a point that is not on the curve (or has a coordinate >= p)")
-        sections.append(PackedPoints(section, group))
+        points = PackedPoints(section, group, None if mapped is None else (mapped, _HEADER.size + off))
+        points.release()
+        sections.append(points)
         off += size
     (alpha, beta1), (beta2,), (delta1,), (delta2,) = (s.points() for s in sections[:4])
     a_g1, b_g1, b_g2, l_g1, h_g1 = sections[4:9]
@@ -135,9 +163,22 @@ def save_proving_key(pk: ProvingKey, circuit_hash: bytes, path: str | os.PathLik
     atomic_write_bytes(path, encode_proving_key(pk, circuit_hash))
 
 
-def load_proving_key(path: str | os.PathLike) -> tuple[ProvingKey, bytes]:
-    """Read a proving key and the circuit hash it is bound to."""
-    return decode_proving_key(read_bytes(path, "proving key"), f"proving key {os.fspath(path)!r}")
+def load_proving_key(path: str | os.PathLike, mapped: bool = False) -> tuple[ProvingKey, bytes]:
+    """Read a proving key and the circuit hash it is bound to.
+
+    ``mapped``: map the file rather than read it, where that is possible (see the module
+    docstring); the key and every check are the same.
+    """
+    what = f"proving key {os.fspath(path)!r}"
+    if mapped and os.name == "posix" and hasattr(mmap, "MADV_DONTNEED"):
+        try:
+            with open(path, "rb") as f:
+                view = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else None
+        except (OSError, ValueError):
+            view = None  # read_bytes below says why in one sentence
+        if view is not None:
+            return _decode(view, what, view)
+    return decode_proving_key(read_bytes(path, "proving key"), what)
 
 
 @dataclass(frozen=True)

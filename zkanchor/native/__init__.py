@@ -15,6 +15,11 @@ the same bases (a prover's proving key) should pack them once with
 Threads: ``ZKANCHOR_THREADS`` if set, else the CPUs this process may run on.
 Field multiplication: BMI2/ADX assembly when the CPU has it, else portable C;
 ``ZKANCHOR_NATIVE_ARITH=portable`` (read at import) forces the C one.
+
+Memory: an MSM works through its input in chunks, so its working memory stays in the
+tens of MB whatever the input's size (the points and scalars are read where they
+lie, any C-contiguous buffer); ``ZKANCHOR_MSM_CHUNK=N`` (read per call, for tests)
+caps a chunk at N points.
 """
 
 import os
@@ -30,15 +35,39 @@ else:
     LOAD_ERROR = None
 
 __all__ = [
-    "AVAILABLE", "LOAD_ERROR", "threads",
+    "AVAILABLE", "LOAD_ERROR", "threads", "release_heap",
     "msm_g1", "msm_g2", "msm_g1_packed", "msm_g2_packed",
     "batch_mul_g1", "batch_mul_g2",
     "mul_g1", "mul_g2", "mul_g1_packed", "mul_g2_packed",
-    "ntt", "intt", "coset_ntt", "coset_intt", "ntt_packed",
+    "ntt", "intt", "coset_ntt", "coset_intt", "ntt_packed", "ntt_inplace",
     "pack_scalars", "pack_g1", "pack_g2", "unpack_g1", "unpack_g2", "unpack_ints",
     "fr_sparse_rows", "fr_sparse_cols", "fr_first_unsatisfied", "fr_h_evaluations", "fr_pack_int64",
     "g1_check_points", "g2_check_points", "fr_lagrange_at",
 ]
+
+
+_malloc_trim = None
+
+
+def release_heap() -> None:
+    """Hand the C heap's free pages back to the OS (glibc's ``malloc_trim``; a no-op elsewhere).
+
+    glibc keeps freed blocks below its mmap threshold resident, and the threshold rises
+    (up to 32 MiB) as large blocks are freed, so a big transient -- decoding a 2^20
+    circuit leaves ~85 MB -- stays in RSS through whatever comes next.  A prover calls
+    this between stages; it costs a walk over the heap's free lists.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        import ctypes
+
+        try:
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+            _malloc_trim.argtypes = [ctypes.c_size_t]
+        except (AttributeError, OSError):  # not glibc
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
 
 
 def _kernel_or_raise():
@@ -213,6 +242,15 @@ def ntt_packed(data: bytes, inverse: bool = False, coset: bool = False) -> bytes
     return _kernel_or_raise().ntt(data, inverse, coset, threads())
 
 
+def ntt_inplace(buffer, inverse: bool = False, coset: bool = False) -> None:
+    """ntt_packed() in a writable buffer (a bytearray, say): the transform replaces its contents.
+
+    A 2^20-value vector then needs no second array.  Raises ValueError as ntt_packed
+    does; after an error the buffer's contents are unspecified.
+    """
+    _kernel_or_raise().ntt_inplace(buffer, inverse, coset, threads())
+
+
 def intt(values) -> list[int]:
     """Inverse NTT: coefficients from evaluations on <w>."""
     return ntt(values, inverse=True)
@@ -237,13 +275,14 @@ def coset_intt(values) -> list[int]:
 # [row_ptr[i], row_ptr[i+1]), each coeffs[cidx[k]] in column cols[k].  Bad input
 # raises ValueError naming the argument and index.
 
-def fr_sparse_rows(row_ptr, cols, cidx, coeffs, values) -> bytes:
+def fr_sparse_rows(row_ptr, cols, cidx, coeffs, values, out=None):
     """A @ values over Fr: m*32 bytes, out[i] = sum_k coeffs[cidx[k]] * values[cols[k]] over row i.
 
     row_ptr: int64, m + 1 offsets (row_ptr[0] = 0, non-decreasing, row_ptr[m] = nnz);
     cols, cidx: uint32, nnz each, cols[k] < len(values), cidx[k] < len(coeffs);
-    coeffs, values: packed field elements."""
-    return _kernel_or_raise().fr_sparse_rows(row_ptr, cols, cidx, coeffs, values, threads())
+    coeffs, values: packed field elements.  out: a writable buffer of at least m*32
+    bytes to fill (the rest is left as it is) and return instead of new bytes."""
+    return _kernel_or_raise().fr_sparse_rows(row_ptr, cols, cidx, coeffs, values, threads(), out)
 
 
 def fr_sparse_cols(row_ptr, cols, cidx, coeffs, values_per_row, n_out: int) -> bytes:
@@ -260,10 +299,13 @@ def fr_first_unsatisfied(a, b, c) -> int:
     return _kernel_or_raise().fr_first_unsatisfied(a, b, c, threads())
 
 
-def fr_h_evaluations(a, b, c, k: int) -> bytes:
-    """Packed (a_i * b_i - c_i) * k mod r for each i (k taken modulo r)."""
+def fr_h_evaluations(a, b, c, k: int, out=None):
+    """Packed (a_i * b_i - c_i) * k mod r for each i (k taken modulo r).
+
+    b or c may be None, standing for all ones or all zeros.  out: a writable buffer of
+    len(a) bytes to write and return instead of new bytes; it may be a itself."""
     kern = _kernel_or_raise()
-    return kern.fr_h_evaluations(a, b, c, kern.pack_scalars([k]), threads())
+    return kern.fr_h_evaluations(a, b, c, kern.pack_scalars([k]), threads(), out)
 
 
 def fr_pack_int64(array) -> bytes:

@@ -114,6 +114,33 @@ out:
     return res;
 }
 
+/* The same transform in the caller's writable buffer: a 2^20-value vector then
+ * costs no second array (fr_ntt runs in place when in == out). */
+static PyObject *py_ntt_inplace(PyObject *self, PyObject *args) {
+    Py_buffer buf;
+    int inverse = 0, coset = 0, threads = 1;
+    if (!PyArg_ParseTuple(args, "w*|ppi", &buf, &inverse, &coset, &threads)) return NULL;
+    PyObject *res = NULL;
+    Py_ssize_t n = buf.len / 32;
+    unsigned log_n = 0;
+    while (((Py_ssize_t)1 << log_n) < n) log_n++;
+    if (buf.len % 32 || n == 0 || ((Py_ssize_t)1 << log_n) != n || log_n > 28) {
+        PyErr_SetString(PyExc_ValueError, "NTT size must be a power of two between 1 and 2^28 (32 bytes per value)");
+        goto out;
+    }
+    const backend *be = active;
+    int status = be->ntt_prepare(log_n);   /* under the GIL: the twiddle cache is shared */
+    if (status) { raise_status(status); goto out; }
+    Py_BEGIN_ALLOW_THREADS
+    status = be->ntt(buf.buf, buf.buf, log_n, inverse, coset, threads);
+    Py_END_ALLOW_THREADS
+    if (status) raise_status(status);
+    else res = Py_NewRef(Py_None);
+out:
+    PyBuffer_Release(&buf);
+    return res;
+}
+
 static PyObject *py_set_arith(PyObject *self, PyObject *args) {
     const char *name;
     if (!PyArg_ParseTuple(args, "s", &name)) return NULL;
@@ -152,6 +179,8 @@ static PyMethodDef methods[] = {
     {"mul_g1", py_mul_g1, METH_VARARGS, "mul_g1(points64, scalars32, threads=1) -> n*64 bytes, s_i * P_i"},
     {"mul_g2", py_mul_g2, METH_VARARGS, "mul_g2(points128, scalars32, threads=1) -> n*128 bytes, s_i * Q_i"},
     {"ntt", py_ntt, METH_VARARGS, "ntt(values32, inverse=False, coset=False, threads=1) -> bytes"},
+    {"ntt_inplace", py_ntt_inplace, METH_VARARGS,
+     "ntt_inplace(writable32, inverse=False, coset=False, threads=1) -> None; the buffer is transformed"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -15,7 +15,9 @@ int g2_batch_mul(const unsigned char *base, const unsigned char *scalars, size_t
 int g1_mul(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 int g2_mul(const unsigned char *pts, const unsigned char *scalars, size_t n, int threads, unsigned char *out);
 
-/* Fr NTT of 2^log_n values from in to out (may not alias); values must be < r (else 1).
+/* Fr NTT of 2^log_n values from in to out; values must be < r (else 1).  out may be
+ * in itself (then nothing else is allocated for the values, and after an error the
+ * buffer's contents are unspecified), but must not otherwise overlap it.
  * 3 means fr_ntt_prepare(log_n) was not called first. */
 int fr_ntt(const unsigned char *in, unsigned char *out, unsigned log_n, int inverse, int coset, int threads);
 /* Twiddle tables are cached per size; fill the cache while the caller still

@@ -6,27 +6,40 @@
  * Pippenger here: signed-digit windows sized from the scalars' bit lengths,
  * then per window the nonzero digits are counting-sorted into buckets and each
  * bucket is summed by pairwise tree reduction in affine coordinates, every
- * round of every bucket sharing one inversion.  A bucket with k points costs
- * k - 1 cheap affine additions; zero digits cost nothing, so 0/1 witnesses
- * reduce to one window with one bucket.  Equal points, P + (-P) and infinity
- * are handled inside batch_add.  Scalars above r/2 are replaced by r - s with
- * the point negated, so negative fixed-point values are as cheap as positive.
- * Scalars still longer than 128 bits (full-size field elements) are split by
- * GLV, s = k1 + k2 lambda with |k1|, |k2| < 2^128 (scalar.h), into two entries
- * on P and phi(P) = (beta x, y) = lambda P: twice the entries, half the
- * windows, so half the window sums and a wider optimal window.  The window
- * sums (sum_b b B_b) run in affine coordinates too, batched across segments
- * of buckets (window_sums_affine), and the window width comes from a cost
- * model calibrated on instruction counts (pip_cost).
+ * round of every bucket sharing one inversion (per ZKA_BATCH_PAIRS pairs).  A
+ * bucket with k points costs k - 1 cheap affine additions; zero digits cost
+ * nothing, so 0/1 witnesses reduce to one window with one bucket.  Equal
+ * points, P + (-P) and infinity are handled inside batch_add.  Scalars above
+ * r/2 are replaced by r - s with the point negated, so negative fixed-point
+ * values are as cheap as positive.  Scalars still longer than 128 bits
+ * (full-size field elements) are split by GLV, s = k1 + k2 lambda with |k1|,
+ * |k2| < 2^128 (scalar.h), into two entries on P and phi(P) = (beta x, y) =
+ * lambda P: twice the entries, half the windows, so half the window sums and a
+ * wider optimal window.  The window sums (sum_b b B_b) run in affine
+ * coordinates too, batched across segments of buckets (window_sums_affine),
+ * and the window width comes from a cost model calibrated on instruction
+ * counts (pip_cost).
+ *
+ * Memory: the input is consumed in chunks of points (msm_range), and each
+ * window's bucket sums are carried from one chunk to the next: a chunk's
+ * points are sorted into the buckets next to the sums so far and the tree
+ * reduction folds them in, so a bucket that receives k points over all chunks
+ * still costs k - 1 additions and the window sums are formed once, at the end.
+ * Chunking thus costs no additions, only a few more inversions and passes, and
+ * the working memory is the chunk's (converted points, digits, one bucket-
+ * sorted copy per thread) plus nw * 2^(c-1) carried bucket sums, whatever n.
  *
  * Threads take window groups from a shared counter (the window width and the
  * group size also weigh how evenly the groups divide among them); inputs with
- * too few windows to share (mostly small scalars) are split into chunks
- * instead.
+ * too few windows to share (mostly small scalars) are split into ranges of
+ * equal estimated work instead, one single-threaded Pippenger each.
  */
 
 #include <pthread.h>
 #include <stdlib.h>
+
+#ifndef ZKA_MSM_COMMON
+#define ZKA_MSM_COMMON
 
 /* ZKANCHOR_MSM_GLV=0 in the environment (read per call) runs the MSM's
  * previous algorithm: no GLV split, Jacobian window sums, the old window
@@ -36,36 +49,110 @@ static int zka_msm_glv_enabled(void) {
     return !(e && e[0] == '0');
 }
 
+/* ZKANCHOR_MSM_CHUNK=N (read per call) caps a chunk at N points, so tests can
+ * cross chunk boundaries with small inputs; 0 or unset: sized by
+ * ZKA_MSM_BUDGET. */
+static size_t zka_msm_chunk_override(void) {
+    const char *e = getenv("ZKANCHOR_MSM_CHUNK");
+    long long v = e ? atoll(e) : 0;
+    return v > 0 ? (size_t)v : 0;
+}
+
 #define ZKA_OK 0
 #define ZKA_BAD_POINT 1
 #define ZKA_NO_MEMORY 2
+#define ZKA_INTERNAL 3   /* a GLV half longer than the bound the windows were sized for: never expected */
 
-/* Points per window group (see msm_chunk).  Small enough that a group's
+/* Bytes a range's chunk may take (converted points, digits, every thread's
+ * bucket-sorted copy); the carried bucket sums come on top (up to ~20 MB in G2
+ * at the widest windows).  Chunking costs nothing in additions, so this only
+ * has to keep per-chunk passes and inversions negligible: at 2^20 full-size
+ * points on two threads it makes chunks of ~4 * 10^4 (G2) and ~8 * 10^4 (G1)
+ * points.  Measured at 16, 32 and 64 MiB: no difference in speed beyond noise.
+ * (This and ZKA_BATCH_PAIRS may be set with -D for experiments.) */
+#ifndef ZKA_MSM_BUDGET
+#define ZKA_MSM_BUDGET ((size_t)32 << 20)
+#endif
+#define ZKA_MSM_MIN_CHUNK ((size_t)1 << 12)
+
+/* Pairs per batch_add call: one inversion (a few hundred multiplications)
+ * spread over this many additions of ~6 is noise, and the scratch (two field
+ * elements a pair: 0.5 MiB in G1, 1 MiB in G2) no longer grows with the input. */
+#ifndef ZKA_BATCH_PAIRS
+#define ZKA_BATCH_PAIRS 8192
+#endif
+
+/* Run fn(ctx, t) for t < T, t = 0 on the calling thread.  A thread that cannot
+ * be started has its share run here afterwards (for the shared-counter phases
+ * it then finds nothing left). */
+typedef struct { void (*fn)(void *, unsigned); void *ctx; unsigned t; } zka_task;
+
+static void *zka_task_main(void *arg) {
+    zka_task *k = (zka_task *)arg;
+    k->fn(k->ctx, k->t);
+    return NULL;
+}
+
+static void zka_run_parallel(void (*fn)(void *, unsigned), void *ctx, unsigned T) {
+    zka_task tasks[64];
+    pthread_t tid[64];
+    int started[64] = {0};
+    if (T > 64) T = 64;
+    for (unsigned t = 1; t < T; t++) {
+        tasks[t] = (zka_task){fn, ctx, t};
+        started[t] = pthread_create(&tid[t], NULL, zka_task_main, &tasks[t]) == 0;
+    }
+    fn(ctx, 0);
+    for (unsigned t = 1; t < T; t++) {
+        if (started[t]) pthread_join(tid[t], NULL);
+        else fn(ctx, t);
+    }
+}
+
+#endif
+
+/* Points per window group (see msm_range).  Small enough that a group's
  * buckets stay in L2 (512 KiB: 2^13 G1 or 2^12 G2 points); large enough that
  * one inversion per round is negligible next to the additions it serves. */
 #define ZKA_GROUP_POINTS (((size_t)512 << 10) / sizeof(AFF))
 
+/* Affine additions queued for batch_add, flushed every ZKA_BATCH_PAIRS pairs.
+ * Splitting a batch is exact: batch_add lets d[k] overwrite inputs of earlier
+ * pairs only, so a later sub-batch never reads what an earlier one wrote. */
+typedef struct {
+    AFF **pa, **pb, **pd;
+    CF *scratch;
+    size_t k;
+} FN(batcher);
+
+static void FN(batch_flush)(FN(batcher) *bt) {
+    FN(batch_add)(bt->pd, bt->pa, bt->pb, bt->k, bt->scratch);
+    bt->k = 0;
+}
+
+ZKA_INLINE void FN(batch_push)(FN(batcher) *bt, AFF *d, AFF *a, AFF *b) {
+    size_t k = bt->k;
+    bt->pd[k] = d;
+    bt->pa[k] = a;
+    bt->pb[k] = b;
+    if (++bt->k == ZKA_BATCH_PAIRS) FN(batch_flush)(bt);
+}
+
 /* Tree-reduce every bucket to its first slot.  len[b] = occupancy on entry,
  * 0 or 1 on exit; arr holds the buckets' points contiguously from start[b].
  * Each round pairs up neighbours in every bucket still holding two or more
- * points, so all buckets share one inversion per round. */
+ * points, so all buckets share the round's inversions. */
 static void FN(reduce_buckets)(AFF *arr, const uint32_t *start, uint32_t *len, size_t nslots,
-                               uint32_t *act, AFF **pa, AFF **pb, AFF **pd, CF *scratch) {
+                               uint32_t *act, FN(batcher) *bt) {
     uint32_t nact = 0;
     for (size_t b = 0; b < nslots; b++)
         if (len[b] >= 2) act[nact++] = (uint32_t)b;
     while (nact) {
-        size_t K = 0;
         for (uint32_t t = 0; t < nact; t++) {
             uint32_t b = act[t], s = start[b], half = len[b] / 2;
-            for (uint32_t i = 0; i < half; i++) {
-                pa[K] = &arr[s + 2 * i];
-                pb[K] = &arr[s + 2 * i + 1];
-                pd[K] = &arr[s + i];
-                K++;
-            }
+            for (uint32_t i = 0; i < half; i++) FN(batch_push)(bt, &arr[s + i], &arr[s + 2 * i], &arr[s + 2 * i + 1]);
         }
-        FN(batch_add)(pd, pa, pb, K, scratch);
+        FN(batch_flush)(bt);
         uint32_t keep = 0;
         for (uint32_t t = 0; t < nact; t++) {
             uint32_t b = act[t], s = start[b], L = len[b];
@@ -83,21 +170,6 @@ static void FN(store_aff)(unsigned char *out, const AFF *p) {
     CF_store(out + PT_BYTES / 2, &p->y);
 }
 
-/* One Pippenger instance over m contributing points P with signed digits
- * dig[w * m + i] (window w of point i).  Window groups are handed out to
- * threads through an atomic counter, so a thread on a busy core simply takes
- * fewer groups; every group writes its windows' sums W[w]. */
-typedef struct {
-    const AFF *P;
-    const int16_t *dig;
-    size_t m;
-    unsigned c, nw, wg;       /* window width, window count, windows per group */
-    JAC *W;
-    unsigned next_group;      /* atomic */
-    int err;                  /* atomic: first failure */
-    int affine_sums;          /* window sums by batch-affine segments (else Jacobian running sums) */
-} FN(pip);
-
 /* Segment length for the batch-affine window sums of G windows of nb buckets:
  * each step costs one inversion (~ZKA_INV_MULS multiplications) shared by 2 S G
  * additions, and each of the S = nb / L segments ~40 multiplications to
@@ -113,8 +185,8 @@ static uint32_t FN(segment_length)(uint32_t nb, unsigned G) {
  *
  * The running sum (run += B_b; sum += run from the top bucket down) done in
  * affine coordinates: the nb buckets are cut into S segments of L, and the
- * S G segments step down together, so every step is one batch_add of up to
- * 2 S G pairs sharing one inversion -- about 2 x 6 multiplications per bucket
+ * S G segments step down together, so every step is one batch of up to
+ * 2 S G pairs sharing its inversions -- about 2 x 6 multiplications per bucket
  * instead of a mixed plus a general Jacobian addition (~27).  A segment j
  * (buckets jL + 1 .. jL + L) ends with T_j = its buckets' sum and
  * U_j = sum_b (b - jL) B_b, and sum_b b B_b = sum_j U_j + L sum_j j T_j, the
@@ -123,13 +195,11 @@ static uint32_t FN(segment_length)(uint32_t nb, unsigned G) {
  * (pairs ordered so, as batch_add allows), and one last batch adds the final
  * run. */
 static void FN(window_sums_affine)(const AFF *arr, const uint32_t *start, const uint32_t *cnt, unsigned G,
-                                   uint32_t nb, uint32_t stride, AFF *run, AFF *sum,
-                                   AFF **pa, AFF **pb, AFF **pd, CF *scratch, JAC *W) {
+                                   uint32_t nb, uint32_t stride, AFF *run, AFF *sum, FN(batcher) *bt, JAC *W) {
     uint32_t L = FN(segment_length)(nb, G), S = nb / L;
     size_t NS = (size_t)G * S;
     for (size_t k = 0; k < NS; k++) { FN(aff_set_inf)(&run[k]); FN(aff_set_inf)(&sum[k]); }
     for (uint32_t t = 0; t < L; t++) {
-        size_t K = 0;
         for (unsigned g = 0; g < G; g++) {
             const uint32_t *cg = cnt + (size_t)g * stride, *sg = start + (size_t)g * stride;
             for (uint32_t j = 0; j < S; j++) {
@@ -140,19 +210,18 @@ static void FN(window_sums_affine)(const AFF *arr, const uint32_t *start, const 
                     continue;
                 }
                 if (FN(aff_is_inf)(&sum[k])) sum[k] = run[k];
-                else { pa[K] = &sum[k]; pb[K] = &run[k]; pd[K] = &sum[k]; K++; }
-                if (cg[b]) { pa[K] = &run[k]; pb[K] = (AFF *)&arr[sg[b]]; pd[K] = &run[k]; K++; }
+                else FN(batch_push)(bt, &sum[k], &sum[k], &run[k]);
+                if (cg[b]) FN(batch_push)(bt, &run[k], &run[k], (AFF *)&arr[sg[b]]);
             }
         }
-        FN(batch_add)(pd, pa, pb, K, scratch);
+        FN(batch_flush)(bt);
     }
-    size_t K = 0;   /* U_j = sum_j + run_j, into sum */
-    for (size_t k = 0; k < NS; k++) {
+    for (size_t k = 0; k < NS; k++) {   /* U_j = sum_j + run_j, into sum */
         if (FN(aff_is_inf)(&run[k])) continue;
         if (FN(aff_is_inf)(&sum[k])) sum[k] = run[k];
-        else { pa[K] = &sum[k]; pb[K] = &run[k]; pd[K] = &sum[k]; K++; }
+        else FN(batch_push)(bt, &sum[k], &sum[k], &run[k]);
     }
-    FN(batch_add)(pd, pa, pb, K, scratch);
+    FN(batch_flush)(bt);
     for (unsigned g = 0; g < G; g++) {
         const AFF *T = run + (size_t)g * S, *U = sum + (size_t)g * S;
         JAC r, acc, tot;
@@ -168,81 +237,6 @@ static void FN(window_sums_affine)(const AFF *arr, const uint32_t *start, const 
         W[g] = tot;
     }
 }
-
-static void FN(pip_worker)(FN(pip) *pp) {
-    size_t m = pp->m, wg = pp->wg;
-    uint32_t nb = 1u << (pp->c - 1), stride = nb + 1;   /* slot 0 of each window stays empty */
-    size_t slots = wg * stride, cap = m * wg, hm = cap / 2 + 1;
-    if (hm < 2 * slots) hm = 2 * slots;   /* the window sums' batches: 2 pairs per segment */
-    AFF *run = pp->affine_sums ? malloc(slots * sizeof(AFF)) : NULL;
-    AFF *sum = pp->affine_sums ? malloc(slots * sizeof(AFF)) : NULL;
-    uint32_t *cnt = malloc(slots * sizeof(uint32_t));
-    uint32_t *start = malloc(slots * sizeof(uint32_t));
-    uint32_t *act = malloc(slots * sizeof(uint32_t));
-    AFF *arr = malloc(cap * sizeof(AFF));
-    AFF **pa = malloc(hm * sizeof(AFF *)), **pb = malloc(hm * sizeof(AFF *)), **pd = malloc(hm * sizeof(AFF *));
-    CF *scratch = malloc(2 * hm * sizeof(CF));
-    if (!cnt || !start || !act || !arr || !pa || !pb || !pd || !scratch || (pp->affine_sums && (!run || !sum))) {
-        __atomic_store_n(&pp->err, ZKA_NO_MEMORY, __ATOMIC_RELAXED);
-        goto done;
-    }
-    for (;;) {
-        unsigned w0 = __atomic_fetch_add(&pp->next_group, 1, __ATOMIC_RELAXED) * (unsigned)wg;
-        if (w0 >= pp->nw || __atomic_load_n(&pp->err, __ATOMIC_RELAXED)) break;
-        unsigned G = pp->nw - w0 < wg ? pp->nw - w0 : (unsigned)wg;
-        const int16_t *dg = pp->dig + (size_t)w0 * m;
-        memset(cnt, 0, G * stride * sizeof(uint32_t));
-        for (unsigned g = 0; g < G; g++)
-            for (size_t i = 0; i < m; i++) {
-                int d = dg[g * m + i];
-                if (d) cnt[g * stride + (uint32_t)(d < 0 ? -d : d)]++;
-            }
-        uint32_t pos = 0;
-        for (size_t k = 0; k < G * stride; k++) { start[k] = pos; pos += cnt[k]; }
-        for (unsigned g = 0; g < G; g++)
-            for (size_t i = 0; i < m; i++) {
-                int d = dg[g * m + i];
-                if (!d) continue;
-                size_t base = (size_t)g * stride;
-                if (d > 0) arr[start[base + d]++] = pp->P[i];
-                else FN(aff_neg)(&arr[start[base - d]++], &pp->P[i]);
-            }
-        for (size_t k = 0; k < G * stride; k++) start[k] -= cnt[k];   /* rewind the cursors */
-        FN(reduce_buckets)(arr, start, cnt, G * stride, act, pa, pb, pd, scratch);   /* cnt -> 0 or 1 */
-
-        if (pp->affine_sums) {
-            FN(window_sums_affine)(arr, start, cnt, G, nb, stride, run, sum, pa, pb, pd, scratch, pp->W + w0);
-            continue;
-        }
-        for (unsigned g = 0; g < G; g++) {
-            /* sum_b b * B_b as a running sum from the top bucket down */
-            const uint32_t *cg = cnt + g * stride, *sg = start + g * stride;
-            JAC run, sum;
-            FN(jac_set_inf)(&run);
-            FN(jac_set_inf)(&sum);
-            for (uint32_t b = nb; b >= 1; b--) {
-                if (cg[b]) FN(jac_madd)(&run, &run, &arr[sg[b]]);
-                if (!FN(jac_is_inf)(&run)) FN(jac_add)(&sum, &sum, &run);
-            }
-            pp->W[w0 + g] = sum;
-        }
-    }
-done:
-    free(cnt); free(start); free(act); free(arr); free(pa); free(pb); free(pd); free(scratch);
-    free(run); free(sum);
-}
-
-static void *FN(pip_thread)(void *arg) { FN(pip_worker)((FN(pip) *)arg); return NULL; }
-
-typedef struct {
-    const unsigned char *pts, *sc;
-    size_t n;
-    size_t nglv;              /* scalars of this chunk that GLV splits (0 when it is off) */
-    int threads;              /* threads to share this chunk's window groups */
-    int glv;
-    JAC result;
-    int err;
-} FN(msm_job);
 
 /* Windows per group, at most wg_max (what keeps a group's buckets in L2),
  * chosen so that T threads taking groups finish together: the fewest rounds
@@ -295,71 +289,245 @@ static double FN(pip_cost)(const size_t hist[257], unsigned maxbits, unsigned c,
     return cost;
 }
 
-/* Pippenger over one chunk of the input, its window groups shared by
- * job->threads threads. */
-static void FN(msm_chunk)(FN(msm_job) *job) {
-    size_t n = job->n, cap = n + job->nglv;
-    FN(jac_set_inf)(&job->result);
-    job->err = ZKA_OK;
-    AFF *P = malloc((cap ? cap : 1) * sizeof(AFF));
-    uint64_t (*S)[4] = malloc((cap ? cap : 1) * sizeof(*S));
-    int16_t *dig = NULL;
-    JAC *W = NULL;
-    if (!P || !S) { job->err = ZKA_NO_MEMORY; goto done; }
-    fe beta;
-    mf_from_bytes(&beta, (const unsigned char *)EW_BETA, &FP_MOD);
+/* One thread's buffers, kept across the chunks of a range. */
+typedef struct {
+    uint32_t *cnt, *start, *act;   /* wg * stride bucket slots */
+    AFF *arr;                      /* a group's points in bucket order: wg * (entries + nb) */
+    AFF *run, *sum;                /* affine window sums: wg * stride each */
+    FN(batcher) bt;
+} FN(wbuf);
 
-    /* Keep only pairs that contribute: nonzero scalar, finite point.  A scalar
-     * above r/2 becomes r - s on the negated point; one still longer than
-     * ZKA_GLV_BITS becomes k1 P + k2 phi(P) with phi(x, y) = (beta x, y) =
-     * lambda P and |k1|, |k2| < 2^128, each half with its sign folded into its
-     * point: two entries of half the length, so half the windows. */
-    size_t m = 0, hist[257] = {0};
-    unsigned maxbits = 0;
-    for (size_t i = 0; i < n; i++) {
+/* One Pippenger over a range of the input, consumed chunk by chunk.  Two
+ * phases per chunk: prepare (threads convert disjoint parts of the chunk into
+ * entries and digits, each part into its own region of P), then buckets
+ * (threads take window groups from `next_group` and fold the chunk into the
+ * bucket sums carried so far; after the last chunk they form the window
+ * sums W). */
+typedef struct {
+    const unsigned char *pts, *sc;   /* the range's input */
+    const uint8_t *bits;             /* each scalar's length after the sign fold (msm's first pass) */
+    size_t n;
+    unsigned T;                      /* threads */
+    int glv, affine_sums;
+    unsigned c, nw, wg;
+    uint32_t nb, stride;
+    size_t per_point;                /* entries a point can become: 2 once GLV splits a scalar */
+    unsigned maxbits;                /* every entry's scalar fits (windows are sized for it) */
+    fe beta;
+    AFF *bk;                         /* nw * stride carried bucket sums (slot 0 unused); NULL: one chunk */
+    uint8_t *occ;                    /* nw * stride: 1 where bk holds a point */
+    JAC *W;
+    AFF *P;                          /* this chunk's entries, by region */
+    int16_t *dig;                    /* dig[w * cap + i]: window w's signed digit of entry i */
+    size_t cap;                      /* entry slots: the most any chunk can fill */
+    size_t c0, c1;                   /* this chunk's points [c0, c1) */
+    size_t reg_base[64], reg_len[64];   /* thread t's entries: P[reg_base[t] ..][0 .. reg_len[t]) */
+    FN(wbuf) wb[64];
+    unsigned next_group;             /* atomic */
+    int err;                         /* atomic: first failure */
+} FN(pip);
+
+/* Entries a scalar of this length becomes (its point may still turn out to be infinity). */
+ZKA_INLINE size_t FN(entries)(const FN(pip) *pp, unsigned bits) {
+    return bits ? (pp->glv && bits > ZKA_GLV_BITS ? 2 : 1) : 0;
+}
+
+static void FN(fail)(FN(pip) *pp, int err) {
+    int ok = ZKA_OK;
+    __atomic_compare_exchange_n(&pp->err, &ok, err, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+ZKA_INLINE int FN(put_entry)(FN(pip) *pp, size_t i, const AFF *p, const uint64_t k[4]) {
+    if (scalar_bits(k) > pp->maxbits) return 0;
+    pp->P[i] = *p;
+    uint8_t carry = 0;
+    unsigned c = pp->c;
+    for (unsigned w = 0; w < pp->nw; w++)
+        pp->dig[(size_t)w * pp->cap + i] = (int16_t)signed_digit(scalar_window(k, w * c, c), c, &carry);
+    return 1;
+}
+
+/* Keep only pairs that contribute: nonzero scalar, finite point.  A scalar
+ * above r/2 becomes r - s on the negated point; one still longer than
+ * ZKA_GLV_BITS becomes k1 P + k2 phi(P) with phi(x, y) = (beta x, y) =
+ * lambda P and |k1|, |k2| < 2^128, each half with its sign folded into its
+ * point: two entries of half the length, so half the windows. */
+static void FN(prepare_task)(void *ctx, unsigned t) {
+    FN(pip) *pp = (FN(pip) *)ctx;
+    size_t len = pp->c1 - pp->c0;
+    size_t a = pp->c0 + len * t / pp->T, b = pp->c0 + len * (t + 1) / pp->T;
+    size_t base = pp->reg_base[t], m = base;
+    for (size_t i = a; i < b; i++) {
+        if (!pp->bits[i]) continue;
         uint64_t s[4];
-        scalar_load(s, job->sc + 32 * i);
+        scalar_load(s, pp->sc + 32 * i);
         int neg = scalar_signed(s);
         unsigned bl = scalar_bits(s);
-        if (!bl) continue;
-        if (!CF_load(&P[m].x, job->pts + PT_BYTES * i) ||
-            !CF_load(&P[m].y, job->pts + PT_BYTES * i + PT_BYTES / 2)) {
-            job->err = ZKA_BAD_POINT;
-            goto done;
+        AFF p;
+        if (!CF_load(&p.x, pp->pts + PT_BYTES * i) || !CF_load(&p.y, pp->pts + PT_BYTES * i + PT_BYTES / 2)) {
+            FN(fail)(pp, ZKA_BAD_POINT);
+            break;
         }
-        if (FN(aff_is_inf)(&P[m])) continue;
-        if (neg) FN(aff_neg)(&P[m], &P[m]);
-        if (job->glv && bl > ZKA_GLV_BITS && m + 2 <= cap) {
+        if (FN(aff_is_inf)(&p)) continue;
+        if (neg) FN(aff_neg)(&p, &p);
+        if (pp->glv && bl > ZKA_GLV_BITS) {
             uint64_t k1[4], k2[4];
             uint8_t n1, n2;
             glv_split(s, k1, &n1, k2, &n2);
             AFF q;
-            CF_mul_fp(&q.x, &P[m].x, &beta);
-            q.y = P[m].y;
-            unsigned b1 = scalar_bits(k1), b2 = scalar_bits(k2);
-            if (b1) {
-                if (n1) FN(aff_neg)(&P[m], &P[m]);
-                memcpy(S[m], k1, 32);
-                hist[b1]++;
-                if (b1 > maxbits) maxbits = b1;
-                m++;
+            CF_mul_fp(&q.x, &p.x, &pp->beta);
+            q.y = p.y;
+            if (scalar_bits(k1)) {
+                if (n1) FN(aff_neg)(&p, &p);
+                if (!FN(put_entry)(pp, m++, &p, k1)) { FN(fail)(pp, ZKA_INTERNAL); break; }
             }
-            if (b2) {
+            if (scalar_bits(k2)) {
                 if (n2) FN(aff_neg)(&q, &q);
-                P[m] = q;
-                memcpy(S[m], k2, 32);
-                hist[b2]++;
-                if (b2 > maxbits) maxbits = b2;
-                m++;
+                if (!FN(put_entry)(pp, m++, &q, k2)) { FN(fail)(pp, ZKA_INTERNAL); break; }
             }
             continue;
         }
-        memcpy(S[m], s, 32);
-        hist[bl]++;
+        if (!FN(put_entry)(pp, m++, &p, s)) { FN(fail)(pp, ZKA_INTERNAL); break; }
+    }
+    pp->reg_len[t] = m - base;
+}
+
+/* W[g] = sum_b b * B_b for the G windows of a group (window g's bucket b is
+ * arr[start[g stride + b]] when cnt[g stride + b] = 1). */
+static void FN(window_sums)(const FN(pip) *pp, FN(wbuf) *wb, const AFF *arr, unsigned G, JAC *W) {
+    uint32_t nb = pp->nb, stride = pp->stride;
+    if (pp->affine_sums) {
+        FN(window_sums_affine)(arr, wb->start, wb->cnt, G, nb, stride, wb->run, wb->sum, &wb->bt, W);
+        return;
+    }
+    for (unsigned g = 0; g < G; g++) {
+        /* sum_b b * B_b as a running sum from the top bucket down */
+        const uint32_t *cg = wb->cnt + (size_t)g * stride, *sg = wb->start + (size_t)g * stride;
+        JAC run, sum;
+        FN(jac_set_inf)(&run);
+        FN(jac_set_inf)(&sum);
+        for (uint32_t b = nb; b >= 1; b--) {
+            if (cg[b]) FN(jac_madd)(&run, &run, &arr[sg[b]]);
+            if (!FN(jac_is_inf)(&run)) FN(jac_add)(&sum, &sum, &run);
+        }
+        W[g] = sum;
+    }
+}
+
+/* Fold this chunk into the bucket sums of the windows thread t takes: per group,
+ * count the digits (and the sums carried from earlier chunks) per bucket, place
+ * every point in bucket order and tree-reduce.  Then either carry the buckets'
+ * results to the next chunk or, after the last, form the window sums. */
+static void FN(bucket_task)(void *ctx, unsigned t) {
+    FN(pip) *pp = (FN(pip) *)ctx;
+    FN(wbuf) *wb = &pp->wb[t];
+    uint32_t stride = pp->stride;
+    int last = pp->c1 == pp->n;
+    for (;;) {
+        unsigned w0 = __atomic_fetch_add(&pp->next_group, 1, __ATOMIC_RELAXED) * pp->wg;
+        if (w0 >= pp->nw || __atomic_load_n(&pp->err, __ATOMIC_RELAXED)) break;
+        unsigned G = pp->nw - w0 < pp->wg ? pp->nw - w0 : pp->wg;
+        size_t slots = (size_t)G * stride;
+        uint32_t *cnt = wb->cnt, *start = wb->start;
+        AFF *bk = pp->bk ? pp->bk + (size_t)w0 * stride : NULL;   /* NULL: a single chunk, nothing carried */
+        uint8_t *occ = pp->occ ? pp->occ + (size_t)w0 * stride : NULL;
+        if (occ) for (size_t k = 0; k < slots; k++) cnt[k] = occ[k];
+        else memset(cnt, 0, slots * sizeof(uint32_t));
+        for (unsigned g = 0; g < G; g++) {
+            const int16_t *dg = pp->dig + (size_t)(w0 + g) * pp->cap;
+            uint32_t *cg = cnt + (size_t)g * stride;
+            for (unsigned r = 0; r < pp->T; r++) {
+                const int16_t *d = dg + pp->reg_base[r];
+                for (size_t i = 0, e = pp->reg_len[r]; i < e; i++) {
+                    int v = d[i];
+                    if (v) cg[v < 0 ? -v : v]++;
+                }
+            }
+        }
+        uint32_t pos = 0;
+        for (size_t k = 0; k < slots; k++) { start[k] = pos; pos += cnt[k]; }
+        AFF *arr = wb->arr;
+        if (occ)
+            for (size_t k = 0; k < slots; k++)
+                if (occ[k]) arr[start[k]++] = bk[k];
+        for (unsigned g = 0; g < G; g++) {
+            const int16_t *dg = pp->dig + (size_t)(w0 + g) * pp->cap;
+            uint32_t *sg = start + (size_t)g * stride;
+            for (unsigned r = 0; r < pp->T; r++) {
+                const int16_t *d = dg + pp->reg_base[r];
+                const AFF *P = pp->P + pp->reg_base[r];
+                for (size_t i = 0, e = pp->reg_len[r]; i < e; i++) {
+                    int v = d[i];
+                    if (!v) continue;
+                    if (v > 0) arr[sg[v]++] = P[i];
+                    else FN(aff_neg)(&arr[sg[-v]++], &P[i]);
+                }
+            }
+        }
+        for (size_t k = 0; k < slots; k++) start[k] -= cnt[k];   /* rewind the cursors */
+        FN(reduce_buckets)(arr, start, cnt, slots, wb->act, &wb->bt);   /* cnt -> 0 or 1 */
+        if (last) {
+            FN(window_sums)(pp, wb, arr, G, pp->W + w0);
+            continue;
+        }
+        for (size_t k = 0; k < slots; k++) {
+            if (cnt[k] && !FN(aff_is_inf)(&arr[start[k]])) { bk[k] = arr[start[k]]; occ[k] = 1; }
+            else occ[k] = 0;
+        }
+    }
+}
+
+static void FN(pip_free)(FN(pip) *pp) {
+    for (unsigned t = 0; t < 64; t++) {
+        FN(wbuf) *wb = &pp->wb[t];
+        free(wb->cnt); free(wb->start); free(wb->act); free(wb->arr); free(wb->run); free(wb->sum);
+        free(wb->bt.pa); free(wb->bt.pb); free(wb->bt.pd); free(wb->bt.scratch);
+    }
+    free(pp->bk); free(pp->occ); free(pp->W); free(pp->P); free(pp->dig);
+}
+
+typedef struct {
+    const unsigned char *pts, *sc;
+    const uint8_t *bits;      /* scalar lengths, as msm found them */
+    size_t n;
+    int threads;              /* threads to share this range's window groups */
+    int glv;
+    size_t budget;            /* bytes for its chunks (ZKA_MSM_BUDGET shared among the ranges) */
+    JAC result;
+    int err;
+} FN(msm_job);
+
+/* Pippenger over one range of the input, its window groups shared by
+ * job->threads threads, chunk by chunk (see the top of this file). */
+static void FN(msm_range)(FN(msm_job) *job) {
+    FN(jac_set_inf)(&job->result);
+    job->err = ZKA_OK;
+    FN(pip) *pp = calloc(1, sizeof(FN(pip)));
+    if (!pp) { job->err = ZKA_NO_MEMORY; return; }
+    pp->pts = job->pts;
+    pp->sc = job->sc;
+    pp->bits = job->bits;
+    pp->n = job->n;
+    pp->glv = job->glv;
+    pp->affine_sums = job->glv;
+    mf_from_bytes(&pp->beta, (const unsigned char *)EW_BETA, &FP_MOD);
+
+    /* The window width is chosen for the whole range, from the scalars' bit
+     * lengths alone (points are not read yet): a GLV half counts as
+     * ZKA_GLV_BITS, its bound, so the windows hold every digit and carry. */
+    size_t m = 0, hist[257] = {0};
+    unsigned maxbits = 0;
+    pp->per_point = 1;   /* 2 once a scalar is split: the buffers are sized for it */
+    for (size_t i = 0; i < job->n; i++) {
+        unsigned bl = job->bits[i], k = 1;
+        if (!bl) continue;
+        if (job->glv && bl > ZKA_GLV_BITS) { bl = ZKA_GLV_BITS; k = 2; pp->per_point = 2; }
+        hist[bl] += k;
+        m += k;
         if (bl > maxbits) maxbits = bl;
-        m++;
     }
     if (!m) goto done;
+    pp->maxbits = maxbits;
 
     /* Windows are processed in groups whose buckets are reduced together, so
      * one inversion per round serves the whole group: small inputs then pay a
@@ -384,42 +552,92 @@ static void FN(msm_chunk)(FN(msm_job) *job) {
     size_t wg = job->glv ? FN(group_windows)(nw, ZKA_GROUP_POINTS / m, T) : ZKA_GROUP_POINTS / m;
     if (wg < 1) wg = 1;
     if (wg > nw) wg = nw;
-
-    /* Signed digits of every window up front (carries run upward through a
-     * scalar's windows), so that groups can be taken in any order. */
-    dig = malloc((size_t)nw * m * sizeof(int16_t));
-    W = malloc(nw * sizeof(JAC));
-    if (!dig || !W) { job->err = ZKA_NO_MEMORY; goto done; }
-    for (size_t i = 0; i < m; i++) {
-        uint8_t carry = 0;
-        for (unsigned w = 0; w < nw; w++)
-            dig[(size_t)w * m + i] = (int16_t)signed_digit(scalar_window(S[i], w * c, c), c, &carry);
-    }
-    free(S);
-    S = NULL;
-
-    FN(pip) pp = {P, dig, m, c, nw, (unsigned)wg, W, 0, ZKA_OK, job->glv};
     size_t groups = (nw + wg - 1) / wg;
     if (T > groups) T = groups;
-    pthread_t tid[64];
-    int started[64] = {0};
-    for (size_t t = 1; t < T; t++) started[t] = pthread_create(&tid[t], NULL, FN(pip_thread), &pp) == 0;
-    FN(pip_worker)(&pp);   /* a thread that failed to start just leaves its share to the others */
-    for (size_t t = 1; t < T; t++)
-        if (started[t]) pthread_join(tid[t], NULL);
-    if (pp.err) { job->err = pp.err; goto done; }
+    pp->c = c;
+    pp->nw = nw;
+    pp->wg = (unsigned)wg;
+    pp->nb = 1u << (c - 1);
+    pp->stride = pp->nb + 1;   /* slot 0 of each window stays empty */
+    pp->T = (unsigned)T;
 
-    JAC acc = W[nw - 1];
+    /* Points per chunk: what the budget holds of a point's entries, digits and
+     * every thread's bucket-sorted copy. */
+    size_t per_point = pp->per_point * (sizeof(AFF) * (1 + T) + 2 * (size_t)nw);
+    size_t chunk = zka_msm_chunk_override();
+    if (!chunk) {
+        chunk = job->budget / per_point;
+        if (chunk < ZKA_MSM_MIN_CHUNK) chunk = ZKA_MSM_MIN_CHUNK;
+    }
+    if (chunk > job->n) chunk = job->n;
+    /* Buffers for the fullest chunk, counted from the scalars' lengths: no larger than
+     * needed (a fresh block is page-faulted in on every call, so slack costs time). */
+    pp->cap = 0;
+    for (size_t c0 = 0; c0 < job->n; c0 += chunk) {
+        size_t c1 = job->n - c0 < chunk ? job->n : c0 + chunk, e = 0;
+        for (size_t i = c0; i < c1; i++) e += FN(entries)(pp, pp->bits[i]);
+        if (e > pp->cap) pp->cap = e;
+    }
+    size_t slots = wg * pp->stride, arr_cap = wg * (pp->cap + pp->nb);
+    if (chunk < job->n) {   /* sums carried from chunk to chunk */
+        pp->bk = malloc((size_t)nw * pp->stride * sizeof(AFF));
+        pp->occ = calloc((size_t)nw * pp->stride, 1);
+        if (!pp->bk || !pp->occ) { job->err = ZKA_NO_MEMORY; goto done; }
+    }
+    pp->W = malloc(nw * sizeof(JAC));
+    pp->P = malloc((pp->cap ? pp->cap : 1) * sizeof(AFF));
+    pp->dig = malloc((size_t)nw * (pp->cap ? pp->cap : 1) * sizeof(int16_t));
+    if (!pp->W || !pp->P || !pp->dig) { job->err = ZKA_NO_MEMORY; goto done; }
+    for (size_t t = 0; t < T; t++) {
+        FN(wbuf) *wb = &pp->wb[t];
+        wb->cnt = malloc(slots * sizeof(uint32_t));
+        wb->start = malloc(slots * sizeof(uint32_t));
+        wb->act = malloc(slots * sizeof(uint32_t));
+        wb->arr = malloc(arr_cap * sizeof(AFF));
+        wb->bt.pa = malloc(ZKA_BATCH_PAIRS * sizeof(AFF *));
+        wb->bt.pb = malloc(ZKA_BATCH_PAIRS * sizeof(AFF *));
+        wb->bt.pd = malloc(ZKA_BATCH_PAIRS * sizeof(AFF *));
+        wb->bt.scratch = malloc(2 * ZKA_BATCH_PAIRS * sizeof(CF));
+        if (pp->affine_sums) {
+            wb->run = malloc(slots * sizeof(AFF));
+            wb->sum = malloc(slots * sizeof(AFF));
+        }
+        if (!wb->cnt || !wb->start || !wb->act || !wb->arr || !wb->bt.pa || !wb->bt.pb || !wb->bt.pd ||
+            !wb->bt.scratch || (pp->affine_sums && (!wb->run || !wb->sum))) {
+            job->err = ZKA_NO_MEMORY;
+            goto done;
+        }
+    }
+
+    for (size_t c0 = 0; c0 < job->n; c0 += chunk) {
+        pp->c0 = c0;
+        pp->c1 = job->n - c0 < chunk ? job->n : c0 + chunk;
+        size_t len = pp->c1 - c0, base = 0;   /* each thread's part of the chunk packs its entries from here */
+        for (size_t t = 0; t < pp->T; t++) {
+            pp->reg_base[t] = base;
+            for (size_t i = c0 + len * t / pp->T, e = c0 + len * (t + 1) / pp->T; i < e; i++)
+                base += FN(entries)(pp, pp->bits[i]);
+        }
+        zka_run_parallel(FN(prepare_task), pp, pp->T);
+        if (pp->err) break;
+        pp->next_group = 0;
+        zka_run_parallel(FN(bucket_task), pp, pp->T);
+        if (pp->err) break;
+    }
+    if (pp->err) { job->err = pp->err; goto done; }
+
+    JAC acc = pp->W[nw - 1];
     for (unsigned w = nw - 1; w-- > 0;) {
         for (unsigned k = 0; k < c; k++) FN(jac_dbl)(&acc, &acc);
-        FN(jac_add)(&acc, &acc, &W[w]);
+        FN(jac_add)(&acc, &acc, &pp->W[w]);
     }
     job->result = acc;
 done:
-    free(P); free(S); free(dig); free(W);
+    FN(pip_free)(pp);
+    free(pp);
 }
 
-static void *FN(msm_thread)(void *arg) { FN(msm_chunk)((FN(msm_job) *)arg); return NULL; }
+static void *FN(msm_thread)(void *arg) { FN(msm_range)((FN(msm_job) *)arg); return NULL; }
 
 /* out = sum scalars[i] * pts[i]; points affine, standard little-endian, zeros = infinity;
  * scalars 32-byte little-endian.  Points must lie in the order-r subgroup (as
@@ -427,23 +645,25 @@ static void *FN(msm_thread)(void *arg) { FN(msm_chunk)((FN(msm_job) *)arg); retu
  *
  * Threads share one Pippenger's window groups when there are enough groups;
  * inputs with few windows (mostly small scalars) are instead split into
- * chunks of equal estimated work, one single-threaded Pippenger each. */
+ * ranges of equal estimated work, one single-threaded Pippenger each (each
+ * with its share of the memory budget). */
 int FN(msm)(const unsigned char *pts, const unsigned char *sc, size_t n, int threads, unsigned char *out) {
     int glv = zka_msm_glv_enabled();
-    uint32_t *work = malloc((n ? n : 1) * sizeof(uint32_t));
-    uint8_t *big = malloc(n ? n : 1);
-    if (!work || !big) { free(work); free(big); return ZKA_NO_MEMORY; }
     uint64_t total = 0;
     unsigned maxbits = 0;
+    /* Each scalar's length, kept (a byte each) so that no later pass reduces it again:
+     * with small scalars such a pass is a visible share of the whole MSM. */
+    uint8_t *bits = malloc(n ? n : 1);
+    if (!bits) return ZKA_NO_MEMORY;
     for (size_t i = 0; i < n; i++) {
         uint64_t s[4];
         scalar_load(s, sc + 32 * i);
         scalar_signed(s);
         unsigned bl = scalar_bits(s);
-        big[i] = glv && bl > ZKA_GLV_BITS;
-        if (big[i]) bl = ZKA_GLV_BITS;   /* as the halves' length: two of them, same work */
-        work[i] = big[i] ? 2 * scalar_work(bl) : scalar_work(bl);
-        total += work[i];
+        bits[i] = (uint8_t)(bl > 255 ? 255 : bl);   /* < 254 after the reduction: never clipped */
+        int big = glv && bl > ZKA_GLV_BITS;
+        if (big) bl = ZKA_GLV_BITS;   /* as the halves' length: two of them, same work */
+        total += big ? 2 * scalar_work(bl) : scalar_work(bl);
         if (bl > maxbits) maxbits = bl;
     }
     size_t T = threads < 1 ? 1 : (size_t)threads;
@@ -451,39 +671,40 @@ int FN(msm)(const unsigned char *pts, const unsigned char *sc, size_t n, int thr
     if (T > total / ZKA_MIN_THREAD_WORK) T = total / ZKA_MIN_THREAD_WORK ? total / ZKA_MIN_THREAD_WORK : 1;
     /* enough windows for every thread (windows are at least 8 bits wide when
      * threading pays, so maxbits / 16 is a safe lower estimate of the count) */
-    size_t chunks = maxbits / 16 >= 2 * T ? 1 : T;
+    size_t ranges = maxbits / 16 >= 2 * T ? 1 : T;
     FN(msm_job) jobs[64];
     pthread_t tid[64];
     int started[64] = {0};
-    size_t off = 0;
+    size_t off = 0, i = 0;
     uint64_t acc_work = 0;
-    for (size_t t = 0; t < chunks; t++) {
-        size_t end = off;
-        uint64_t target = total * (t + 1) / chunks;
-        if (t == chunks - 1) end = n;
-        else while (end < n && acc_work < target) acc_work += work[end++];
-        size_t nglv = 0;
-        for (size_t i = off; i < end; i++) nglv += big[i];
+    for (size_t t = 0; t < ranges; t++) {
+        uint64_t target = total * (t + 1) / ranges;
+        if (t == ranges - 1) i = n;
+        else
+            while (i < n && acc_work < target) {
+                unsigned bl = bits[i++];
+                acc_work += glv && bl > ZKA_GLV_BITS ? 2 * scalar_work(ZKA_GLV_BITS) : scalar_work(bl);
+            }
         jobs[t].pts = pts + PT_BYTES * off;
         jobs[t].sc = sc + 32 * off;
-        jobs[t].n = end - off;
-        jobs[t].nglv = nglv;
+        jobs[t].bits = bits + off;
+        jobs[t].n = i - off;
         jobs[t].glv = glv;
-        jobs[t].threads = chunks == 1 ? (int)T : 1;
-        off = end;
+        jobs[t].threads = ranges == 1 ? (int)T : 1;
+        jobs[t].budget = ZKA_MSM_BUDGET / ranges;
+        off = i;
     }
-    free(work);
-    free(big);
-    for (size_t t = 1; t < chunks; t++)
+    for (size_t t = 1; t < ranges; t++)
         started[t] = pthread_create(&tid[t], NULL, FN(msm_thread), &jobs[t]) == 0;
-    FN(msm_chunk)(&jobs[0]);
-    for (size_t t = 1; t < chunks; t++) {
+    FN(msm_range)(&jobs[0]);
+    for (size_t t = 1; t < ranges; t++) {
         if (started[t]) pthread_join(tid[t], NULL);
-        else FN(msm_chunk)(&jobs[t]);   /* no thread available: run it here */
+        else FN(msm_range)(&jobs[t]);   /* no thread available: run it here */
     }
+    free(bits);
     JAC acc;
     FN(jac_set_inf)(&acc);
-    for (size_t t = 0; t < chunks; t++) {
+    for (size_t t = 0; t < ranges; t++) {
         if (jobs[t].err) return jobs[t].err;
         FN(jac_add)(&acc, &acc, &jobs[t].result);
     }

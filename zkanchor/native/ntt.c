@@ -8,13 +8,23 @@
  * Threads: the first log2(T) stages mix the whole array, so they are split by
  * butterfly index with a join after each; after that every thread owns one
  * contiguous block of n/T values and finishes it alone.
+ *
+ * Memory: when out is in (and 8-byte aligned) the transform runs in that
+ * buffer, converted to Montgomery form in place, so a prover's 2^20-point
+ * vectors need no second array.  Twiddles are cached only for small sizes,
+ * where recomputing them would be a visible share of the transform; above
+ * NTT_CACHE_MAX_LOG they are made per call by all threads (n/2 multiplications
+ * against the transform's n log n / 2) and freed, rather than held for the
+ * life of the process (32 MiB at 2^20).
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include "field.h"
 #include "kernel.h"
 
 #define MAX_LOG 28
+#define NTT_CACHE_MAX_LOG 16
 
 /* ntt_adx.c compiles this file again with the ADX multiplication. */
 #ifdef ZKA_ADX
@@ -53,6 +63,7 @@ static void root_of_unity(fe *w, unsigned log_n) {
 
 int NTT_SYM(fr_ntt_prepare)(unsigned log_n) {
     if (log_n > MAX_LOG) return 1;
+    if (log_n > NTT_CACHE_MAX_LOG) return 0;   /* made per call */
     size_t half = ((size_t)1 << log_n) / 2;
     for (int inv = 0; inv < 2; inv++) {
         if (tw_cache[inv][log_n] || half == 0) continue;
@@ -117,14 +128,14 @@ typedef struct {
     const unsigned char *in;
     unsigned char *out;
     fe *a;
-    const fe *tw;
+    fe *tw;
     unsigned log_n, log_t;
     int inverse, coset;
     int phase;          /* which step parallel_run is executing */
     unsigned stage;     /* for PH_STAGE: index of the shared DIF stage */
 } ntt_shared;
 
-enum { PH_LOAD, PH_STAGE, PH_LOCAL, PH_BITREV, PH_STORE };
+enum { PH_TWIDDLE, PH_LOAD, PH_STAGE, PH_LOCAL, PH_BITREV, PH_STORE };
 
 typedef struct { ntt_shared *sh; size_t t; int err; } ntt_job;
 
@@ -138,6 +149,14 @@ static void *ntt_phase(void *arg) {
     fe *a = sh->a;
     fe g, f;
     switch (sh->phase) {
+    case PH_TWIDDLE: {   /* tw[k] = w^k for this thread's share of k < n/2 */
+        size_t per = n / 2 / T;
+        root_of_unity(&g, sh->log_n);
+        if (sh->inverse) fr_inv(&g, &g);
+        fr_pow_u64(&f, &g, t * per);
+        for (size_t k = t * per; k < (t + 1) * per; k++) { sh->tw[k] = f; fr_mul(&f, &f, &g); }
+        break;
+    }
     case PH_LOAD:
         for (size_t j = lo; j < lo + span; j++) {
             if (!bytes_lt_modulus(sh->in + 32 * j, &FR_MOD)) { job->err = 1; memset(&a[j], 0, sizeof(fe)); continue; }
@@ -200,15 +219,27 @@ static void parallel_run(ntt_job *jobs, size_t T) {
 int NTT_SYM(fr_ntt)(const unsigned char *in, unsigned char *out, unsigned log_n, int inverse, int coset, int threads) {
     if (log_n > MAX_LOG) return 1;
     size_t n = (size_t)1 << log_n;
-    if (log_n && !tw_cache[inverse ? 1 : 0][log_n]) return 3;   /* fr_ntt_prepare not called */
+    int own_tw = log_n > NTT_CACHE_MAX_LOG;
+    if (log_n && !own_tw && !tw_cache[inverse ? 1 : 0][log_n]) return 3;   /* fr_ntt_prepare not called */
     unsigned log_t = 0;
     while ((2u << log_t) <= (unsigned)(threads > 0 ? threads : 1) && log_t < 4 && (n >> (log_t + 1)) >= 1024) log_t++;
-    fe *a = malloc(n * sizeof(fe));
-    if (!a) return 2;
-    ntt_shared sh = {in, out, a, log_n ? tw_cache[inverse ? 1 : 0][log_n] : NULL, log_n, log_t, inverse, coset, 0, 0};
+    int in_place = in == out && ((uintptr_t)out & (sizeof(uint64_t) - 1)) == 0;
+    fe *a = in_place ? (fe *)out : malloc(n * sizeof(fe));
+    fe *tw = own_tw ? malloc(n / 2 * sizeof(fe)) : NULL;
+    if (!a || (own_tw && !tw)) {
+        if (!in_place) free(a);
+        free(tw);
+        return 2;
+    }
+    ntt_shared sh = {in, out, a, own_tw ? tw : log_n ? tw_cache[inverse ? 1 : 0][log_n] : NULL,
+                     log_n, log_t, inverse, coset, 0, 0};
     size_t T = (size_t)1 << log_t;
     ntt_job jobs[16];
     for (size_t t = 0; t < T; t++) jobs[t] = (ntt_job){&sh, t, 0};
+    if (own_tw) {
+        sh.phase = PH_TWIDDLE;
+        parallel_run(jobs, T);
+    }
     sh.phase = PH_LOAD;
     parallel_run(jobs, T);
     sh.phase = PH_STAGE;
@@ -221,6 +252,7 @@ int NTT_SYM(fr_ntt)(const unsigned char *in, unsigned char *out, unsigned log_n,
     parallel_run(jobs, T);
     int err = 0;
     for (size_t t = 0; t < T; t++) if (jobs[t].err) err = jobs[t].err;
-    free(a);
+    if (!in_place) free(a);
+    free(tw);
     return err;
 }

@@ -454,15 +454,21 @@ static void abc_body(void *arg, size_t lo, size_t hi, size_t worker) {
     const unsigned char *src[3] = {j->a, j->b, j->c};
     for (size_t i = lo; i < hi; i++)
         for (int s = 0; s < 3; s++)
-            if (!bytes_lt_modulus(src[s] + 32 * i, &FR_MOD)) { r1_note(&j->bad, 3 * i + s); return; }
+            if (src[s] && !bytes_lt_modulus(src[s] + 32 * i, &FR_MOD)) { r1_note(&j->bad, 3 * i + s); return; }
     for (size_t i = lo; i < hi; i++) {
         if (!j->out && i >= __atomic_load_n(&j->unsat, __ATOMIC_RELAXED)) return;
-        fe a, b, c, ab, c1;
+        fe a, b, c, ab, c1 = {{0, 0, 0, 0}};
         ld_fe(&a, j->a, i);
-        ld_fe(&b, j->b, i);
-        ld_fe(&c, j->c, i);
-        fr_mul(&ab, &a, &b);          /* ab / 2^256 */
-        fr_mul(&c1, &c, &RAW_ONE);    /* c / 2^256 */
+        if (j->b) {
+            ld_fe(&b, j->b, i);
+            fr_mul(&ab, &a, &b);      /* ab / 2^256 */
+        } else {
+            fr_mul(&ab, &a, &RAW_ONE);   /* b = 1 */
+        }
+        if (j->c) {
+            ld_fe(&c, j->c, i);
+            fr_mul(&c1, &c, &RAW_ONE);   /* c / 2^256; c = 0 when absent */
+        }
         if (!j->out) {
             if (!mf_eq(&ab, &c1)) { r1_note(&j->unsat, i); return; }
             continue;

@@ -49,7 +49,8 @@ int fr_sparse_cols(const zka_csr *a, const unsigned char *row_values, size_t n_o
 /* *first = smallest i with a_i b_i != c_i, or -1.  BAD_VALUE: *where = 3 i + (0 for a, 1 b, 2 c). */
 int fr_first_unsatisfied(const unsigned char *a, const unsigned char *b, const unsigned char *c, size_t n,
                          int threads, long long *first, size_t *where);
-/* out[i] = (a_i b_i - c_i) k; k must be < r.  BAD_VALUE: *where as fr_first_unsatisfied. */
+/* out[i] = (a_i b_i - c_i) k; k must be < r.  b or c may be NULL (b_i = 1, c_i = 0); out may be a.
+ * BAD_VALUE: *where as fr_first_unsatisfied. */
 int fr_h_evaluations(const unsigned char *a, const unsigned char *b, const unsigned char *c, size_t n,
                      const unsigned char *k, int threads, unsigned char *out, size_t *where);
 /* *first = index of the first point with a coordinate >= p or off the curve, or -1. */

@@ -126,29 +126,51 @@ static void csr_error(const char *fn, int status, size_t where, const csr_args *
     }
 }
 
+/* Opens `out` (None: no buffer) as a writable buffer of at least `need` bytes, for
+ * the functions that can write into the caller's memory instead of new bytes. */
+static int get_out_buffer(PyObject *out, Py_buffer *view, const char *fn, size_t need) {
+    memset(view, 0, sizeof(*view));
+    if (out == Py_None) return 0;
+    if (PyObject_GetBuffer(out, view, PyBUF_WRITABLE) < 0) return -1;
+    if ((size_t)view->len < need) {
+        PyErr_Format(PyExc_ValueError, "%s: out must hold at least %zu bytes, got %zd", fn, need, view->len);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *py_sparse_rows(PyObject *self, PyObject *args) {
     static const char fn[] = "fr_sparse_rows";
-    PyObject *rp, *cols, *cidx, *coeffs, *values;
+    PyObject *rp, *cols, *cidx, *coeffs, *values, *out_obj = Py_None;
     int threads = 1;
-    if (!PyArg_ParseTuple(args, "OOOOO|i", &rp, &cols, &cidx, &coeffs, &values, &threads)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOOO|iO", &rp, &cols, &cidx, &coeffs, &values, &threads, &out_obj)) return NULL;
     csr_args c;
     if (csr_open(&c, fn, rp, cols, cidx, coeffs) < 0) return NULL;
-    Py_buffer vals = {0};
+    Py_buffer vals = {0}, ob = {0};
     size_t n;
     PyObject *res = NULL;
+    unsigned char *dst;
     if (get_fe_array(values, &vals, fn, "values", &n) < 0) goto out;
-    res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(32 * c.csr.m));
-    if (!res) goto out;
+    if (get_out_buffer(out_obj, &ob, fn, 32 * c.csr.m) < 0) goto out;
+    if (ob.obj) {
+        res = Py_NewRef(out_obj);
+        dst = ob.buf;
+    } else {
+        res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(32 * c.csr.m));
+        if (!res) goto out;
+        dst = (unsigned char *)PyBytes_AS_STRING(res);
+    }
     const zka_r1cs_ops *ops = zka_r1cs_active();
     size_t where = 0;
     int st;
     Py_BEGIN_ALLOW_THREADS
-    st = ops->sparse_rows(&c.csr, vals.buf, n, clamp_threads(threads), (unsigned char *)PyBytes_AS_STRING(res),
-                          &where);
+    st = ops->sparse_rows(&c.csr, vals.buf, n, clamp_threads(threads), dst, &where);
     Py_END_ALLOW_THREADS
     if (st) { Py_CLEAR(res); csr_error(fn, st, where, &c, "values", "len(values)", n); }
 out:
     if (vals.obj) PyBuffer_Release(&vals);
+    if (ob.obj) PyBuffer_Release(&ob);
     csr_close(&c);
     return res;
 }
@@ -192,12 +214,17 @@ out:
 
 /* ---- a, b, c vectors ---------------------------------------------------------------- */
 
-static int open_abc(const char *fn, PyObject *const objs[3], Py_buffer v[3], size_t *n) {
+/* With may_omit, b and c may be None (v[i].buf stays NULL, the count is a's). */
+static int open_abc(const char *fn, PyObject *const objs[3], Py_buffer v[3], size_t *n, int may_omit) {
     static const char *names[3] = {"a", "b", "c"};
     size_t cnt[3];
     memset(v, 0, 3 * sizeof(Py_buffer));
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
+        if (i && may_omit && objs[i] == Py_None) continue;
         if (get_fe_array(objs[i], &v[i], fn, names[i], &cnt[i]) < 0) goto fail;
+    }
+    for (int i = 1; i < 3; i++)
+        if (!v[i].obj) cnt[i] = cnt[0];
     if (cnt[0] != cnt[1] || cnt[0] != cnt[2]) {
         PyErr_Format(PyExc_ValueError, "%s: a, b and c must hold the same number of values, got %zu, %zu and %zu",
                      fn, cnt[0], cnt[1], cnt[2]);
@@ -212,7 +239,8 @@ fail:
 }
 
 static void close_abc(Py_buffer v[3]) {
-    for (int i = 0; i < 3; i++) PyBuffer_Release(&v[i]);
+    for (int i = 0; i < 3; i++)
+        if (v[i].obj) PyBuffer_Release(&v[i]);
 }
 
 static void abc_error(const char *fn, int status, size_t where) {
@@ -229,7 +257,7 @@ static PyObject *py_first_unsatisfied(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOO|i", &objs[0], &objs[1], &objs[2], &threads)) return NULL;
     Py_buffer v[3];
     size_t n, where = 0;
-    if (open_abc(fn, objs, v, &n) < 0) return NULL;
+    if (open_abc(fn, objs, v, &n, 0) < 0) return NULL;
     const zka_r1cs_ops *ops = zka_r1cs_active();
     long long first = -1;
     int st;
@@ -241,31 +269,42 @@ static PyObject *py_first_unsatisfied(PyObject *self, PyObject *args) {
     return PyLong_FromLongLong(first);
 }
 
+/* out may be a itself (each value is read before its result is written), and b or
+ * c may be None (b_i = 1, c_i = 0), so a prover can fold A B and then C into its A
+ * buffer with at most two vectors held. */
 static PyObject *py_h_evaluations(PyObject *self, PyObject *args) {
     static const char fn[] = "fr_h_evaluations";
-    PyObject *objs[3];
+    PyObject *objs[3], *out_obj = Py_None;
     Py_buffer k;
     int threads = 1;
-    if (!PyArg_ParseTuple(args, "OOOy*|i", &objs[0], &objs[1], &objs[2], &k, &threads)) return NULL;
+    if (!PyArg_ParseTuple(args, "OOOy*|iO", &objs[0], &objs[1], &objs[2], &k, &threads, &out_obj)) return NULL;
     PyObject *res = NULL;
     if (k.len != 32) {
         PyErr_Format(PyExc_ValueError, "%s: k must be one 32-byte field element, got %zd bytes", fn, k.len);
         PyBuffer_Release(&k);
         return NULL;
     }
-    Py_buffer v[3];
+    Py_buffer v[3], ob;
     size_t n, where = 0;
-    if (open_abc(fn, objs, v, &n) < 0) { PyBuffer_Release(&k); return NULL; }
-    res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(32 * n));
+    if (open_abc(fn, objs, v, &n, 1) < 0) { PyBuffer_Release(&k); return NULL; }
+    unsigned char *dst = NULL;
+    if (get_out_buffer(out_obj, &ob, fn, 32 * n) == 0) {
+        if (ob.obj) {
+            res = Py_NewRef(out_obj);
+            dst = ob.buf;
+        } else if ((res = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(32 * n))) != NULL) {
+            dst = (unsigned char *)PyBytes_AS_STRING(res);
+        }
+    }
     if (res) {
         const zka_r1cs_ops *ops = zka_r1cs_active();
         int st;
         Py_BEGIN_ALLOW_THREADS
-        st = ops->h_evaluations(v[0].buf, v[1].buf, v[2].buf, n, k.buf, clamp_threads(threads),
-                                (unsigned char *)PyBytes_AS_STRING(res), &where);
+        st = ops->h_evaluations(v[0].buf, v[1].buf, v[2].buf, n, k.buf, clamp_threads(threads), dst, &where);
         Py_END_ALLOW_THREADS
         if (st) { Py_CLEAR(res); abc_error(fn, st, where); }
     }
+    if (ob.obj) PyBuffer_Release(&ob);
     close_abc(v);
     PyBuffer_Release(&k);
     return res;
@@ -354,13 +393,15 @@ out:
 
 PyMethodDef zka_r1cs_methods[] = {
     {"fr_sparse_rows", py_sparse_rows, METH_VARARGS,
-     "fr_sparse_rows(row_ptr, cols, cidx, coeffs32, values32, threads=1) -> m*32 bytes, A v"},
+     "fr_sparse_rows(row_ptr, cols, cidx, coeffs32, values32, threads=1, out=None) -> m*32 bytes, A v "
+     "(into out's first m*32 bytes, returned, when given)"},
     {"fr_sparse_cols", py_sparse_cols, METH_VARARGS,
      "fr_sparse_cols(row_ptr, cols, cidx, coeffs32, values_per_row32, n_out, threads=1) -> n_out*32 bytes, A^T v"},
     {"fr_first_unsatisfied", py_first_unsatisfied, METH_VARARGS,
      "fr_first_unsatisfied(a32, b32, c32, threads=1) -> first i with a_i b_i != c_i, or -1"},
     {"fr_h_evaluations", py_h_evaluations, METH_VARARGS,
-     "fr_h_evaluations(a32, b32, c32, k32, threads=1) -> n*32 bytes of (a_i b_i - c_i) k"},
+     "fr_h_evaluations(a32, b32, c32, k32, threads=1, out=None) -> n*32 bytes of (a_i b_i - c_i) k "
+     "(b or c None: 1 or 0; into out, which may be a, returned, when given)"},
     {"fr_pack_int64", py_pack_int64, METH_VARARGS, "fr_pack_int64(int64 array, threads=1) -> n*32 bytes of x mod r"},
     {"g1_check_points", py_g1_check_points, METH_VARARGS,
      "g1_check_points(points64, threads=1) -> index of the first invalid point, or -1"},
