@@ -3,12 +3,13 @@ pragma solidity ^0.8.24;
 
 /// @title zkanchor registry v2: institutions, dataset commitments, training proofs, checkpoint
 ///        runs (declared by openRun, then extended segment by segment), federated aggregates,
-///        and data subjects' rights (erasure requests and their proven answers, validity claims)
+///        and data subjects' rights (erasure requests, their proven answers and proven refutations,
+///        validity claims)
 /// @notice An admin registers institutions and, per circuit, the Groth16 verifier that checks
 ///         its proofs together with what the verifier is for: the circuit hash (sha256 of the
 ///         canonical R1CS, computed off chain from the statement's public spec), the spec digest
 ///         (a field element every training statement carries as public input 4), the circuit's
-///         kind (1 = training, 2 = aggregation, 3 = erasure, 4 = validity) and, for training
+///         kind (1 = training, 2 = aggregation, 3 = erasure, 4 = validity, 5 = non-membership) and, for training
 ///         circuits, an optional public start (the commitment of the public initial weights).
 ///
 ///         Public inputs of a TRAINING statement:
@@ -22,6 +23,8 @@ pragma solidity ^0.8.24;
 ///           leaves of the erased records (C_D' is C_D with exactly those leaves tombstoned).
 ///         Public inputs of a VALIDITY statement:
 ///           [0] the institution   [1] C_D   [2] the schema digest (the circuit's spec digest).
+///         Public inputs of a NON-MEMBERSHIP statement naming m leaves:
+///           [0] the institution   [1] C_D   [2..m+1] L_1..L_m, leaves no record of C_D has.
 ///
 ///         Rules (each refusal is a custom error):
 ///         - Everything is keyed on the statement hash keccak256(abi.encode(circuitId, inputs)),
@@ -84,16 +87,28 @@ pragma solidity ^0.8.24;
 ///           report them superseded (a run opened on it cannot be extended any more).
 ///           Aggregates are not refused for members whose data was erased since (the member's
 ///           anchor stands); audits flag them.  Answering, like all anchoring, takes an active
-///           institution: a revoked one's requests stay open.  The registry cannot tell a request
-///           for a record the dataset never held: it stays pending (and turns overdue), since no
-///           proof can answer it.
+///           institution: a revoked one's requests stay open.  A request may not name leaf 0 (the
+///           tree's padding) nor the TOMBSTONE (what an erased record's leaf becomes): neither is
+///           a record (InvalidLeaf).
+///         - Refutations: a request naming a record the dataset never held cannot be answered.
+///           The institution refutes it with refuteErasure and a non-membership proof: no record
+///           of C_D (input 1) has any of the leaves L_1..L_m (inputs 2..).  Each request id must be
+///           a pending request to the sender about exactly C_D — not about a dataset C_D descends
+///           from or was erased into: a leaf absent from C_D' may have been in C_D (it was erased),
+///           so only a proof about the request's own dataset refutes it — and its leaf must be
+///           among the proof's (in any order; one proof may refute several requests naming the
+///           same leaf, and be used again for later ones).  On a valid proof the requests are
+///           marked refuted (with the block): the view shows status Refuted, never Overdue.  An
+///           answered request cannot be refuted (ErasureRequestAnswered) nor a refuted one
+///           answered (ErasureRequestRefuted).  A refutation stores no anchor: its
+///           ErasureRefuted event and the requests it settles are its record.
 ///         - Validity claims: anchorValidity records a verified validity statement (the data
 ///           committed in C_D satisfies the schema whose digest is the circuit's spec digest)
 ///           next to the sender's dataset: its schema digest and statement hash (the latest claim;
 ///           every claim is an event).
 ///         - Admin: the deployer; two-step transfer (transferAdmin, then acceptAdmin by the new one).
 contract ZkAnchorRegistry {
-    string public constant VERSION = "2.2.0";
+    string public constant VERSION = "2.3.0";
 
     /// BN254 scalar field modulus: public inputs must be reduced below it.
     uint256 public constant FIELD_MODULUS =
@@ -107,10 +122,16 @@ contract ZkAnchorRegistry {
     uint8 public constant KIND_AGGREGATION = 2;
     uint8 public constant KIND_ERASURE = 3;
     uint8 public constant KIND_VALIDITY = 4;
+    uint8 public constant KIND_NONMEMBERSHIP = 5;
     /// Institution, C_D, C_D', at least one leaf.
     uint256 public constant MIN_ERASURE_INPUTS = 4;
     /// Institution, C_D, schema digest.
     uint256 public constant MIN_VALIDITY_INPUTS = 3;
+    /// Institution, C_D, at least one leaf.
+    uint256 public constant MIN_NONMEMBERSHIP_INPUTS = 3;
+    /// The leaf of an erased record: Poseidon([0]) under the tag "dataset/tombstone" (no record
+    /// hashes to it).  No request may name it.
+    uint256 public constant TOMBSTONE = 0x14ae6373d67a4da7b5b70fc9e7707009aa64bbbbd9ec42db7b4e6749afb41a77;
     /// Segments per checkpoint run (indices are stored as uint24).
     uint256 public constant MAX_SEGMENTS = type(uint24).max;
     /// Gas given to a verifier: the 4-pair pairing is 181,000 and each input's ecMul+ecAdd
@@ -122,8 +143,9 @@ contract ZkAnchorRegistry {
     enum InstitutionStatus { None, Active, Revoked }
     enum AnchorKind { None, Verified, Optimistic }
     enum AnchorStatus { None, Valid, Pending, Challenged, Invalid }
-    /// Overdue = pending past its deadline (computed, never stored).
-    enum ErasureStatus { None, Pending, Answered, Overdue }
+    /// Overdue = pending past its deadline (computed, never stored).  Refuted: shown by a
+    /// non-membership proof to name a record the dataset never held.
+    enum ErasureStatus { None, Pending, Answered, Overdue, Refuted }
 
     // Storage is laid out for the hot paths: a training anchor reads one slot per institution,
     // circuit, spec digest and dataset and writes one new slot; a segment also updates its run's
@@ -166,11 +188,12 @@ contract ZkAnchorRegistry {
         uint32 erasedInto; // with erasedAt: the position of C_D' in _datasetsOf[institution]
     }
 
-    /// An erasure request: slot 0 is what an answer checks first and updates.
+    /// An erasure request: slot 0 is what an answer or a refutation checks first and updates.
     struct ErasureRequest {
         address owner; // the institution the request is addressed to (0 = no such request)
         uint40 filedAt; // block; the deadline is filedAt + erasureDeadline
-        uint40 answeredAt; // block of the answering erasure, 0 = pending
+        uint40 answeredAt; // block of the answering erasure or of the refutation, 0 = pending
+        bool refuted; // with answeredAt: settled by a refutation, not an erasure
         uint256 dataset; // the commitment the request names
         uint256 leaf; // the record's leaf
     }
@@ -302,6 +325,8 @@ contract ZkAnchorRegistry {
     error ErasureRequestOtherDataset(uint256 requestId, uint256 dataset);
     error ErasureRequestAnswered(uint256 requestId, uint256 answeredAt);
     error ErasureLeafMismatch(uint256 requestId, uint256 expected, uint256 given);
+    error ErasureRequestRefuted(uint256 requestId, uint256 refutedAt);
+    error ErasureLeafNotInProof(uint256 requestId, uint256 leaf);
     error ValiditySchemaMismatch(uint256 expected, uint256 given);
 
     // ------------------------------------------------------------------ events
@@ -372,6 +397,14 @@ contract ZkAnchorRegistry {
         address indexed institution,
         uint256 indexed datasetCommitment,
         uint256 newCommitment,
+        bytes32 circuitId,
+        uint256[] requestIds
+    );
+    /// A refutation: the requests name leaves that no record of `datasetCommitment` has.
+    event ErasureRefuted(
+        bytes32 indexed statementHash,
+        address indexed institution,
+        uint256 indexed datasetCommitment,
         bytes32 circuitId,
         uint256[] requestIds
     );
@@ -459,10 +492,12 @@ contract ZkAnchorRegistry {
                 revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
             }
             if (publicStart >= FIELD_MODULUS) revert InvalidPublicStart(publicStart);
-        } else if (kind == KIND_AGGREGATION || kind == KIND_ERASURE || kind == KIND_VALIDITY) {
+        } else if (kind >= KIND_AGGREGATION && kind <= KIND_NONMEMBERSHIP) {
             uint256 minimum = kind == KIND_AGGREGATION
                 ? MIN_AGGREGATE_INPUTS
-                : (kind == KIND_ERASURE ? MIN_ERASURE_INPUTS : MIN_VALIDITY_INPUTS);
+                : (kind == KIND_ERASURE
+                    ? MIN_ERASURE_INPUTS
+                    : (kind == KIND_VALIDITY ? MIN_VALIDITY_INPUTS : MIN_NONMEMBERSHIP_INPUTS));
             if (nPublic < minimum) revert TooFewPublicInputs(nPublic, minimum);
             if (trainingBlockInput != 0) revert InvalidTrainingBlockInput(trainingBlockInput, nPublic);
             if (publicStart != 0) revert InvalidPublicStart(publicStart);
@@ -670,16 +705,17 @@ contract ZkAnchorRegistry {
     // ------------------------------------------------------------------ data subjects' rights
 
     /// @notice File an erasure request to `owner` about its dataset `datasetCommitment`, naming
-    ///         the record's leaf (from the subject's receipt).  Anyone may file one.
+    ///         the record's leaf (from the subject's receipt; never 0 nor the TOMBSTONE).  Anyone
+    ///         may file one.
     /// @return requestId the request's id; it is due by block.number + erasureDeadline
     function requestErasure(address owner, uint256 datasetCommitment, uint256 leaf)
         external
         returns (uint256 requestId)
     {
         if (_datasets[owner][datasetCommitment].blockNumber == 0) revert DatasetNotAnchored(owner, datasetCommitment);
-        if (leaf == 0 || leaf >= FIELD_MODULUS) revert InvalidLeaf(leaf);
+        if (leaf == 0 || leaf >= FIELD_MODULUS || leaf == TOMBSTONE) revert InvalidLeaf(leaf);
         requestId = ++erasureRequestCount;
-        _erasureRequests[requestId] = ErasureRequest(owner, uint40(block.number), 0, datasetCommitment, leaf);
+        _erasureRequests[requestId] = ErasureRequest(owner, uint40(block.number), 0, false, datasetCommitment, leaf);
         emit ErasureRequested(requestId, owner, datasetCommitment, leaf, msg.sender, block.number + erasureDeadline);
     }
 
@@ -733,6 +769,35 @@ contract ZkAnchorRegistry {
         erased.erasedInto = position;
         emit DatasetAnchored(next, msg.sender, bytes32(0), d.expiresAt);
         emit ErasureAnchored(statementHash, msg.sender, commitment, next, circuitId, requestIds);
+    }
+
+    /// @notice Refute erasure requests with a verified non-membership proof: no record of C_D
+    ///         (input 1) has any of the leaves L_1..L_m (inputs 2..), and each requestIds[j] is a
+    ///         pending request to the sender about exactly C_D whose leaf is among them.  The
+    ///         requests are marked refuted (see the header); nothing else changes.
+    /// @return statementHash keccak256(abi.encode(circuitId, inputs)) (stored nowhere: in the event)
+    function refuteErasure(
+        bytes32 circuitId,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata inputs,
+        uint256[] calldata requestIds
+    ) external returns (bytes32 statementHash) {
+        _activeInstitution();
+        Circuit memory cir = _circuits[circuitId];
+        if (cir.verifier == address(0)) revert UnknownCircuit(circuitId);
+        if (cir.kind != KIND_NONMEMBERSHIP) revert WrongCircuitKind(circuitId, cir.kind);
+        _checkInputs(cir, inputs);
+        uint256 k = requestIds.length;
+        if (k == 0) revert ErasureRequestCount(1, 0);
+        uint256 commitment = inputs[1];
+        for (uint256 j = 0; j < k; ++j) {
+            _refuteRequest(requestIds[j], commitment, inputs);
+        }
+        statementHash = keccak256(abi.encode(circuitId, inputs));
+        if (!_verify(cir, a, b, c, inputs)) revert ProofRejected(statementHash);
+        emit ErasureRefuted(statementHash, msg.sender, commitment, circuitId, requestIds);
     }
 
     /// @notice Anchor a verified validity statement about the sender's dataset C_D (input 1):
@@ -909,7 +974,8 @@ contract ZkAnchorRegistry {
     }
 
     /// @notice Erasure request `requestId` (status None = no such request).  Overdue: pending
-    ///         while block.number is past its deadline.
+    ///         while block.number is past its deadline.  answeredAt is the block of the answer,
+    ///         or of the refutation when the status is Refuted.
     function erasureRequest(uint256 requestId)
         external
         view
@@ -926,7 +992,7 @@ contract ZkAnchorRegistry {
         ErasureRequest memory r = _erasureRequests[requestId];
         if (r.owner == address(0)) return (address(0), 0, 0, 0, 0, 0, ErasureStatus.None);
         deadline = uint256(r.filedAt) + erasureDeadline;
-        if (r.answeredAt != 0) status = ErasureStatus.Answered;
+        if (r.answeredAt != 0) status = r.refuted ? ErasureStatus.Refuted : ErasureStatus.Answered;
         else status = block.number > deadline ? ErasureStatus.Overdue : ErasureStatus.Pending;
         return (r.owner, r.dataset, r.leaf, r.filedAt, deadline, r.answeredAt, status);
     }
@@ -1124,7 +1190,10 @@ contract ZkAnchorRegistry {
         if (owner == address(0)) revert ErasureRequestNotFound(id);
         if (owner != msg.sender) revert ErasureRequestOtherInstitution(id, owner);
         uint256 answered = r.answeredAt;
-        if (answered != 0) revert ErasureRequestAnswered(id, answered);
+        if (answered != 0) {
+            if (r.refuted) revert ErasureRequestRefuted(id, answered);
+            revert ErasureRequestAnswered(id, answered);
+        }
         uint256 named = r.dataset;
         if (named != commitment) {
             // Requests follow the data: one about a dataset that C_D descends from by erasure
@@ -1138,6 +1207,32 @@ contract ZkAnchorRegistry {
         uint256 expected = r.leaf;
         if (expected != leaf) revert ErasureLeafMismatch(id, expected, leaf);
         r.answeredAt = uint40(block.number);
+    }
+
+    /// Mark request `id` refuted by the sender's non-membership proof about `commitment` whose
+    /// leaves are inputs[2..]: a pending request to the sender about exactly that dataset, naming
+    /// one of those leaves.  Per request: its three slots are read, slot 0 is rewritten.
+    function _refuteRequest(uint256 id, uint256 commitment, uint256[] calldata inputs) private {
+        ErasureRequest storage r = _erasureRequests[id];
+        address owner = r.owner;
+        if (owner == address(0)) revert ErasureRequestNotFound(id);
+        if (owner != msg.sender) revert ErasureRequestOtherInstitution(id, owner);
+        uint256 settled = r.answeredAt;
+        if (settled != 0) {
+            if (r.refuted) revert ErasureRequestRefuted(id, settled);
+            revert ErasureRequestAnswered(id, settled);
+        }
+        // Its own dataset only: absence from a later C_D' says nothing of C_D.
+        uint256 named = r.dataset;
+        if (named != commitment) revert ErasureRequestOtherDataset(id, named);
+        uint256 leaf = r.leaf;
+        uint256 n = inputs.length;
+        uint256 i = 2;
+        while (inputs[i] != leaf) {
+            if (++i == n) revert ErasureLeafNotInProof(id, leaf);
+        }
+        r.answeredAt = uint40(block.number);
+        r.refuted = true;
     }
 
     /// Member i of an aggregate: a Valid anchored training statement whose C_W is the model the

@@ -42,12 +42,15 @@ from test_registry_contract import (  # noqa: F401  (fixtures are used by name)
     ERASURE,
     ERASURE_DEADLINE,
     PUBLIC_START,
+    REFUTE,
     SCHEMA,
     SPEC_DIGEST,
     VALIDITY,
     WINDOW,
     base_world,
     batching_institution,
+    keys4,
+    refutation_circuit,
     build_world,
     erasure,
     helpers,
@@ -139,7 +142,7 @@ def test_every_custom_error_has_a_meaning(world):
 def test_deployment_record_round_trip(world, tmp_path):
     record = record_of(world)
     assert (record.registry, record.deployer, record.registry_version, record.challenge_window) == (
-        world.registry.address, world.admin, "2.2.0", WINDOW)
+        world.registry.address, world.admin, "2.3.0", WINDOW)
     assert record.erasure_deadline == ERASURE_DEADLINE == world.registry.erasure_deadline()
     path = tmp_path / "deployment.json"
     save_deployment(record, path)
@@ -245,9 +248,10 @@ def federated_round(w, previous: int, models: dict, global_model: int):
     return r.anchor_aggregate("toy-agg", proof, public, members, sender=carol).value, members, carol
 
 
-def test_every_event_kind_is_decoded(world, keys3):
+def test_every_event_kind_is_decoded(world, keys3, keys4):
     r, w = world.registry, world
     rights_circuits(w, keys3)
+    refutation_circuit(w, keys4)
     r.revoke_institution(w.bob, sender=w.admin)
     r.transfer_admin(w.admin, sender=w.admin)
     commitment, proof, public = w.anchored()
@@ -267,6 +271,8 @@ def test_every_event_kind_is_decoded(world, keys3):
     r.expire(expired, sender=w.outsider)
     requested = [r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (71, 72)]
     erased = r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 9090, (71, 72)), requested, sender=w.alice).value
+    bogus = r.request_erasure(w.alice, 9090, 7001, sender=w.outsider).value
+    refuted = r.refute_erasure(REFUTE, *keys4.prove([int(w.alice, 16), 9090, 7001, 7002]), [bogus], sender=w.alice).value
     claimed = r.anchor_validity(VALIDITY, *keys3.prove([int(w.alice, 16), 9090, SCHEMA]), sender=w.alice).value
 
     events = r.events()
@@ -300,6 +306,9 @@ def test_every_event_kind_is_decoded(world, keys3):
     assert by_name["ValidityAnchored"].args == {
         "statementHash": claimed, "institution": w.alice, "datasetCommitment": 9090,
         "circuitId": "0x" + circuit_id_bytes(VALIDITY).hex(), "schemaDigest": SCHEMA}
+    assert by_name["ErasureRefuted"].args == {
+        "statementHash": refuted, "institution": w.alice, "datasetCommitment": 9090,
+        "circuitId": "0x" + circuit_id_bytes(REFUTE).hex(), "requestIds": [bogus]}
     assert [e.args["statementHash"] for e in r.erasures(w.alice)] == [erased] and r.erasures(w.bob) == []
     # Filtering by name and by block range.
     assert [e.name for e in r.events(names=("AnchorResolved",))] == ["AnchorResolved"]

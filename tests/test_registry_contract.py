@@ -3,9 +3,10 @@
 Proofs are real Groth16 proofs of a small circuit built with our builder whose public
 inputs follow the project-wide layouts (training: institution address, C_D, C_W0, C_W,
 spec digest, then optional clauses; aggregation: aggregator, C_prev, member models, C_G;
-erasure: institution, C_D, C_D', leaves; validity: institution, C_D, schema digest).
-Erasure and validity refusals are checked here with toy proofs; test_registry_rights.py
-runs the same calls with real erasure and validity proofs built through the library.
+erasure: institution, C_D, C_D', leaves; validity: institution, C_D, schema digest;
+non-membership: institution, C_D, leaves).  Erasure, refutation and validity refusals are
+checked here with toy proofs; test_registry_rights.py runs the same calls with real erasure,
+non-membership and validity proofs built through the library.
 The circuit's constraints do not depend on the values, so one setup per shape serves the
 whole module and each statement only costs a proof.  The refusals that guard checkpoint
 runs, aggregates and dataset namespaces against an adversary are in
@@ -754,6 +755,12 @@ def test_circuit_registration_rules(world, helpers, keys6):
            training_block_input=3, sender=admin)
     expect("InvalidPublicStart", r.register_circuit, "era-start", v4, 4, "erasure", CIRCUIT_HASH, 35, 7, sender=admin)
     expect("InvalidPublicStart", r.register_circuit, "val-start", v3, 3, "validity", CIRCUIT_HASH, 36, 7, sender=admin)
+    # Non-membership circuits: institution, C_D and at least one leaf.
+    expect("TooFewPublicInputs", r.register_circuit, "absent2", v3, 2, "nonmembership", CIRCUIT_HASH, 37, sender=admin)
+    expect("InvalidPublicStart", r.register_circuit, "absent-start", v3, 3, "nonmembership", CIRCUIT_HASH, 37, 7,
+           sender=admin)
+    r.register_circuit("absent3", v3, 3, "nonmembership", CIRCUIT_HASH, 37, sender=admin)
+    assert r.circuit("absent3").kind == "nonmembership" and r.circuit_ids()[-1] == "absent3"
     r.register_circuit("era4", v4, 4, "erasure", CIRCUIT_HASH, 35, sender=admin)
     r.register_circuit("val3", v3, 3, "validity", CIRCUIT_HASH, 36, sender=admin)
     assert (r.circuit("era4").kind, r.circuit("val3").kind) == ("erasure", "validity")
@@ -761,7 +768,7 @@ def test_circuit_registration_rules(world, helpers, keys6):
     cid, chash = circuit_id_bytes("raw"), bytes.fromhex(CIRCUIT_HASH[2:])
     for call, error in [
         (fn.registerCircuit(bytes(32), v, 5, 1, 0, chash, 33, 0, ""), "InvalidCircuitId"),
-        (fn.registerCircuit(cid, v, 5, 5, 0, chash, 33, 0, ""), "InvalidCircuitKind"),
+        (fn.registerCircuit(cid, v, 5, 6, 0, chash, 33, 0, ""), "InvalidCircuitKind"),
         (fn.registerCircuit(cid, v, 5, 0, 0, chash, 33, 0, ""), "InvalidCircuitKind"),
         (fn.registerCircuit(cid, v, 5, 1, 0, bytes(32), 33, 0, ""), "InvalidCircuitHash"),
         (fn.registerCircuit(cid, v, 5, 1, 0, chash, 0, 0, ""), "InvalidSpecDigest"),
@@ -784,7 +791,7 @@ def test_circuit_registration_rules(world, helpers, keys6):
     assert (info.circuit_hash, info.spec_digest, info.public_start) == (CIRCUIT_HASH, SPEC_DIGEST, 0)
     assert info.description_hash == "0x" + Web3.keccak(text="toy training statement").hex().removeprefix("0x")
     assert r.circuit("bound").public_start == 11
-    assert r.circuit_ids() == [CIRCUIT, "era4", "val3", "bound"]
+    assert r.circuit_ids() == [CIRCUIT, "absent3", "era4", "val3", "bound"]
     assert not r.circuit("never-registered").exists
     [event] = r.events(names=("CircuitRegistered",))[-1:]
     assert (event.args["kind"], event.args["specDigest"], event.args["publicStart"], event.args["circuitHash"]) == (
@@ -1125,10 +1132,15 @@ def test_erasure_request_and_its_answer(world, keys3):
 
 
 def test_erasure_requests_are_refused_unless_they_name_an_anchored_dataset_and_a_leaf(world):
+    from zkanchor.commit.commitment import tombstone
+
     r = world.registry
     commitment = world.dataset()
     expect("DatasetNotAnchored", r.request_erasure, world.bob, commitment, 5, sender=world.outsider)
     fn = r.contract.functions
+    # The tombstone is no record's leaf: a request for it could be neither answered nor refuted.
+    assert world.chain.call(fn.TOMBSTONE()) == tombstone()
+    expect("InvalidLeaf", r.request_erasure, world.alice, commitment, tombstone(), sender=world.outsider)
     for bad in (0, R):
         with pytest.raises(ChainError, match="InvalidLeaf"):
             world.chain.transact(fn.requestErasure(world.alice, commitment, bad), sender=world.outsider, gas=300_000)
@@ -1255,3 +1267,111 @@ def test_erasure_gas_per_request_is_small(embedded_world, keys4):
     print(f"\nanchorErasure over verifyProof: 1 request {overhead[1]:,}, 2 requests {overhead[2]:,} "
           f"(per request {per_request:,})")
     assert per_request <= 12_000, overhead
+
+
+# ---------------------------------------------------------------- refutations (toy proofs)
+
+REFUTE = "toy-absent"  # 4 inputs: institution, C_D, L_1, L_2 (the toy key of keys4)
+
+
+def refutation_circuit(w: World, keys4: Keys) -> None:
+    if not w.registry.circuit(REFUTE).exists:
+        w.registry.register_circuit(REFUTE, deploy_verifier(w.chain, keys4.vk).address, 4, "nonmembership",
+                                    CIRCUIT_HASH, 37, sender=w.admin)
+
+
+def test_a_refutation_settles_requests_for_records_the_dataset_never_held(world, keys3, keys4):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    refutation_circuit(w, keys4)
+    commitment = w.dataset()
+    a, b, same = (r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (7001, 7002, 7001))
+    proof, public = keys4.prove([int(w.alice, 16), commitment, 7001, 7002])
+    # Any order, and one proof refutes every request naming one of its leaves.
+    tx = r.refute_erasure(REFUTE, proof, public, [b, a, same], sender=w.alice)
+    assert tx.value == "0x" + statement_hash(REFUTE, public).hex()
+    for rid in (a, b, same):
+        info = r.erasure_request(rid)
+        assert (info.status, info.refuted_block, info.answered_block, info.refuted) == ("refuted", tx.block_number,
+                                                                                       0, True)
+    [event] = r.refutations(w.alice)
+    assert (event.args["statementHash"], event.args["datasetCommitment"], event.args["requestIds"]) == (
+        tx.value, commitment, [b, a, same])
+    assert r.anchor(tx.value).kind == "none"  # no anchor: the requests and the event are the record
+    assert r.pending_erasure_requests(w.alice) == []
+    # Refuted is never overdue; the same proof refutes a later request for the same leaf.
+    mine(w.chain, ERASURE_DEADLINE + 2)
+    assert r.erasure_request(a).status == "refuted" and r.overdue_erasure_requests(w.alice) == []
+    later = r.request_erasure(w.alice, commitment, 7002, sender=w.outsider).value
+    r.refute_erasure(REFUTE, proof, public, [later], sender=w.alice)
+    assert r.erasure_request(later).status == "refuted"
+    assert not r.dataset(w.alice, commitment).erased  # a refutation changes nothing else
+
+
+def test_refutation_refusals(world, keys3, keys4):
+    w, r = world, world.registry
+    rights_circuits(w, keys3)
+    refutation_circuit(w, keys4)
+    commitment, other = w.dataset(), w.dataset()
+    bobs = w.dataset(w.bob)
+    a, c = (r.request_erasure(w.alice, commitment, leaf, sender=w.outsider).value for leaf in (7001, 7003))
+    of_other = r.request_erasure(w.alice, other, 7001, sender=w.outsider).value
+    of_bob = r.request_erasure(w.bob, bobs, 7001, sender=w.outsider).value
+    proof, public = keys4.prove([int(w.alice, 16), commitment, 7001, 7002])
+    expect("ErasureRequestCount", r.refute_erasure, REFUTE, proof, public, [], sender=w.alice)
+    expect("ErasureRequestNotFound", r.refute_erasure, REFUTE, proof, public, [a, 99], sender=w.alice)
+    error = expect("ErasureRequestOtherInstitution", r.refute_erasure, REFUTE, proof, public, [a, of_bob],
+                   sender=w.alice)
+    assert error.detail.lower() == f"{of_bob}, {w.bob.lower()}"
+    error = expect("ErasureRequestOtherDataset", r.refute_erasure, REFUTE, proof, public, [of_other], sender=w.alice)
+    assert error.detail == f"{of_other}, {other}"
+    error = expect("ErasureLeafNotInProof", r.refute_erasure, REFUTE, proof, public, [a, c], sender=w.alice)
+    assert error.detail == f"{c}, 7003"
+    expect("InstitutionInputMismatch", r.refute_erasure, REFUTE, proof, public, [of_bob], sender=w.bob)
+    expect("ProofRejected", r.refute_erasure, REFUTE, tamper(proof), public, [a], sender=w.alice)
+    # The real proof claimed for other leaves, or for another dataset, does not verify.
+    expect("ProofRejected", r.refute_erasure, REFUTE, proof, public[:2] + [7003, 7002], [c], sender=w.alice)
+    expect("ProofRejected", r.refute_erasure, REFUTE, proof, [public[0], other, 7001, 7002], [of_other],
+           sender=w.alice)
+    # Only a non-membership circuit refutes; it answers nothing.
+    expect("WrongCircuitKind", r.refute_erasure, VALIDITY, *keys3.prove([int(w.alice, 16), commitment, SCHEMA]), [a],
+           sender=w.alice)
+    expect("WrongCircuitKind", r.anchor_erasure, REFUTE, proof, public, [a], sender=w.alice)
+    expect("UnknownCircuit", r.refute_erasure, "never-registered", proof, public, [a], sender=w.alice)
+    assert {q.status for q in r.erasure_requests()} == {"pending"}
+    # Refuted, it cannot be answered; answered, it cannot be refuted.
+    r.refute_erasure(REFUTE, proof, public, [a], sender=w.alice)
+    error = expect("ErasureRequestRefuted", r.refute_erasure, REFUTE, proof, public, [a], sender=w.alice)
+    assert error.detail == f"{a}, {r.erasure_request(a).refuted_block}"
+    d = r.request_erasure(w.alice, commitment, 7004, sender=w.outsider).value
+    expect("ErasureRequestRefuted", r.anchor_erasure, ERASURE, *erasure(w, w.alice, commitment, 8001, (7001, 7004)),
+           [a, d], sender=w.alice)
+    r.anchor_erasure(ERASURE, *erasure(w, w.alice, commitment, 8001, (7003, 7004)), [c, d], sender=w.alice)
+    expect("ErasureRequestAnswered", r.refute_erasure, REFUTE, *keys4.prove([int(w.alice, 16), commitment, 7003, 7004]),
+           [c], sender=w.alice)
+    # A refutation about the erased dataset's successor refutes nothing filed against the dataset itself.
+    e = r.request_erasure(w.alice, commitment, 7005, sender=w.outsider).value
+    expect("ErasureRequestOtherDataset", r.refute_erasure, REFUTE, *keys4.prove([int(w.alice, 16), 8001, 7005, 7006]),
+           [e], sender=w.alice)
+    # A revoked institution refutes nothing (like answering, it takes an active one).
+    r.revoke_institution(w.bob, sender=w.admin)
+    expect("RevokedInstitution", r.refute_erasure, REFUTE, *keys4.prove([int(w.bob, 16), bobs, 7001, 7002]),
+           [of_bob], sender=w.bob)
+
+
+def test_refutation_gas_per_request_is_small(embedded_world, keys4):
+    # Each request refuted costs its three slots' reads, one write and the look-up of its leaf.
+    w, r = embedded_world, embedded_world.registry
+    v4 = deploy_verifier(w.chain, keys4.vk)
+    r.register_circuit(REFUTE, v4.address, 4, "nonmembership", CIRCUIT_HASH, 37, sender=w.admin)
+    overhead = {}
+    for k in (1, 2):
+        commitment = w.dataset()
+        ids = [r.request_erasure(w.alice, commitment, 100 + j, sender=w.outsider).value for j in range(k)]
+        proof, public = keys4.prove([int(w.alice, 16), commitment, 100, 101])
+        bare = bare_verifier_gas(w.chain, v4, proof, public)
+        overhead[k] = r.refute_erasure(REFUTE, proof, public, ids, sender=w.alice).gas_used - bare
+    per_request = overhead[2] - overhead[1]
+    print(f"\nrefuteErasure over verifyProof: 1 request {overhead[1]:,}, 2 requests {overhead[2]:,} "
+          f"(per request {per_request:,})")
+    assert per_request <= 12_000 and overhead[1] <= 30_000, overhead

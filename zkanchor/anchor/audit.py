@@ -44,10 +44,17 @@ Data subjects' rights (:func:`audit_report`, which also returns the rows and run
   like any anchor: the statement (input 0 the institution, C_D its dataset, each request id
   a request to it naming the proof's leaf in order, about C_D or a dataset C_D descends from;
   a validity claim's schema digest the circuit's) and the proof;
+- refutations (rows of kind ``refutation``, from ``refuteErasure``) are re-checked the same way:
+  input 0 the institution, input 1 the dataset the event names, each request id a request to it
+  filed earlier about exactly that C_D (not a dataset it descends from or was erased into),
+  naming one of the proof's leaves, neither answered nor refuted before; and the non-membership
+  proof against its key;
 - every erasure request gets a status judged at the chain head: ``answered`` (or ``answered
-  late``, after its deadline), ``pending`` (due later), ``overdue`` (deadline passed, not
-  answered) or ``covered`` (not answered itself, but its record was erased by an erasure that
-  answered another request for the same leaf);
+  late``, after its deadline), ``refuted`` (a non-membership proof showed its record is not in
+  the dataset; never overdue — unless the refutation does not hold off chain, when the request
+  is judged as if it had not been refuted, with a note), ``pending`` (due later), ``overdue``
+  (deadline passed, neither answered nor refuted) or ``covered`` (not answered itself, but its
+  record was erased by an erasure that answered another request for the same leaf);
 - every training anchor over an erased dataset is ``superseded``, pointing to the erasure and
   to the first model anchored over the dataset it was erased into (or saying there is none);
 - datasets past their retention expiry are listed with the models trained on them.
@@ -70,6 +77,7 @@ from .deployment import DeploymentRecord
 from .encoding import (
     KIND_AGGREGATION,
     KIND_ERASURE,
+    KIND_NONMEMBERSHIP,
     KIND_TRAINING,
     KIND_VALIDITY,
     circuit_id_bytes,
@@ -86,6 +94,8 @@ OK, MISMATCH, UNCHECKED = "ok", "mismatch", "unchecked"
 COMPLETE, IN_PROGRESS, BROKEN = "complete", "in progress", "broken"
 EXPIRED_DATA = "served from expired data"
 ANSWERED, ANSWERED_LATE, PENDING, OVERDUE, COVERED = "answered", "answered late", "pending", "overdue", "covered"
+REFUTED = "refuted"
+REQUEST_STATUSES = (ANSWERED, ANSWERED_LATE, REFUTED, COVERED, PENDING, OVERDUE)
 _TRAINING_EVENTS = ("TrainingAnchored", "OptimisticAnchored")
 
 
@@ -94,7 +104,7 @@ class AuditRow:
     """One anchored thing: a dataset commitment, a training statement (possibly a checkpoint
     segment) or an aggregate, and its check."""
 
-    kind: str  # dataset, run (an openRun), verified, optimistic, aggregate, erasure or validity
+    kind: str  # dataset, run (an openRun), verified, optimistic, aggregate, erasure, validity or refutation
     institution: str
     institution_name: str
     dataset: str  # the commitment, 0x hex ("" for aggregates)
@@ -120,7 +130,7 @@ class AuditRow:
     superseded_by: str = ""  # the erasure's statement hash
     retrained_by: str = ""  # the first training anchor over the dataset it was erased into
     new_dataset: str = ""  # erasures: C_D'; erased datasets: the commitment they were erased into
-    request_ids: tuple[int, ...] = ()  # erasures: the requests answered, in the order of the leaves
+    request_ids: tuple[int, ...] = ()  # erasures: the requests answered, in the order of the leaves; refutations: refuted
 
     def to_json(self) -> dict:
         """The row as a JSON object (inputs as decimal strings, like public.json)."""
@@ -175,6 +185,8 @@ class _History:
     erasures: dict[tuple[str, int], RegistryEvent] = field(default_factory=dict)  # (institution, C_D) -> ErasureAnchored
     erased_from: dict[tuple[str, int], int] = field(default_factory=dict)  # (institution, C_D') -> C_D
     answered_by: dict[int, RegistryEvent] = field(default_factory=dict)  # request id -> its (first) answer
+    refuted_by: dict[int, RegistryEvent] = field(default_factory=dict)  # request id -> its (first) ErasureRefuted
+    refutation_rows: dict[tuple[str, int], "AuditRow"] = field(default_factory=dict)  # (tx, log index) -> checked row
     leaves: dict[str, tuple[int, ...]] = field(default_factory=dict)  # erasure statement hash -> L_1..L_k
     training_on: dict[tuple[str, int], list[RegistryEvent]] = field(default_factory=dict)  # (institution, C_D) -> anchors
     runs_opened: dict[tuple[str, str], RegistryEvent] = field(default_factory=dict)  # (institution, run id) -> first RunOpened
@@ -227,6 +239,9 @@ def _history(events: list[RegistryEvent]) -> _History:
             h.erased_from.setdefault((who, after), before)
             for rid in e.args["requestIds"]:
                 h.answered_by.setdefault(int(rid), e)
+        elif e.name == "ErasureRefuted":
+            for rid in e.args["requestIds"]:
+                h.refuted_by.setdefault(int(rid), e)
         elif e.name == "SegmentAnchored":
             h.segments[e.args["statementHash"]] = e
         elif e.name == "RunOpened":
@@ -541,6 +556,9 @@ def _request_problems(institution: str, commitment: int, ids: list[int], leaves:
         first = h.answered_by.get(rid)
         if first is not None and _order(first) < _order(event):
             problems.append(f"request {rid} had already been answered")
+        refuted = h.refuted_by.get(rid)
+        if refuted is not None and _order(refuted) < _order(event):
+            problems.append(f"request {rid} had been refuted (block {refuted.block_number})")
     return problems
 
 
@@ -578,6 +596,74 @@ def _erasure_row(registry: Registry, event: RegistryEvent, h: _History, keys: di
     what = (f"erases {len(ids)} record(s) into {_short(hex32(after))}, answering request(s) "
             + ", ".join(map(str, ids)))
     return AuditRow(offchain=offchain, verdict=verdict, note="; ".join(filter(None, [what, note])), **base)
+
+
+def _refutation_problems(institution: str, commitment: int, ids: list[int], leaves: list[int],
+                         event: RegistryEvent, h: _History) -> list[str]:
+    """What the registry should have refused about the requests a refutation settles."""
+    if not ids:
+        return ["it names no request"]
+    problems = []
+    for rid in ids:
+        request = h.requests.get(rid)
+        if request is None or _order(request) > _order(event):
+            problems.append(f"request {rid} was never filed")
+            continue
+        if request.args["owner"] != institution:
+            problems.append(f"request {rid} is addressed to another institution")
+        if int(request.args["datasetCommitment"]) != commitment:
+            problems.append(f"request {rid} is about another dataset: absence from this one refutes nothing")
+        if int(request.args["leaf"]) not in leaves:
+            problems.append(f"request {rid} names a leaf the proof does not show absent")
+        answer = h.answered_by.get(rid)
+        if answer is not None and _order(answer) < _order(event):
+            problems.append(f"request {rid} had been answered (block {answer.block_number})")
+        first = h.refuted_by.get(rid)
+        if first is not None and _order(first) < _order(event):
+            problems.append(f"request {rid} had already been refuted")
+    return problems
+
+
+def _refutation_row(registry: Registry, event: RegistryEvent, h: _History, keys: dict) -> AuditRow:
+    """A refuteErasure, checked once (the request reports reuse the row's verdict)."""
+    memo = (event.tx_hash, event.log_index)
+    if memo in h.refutation_rows:
+        return h.refutation_rows[memo]
+    sh = event.args["statementHash"]
+    institution = event.args["institution"]
+    commitment = int(event.args["datasetCommitment"])
+    ids = tuple(int(v) for v in event.args["requestIds"])
+    # The registry keeps no anchor for a refutation: the event is only emitted once the proof verified.
+    base = dict(
+        kind="refutation", institution=institution, institution_name=h.names.get(institution, ""),
+        dataset=hex32(commitment), block=event.block_number, tx_hash=event.tx_hash, onchain="valid",
+        statement_hash=sh, circuit_id=circuit_id_text(bytes.fromhex(event.args["circuitId"][2:])), request_ids=ids,
+    )
+    what = f"refutes request(s) {', '.join(map(str, ids))}: no record of the dataset has the leaf named"
+    call = registry.decode_call(event.tx_hash)
+    if call is None or call[0] != "refuteErasure":
+        row = AuditRow(offchain="-", verdict=UNCHECKED, note=f"{what}; sent through another contract: no calldata "
+                       "to decode", **base)
+    else:
+        _, params = call
+        circuit_hex = "0x" + bytes(params["circuitId"]).hex()
+        inputs = [int(v) for v in params["inputs"]]
+        base["inputs"] = tuple(inputs)
+        problems = _common_problems(circuit_hex, inputs, sh, institution, h, KIND_NONMEMBERSHIP)
+        if not problems:
+            if inputs[1] != commitment:
+                problems.append("input 1 is not the dataset the event names")
+            if [int(v) for v in params["requestIds"]] != list(ids):
+                problems.append("the calldata's request ids are not the event's")
+            dataset = h.datasets.get((institution, commitment))
+            if dataset is None or _order(dataset) > _order(event):
+                problems.append("the institution never anchored the dataset")
+            problems += _refutation_problems(institution, commitment, list(ids), inputs[2:], event, h)
+        valid, note = _check_proof(keys.get(circuit_hex), (params["a"], params["b"], params["c"]), inputs)
+        offchain, verdict, note = _verdict(base["onchain"], valid, note, problems)
+        row = AuditRow(offchain=offchain, verdict=verdict, note="; ".join(filter(None, [what, note])), **base)
+    h.refutation_rows[memo] = row
+    return row
 
 
 def _validity_row(registry: Registry, event: RegistryEvent, h: _History, keys: dict) -> AuditRow:
@@ -731,7 +817,7 @@ def _possessive(name: str) -> str:
 @dataclass(frozen=True)
 class ErasureRequestReport:
     """One erasure request and where it stands at block ``head`` (``status``: answered, answered
-    late, pending, overdue or covered; see the module docstring)."""
+    late, refuted, covered, pending or overdue; see the module docstring)."""
 
     request_id: int
     institution: str
@@ -748,12 +834,19 @@ class ErasureRequestReport:
     new_dataset: str = ""  # the dataset it anchored
     answered_with: tuple[int, ...] = ()  # covered: the requests that erasure answered
     note: str = ""
+    refuted_block: int = 0  # the block of the refutation the registry records (0: none)
+    refutation: str = ""  # its statement hash
+    refutation_check: str = ""  # refuted: "valid" (its proof re-checked off chain) or "-" (no key to check it)
 
     def sentence(self) -> str:
         """What happened to the request, in words a data-protection officer reads."""
         who = f"request {self.request_id} for {_possessive(_name(self.institution, self.institution_name))} " \
               f"dataset {_short(self.dataset)}"
-        if self.status == OVERDUE:
+        if self.status == REFUTED:
+            checked = "proof re-checked" if self.refutation_check == "valid" else "proof not re-checked"
+            text = (f"{who} was refuted: the named record is not in the dataset ({checked}, "
+                    f"block {self.refuted_block})")
+        elif self.status == OVERDUE:
             text = f"{who} is OVERDUE: due block {self.deadline}, now {self.head}"
         elif self.status == PENDING:
             text = f"{who} is pending: due block {self.deadline} ({self.deadline - self.head} block(s) left)"
@@ -884,7 +977,7 @@ class AuditReport:
         }
 
 
-def _request_reports(registry: Registry, h: _History, head: int, start: int) -> list[ErasureRequestReport]:
+def _request_reports(registry: Registry, h: _History, head: int, start: int, keys: dict) -> list[ErasureRequestReport]:
     out = []
     for rid, e in sorted(h.requests.items()):
         owner, commitment, leaf = e.args["owner"], int(e.args["datasetCommitment"]), int(e.args["leaf"])
@@ -893,10 +986,23 @@ def _request_reports(registry: Registry, h: _History, head: int, start: int) -> 
                       dataset=hex32(commitment), leaf=hex32(leaf), requester=e.args["requester"],
                       filed_block=e.block_number, deadline=deadline, head=head)
         answer = h.answered_by.get(rid)
+        refutation = h.refuted_by.get(rid)
+        held = None
+        if refutation is not None:
+            fields.update(refuted_block=refutation.block_number, refutation=refutation.args["statementHash"])
+            row = _refutation_row(registry, refutation, h, keys)
+            held = row.verdict != MISMATCH and row.offchain != "invalid"
+            if held:
+                fields["refutation_check"] = row.offchain
+            else:
+                fields["note"] = (f"the registry marks it refuted in block {refutation.block_number}, but the "
+                                  f"refutation does not hold off chain: {row.note}")
         if answer is not None:
             status = ANSWERED_LATE if answer.block_number > deadline else ANSWERED
             fields.update(answered_block=answer.block_number, erasure=answer.args["statementHash"],
                           new_dataset=hex32(int(answer.args["newCommitment"])))
+        elif held:
+            status = REFUTED
         else:
             cover = next((x for c in h.lineage(owner, commitment) if (x := h.erasures.get((owner, c))) is not None
                           and leaf in _leaves_of(registry, x, h)), None)
@@ -912,6 +1018,8 @@ def _request_reports(registry: Registry, h: _History, head: int, start: int) -> 
         view = registry.erasure_request(rid)
         if view.answered_block != (answer.block_number if answer is not None else 0):
             fields["note"] = f"the registry's record of it says answered in block {view.answered_block}"
+        elif getattr(view, "refuted_block", 0) != (refutation.block_number if refutation is not None else 0):
+            fields["note"] = f"the registry's record of it says refuted in block {view.refuted_block}"
         out.append(ErasureRequestReport(status=status, **fields))
     return out
 
@@ -967,7 +1075,7 @@ def audit_report(
     from_block: int | None = None,
 ) -> AuditReport:
     """The whole audit of the registry in ``record``: rows for every dataset, training,
-    aggregate, erasure and validity anchor in chain order from ``from_block`` on (the whole
+    aggregate, erasure and validity anchor and every refutation in chain order from ``from_block`` on (the whole
     history is read for context either way; a ``from_block`` beyond the chain head gives no
     rows: nothing was checked), checkpoint runs, erasure requests, superseded models, validity
     claims and expired datasets (see the module docstring).
@@ -998,12 +1106,14 @@ def audit_report(
             rows.append(_erasure_row(registry, e, h, keys))
         elif e.name == "ValidityAnchored":
             rows.append(_validity_row(registry, e, h, keys))
+        elif e.name == "ErasureRefuted":
+            rows.append(_refutation_row(registry, e, h, keys))
     rows = [_with_data_note(r) if r.kind in ("verified", "optimistic") else r for r in _check_runs(rows, h)]
     beyond = start > head
     return AuditReport(
         rows=rows,
         runs=run_reports(rows),
-        requests=[] if beyond else _request_reports(registry, h, head, start),
+        requests=[] if beyond else _request_reports(registry, h, head, start, keys),
         superseded=_superseded_models(rows, h),
         validity=_validity_reports(rows, h),
         expired=[] if beyond else _expired_datasets(h, now),
@@ -1110,7 +1220,7 @@ def format_report(report: AuditReport) -> str:
         for r in report.requests:
             by_institution.setdefault(r.institution, []).append(r)
         for who, requests in by_institution.items():
-            counts = [(s, sum(r.status == s for r in requests)) for s in (ANSWERED, ANSWERED_LATE, COVERED, PENDING, OVERDUE)]
+            counts = [(s, sum(r.status == s for r in requests)) for s in REQUEST_STATUSES]
             lines.append(f"{_name(who, requests[0].institution_name)}: {len(requests)} request(s): "
                          + ", ".join(f"{n} {s.upper() if s == OVERDUE else s}" for s, n in counts if n))
             lines += [f"  {r.sentence()}" for r in requests]
@@ -1176,8 +1286,11 @@ def _summary(rows: list[AuditRow], report: AuditReport | None = None) -> str:
     validity = sum(r.kind == "validity" for r in rows)
     if validity:
         summary += f", {validity} validity claim(s)"
+    refutations = sum(r.kind == "refutation" for r in rows)
+    if refutations:
+        summary += f", {refutations} refutation(s)"
     if report is not None and report.requests:
-        by = {s: sum(r.status == s for r in report.requests) for s in (ANSWERED, ANSWERED_LATE, COVERED, PENDING, OVERDUE)}
+        by = {s: sum(r.status == s for r in report.requests) for s in REQUEST_STATUSES}
         summary += f", {len(report.requests)} erasure request(s) (" + ", ".join(
             f"{n} {s}" for s, n in by.items() if n) + ")"
     superseded = sum(r.superseded for r in rows)

@@ -25,14 +25,15 @@ MIN_PUBLIC_INPUTS = 5  # address, C_D, C_W0, C_W, spec digest
 MIN_AGGREGATE_INPUTS = 4  # aggregator, C_prev, at least one member model, C_G
 MIN_ERASURE_INPUTS = 4  # institution, C_D, C_D', at least one erased leaf
 MIN_VALIDITY_INPUTS = 3  # institution, C_D, schema digest
-KIND_TRAINING, KIND_AGGREGATION, KIND_ERASURE, KIND_VALIDITY = 1, 2, 3, 4
+MIN_NONMEMBERSHIP_INPUTS = 3  # institution, C_D, at least one leaf shown absent
+KIND_TRAINING, KIND_AGGREGATION, KIND_ERASURE, KIND_VALIDITY, KIND_NONMEMBERSHIP = 1, 2, 3, 4, 5
 CIRCUIT_KINDS = {"training": KIND_TRAINING, "aggregation": KIND_AGGREGATION, "erasure": KIND_ERASURE,
-                 "validity": KIND_VALIDITY}
+                 "validity": KIND_VALIDITY, "nonmembership": KIND_NONMEMBERSHIP}
 
 
 def kind_number(kind: "str | int") -> int:
-    """A circuit kind as the registry stores it (1 training, 2 aggregation, 3 erasure, 4 validity),
-    from its name or number."""
+    """A circuit kind as the registry stores it (1 training, 2 aggregation, 3 erasure, 4 validity,
+    5 nonmembership), from its name or number."""
     if isinstance(kind, str) and kind.strip().lower() in CIRCUIT_KINDS:
         return CIRCUIT_KINDS[kind.strip().lower()]
     if isinstance(kind, int) and not isinstance(kind, bool) and kind in CIRCUIT_KINDS.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..errors import ChainError
-from .encoding import MIN_AGGREGATE_INPUTS, MIN_PUBLIC_INPUTS, MIN_VALIDITY_INPUTS
+from .encoding import MIN_AGGREGATE_INPUTS, MIN_NONMEMBERSHIP_INPUTS, MIN_PUBLIC_INPUTS, MIN_VALIDITY_INPUTS
 
 # What each custom error means, for the one sentence a user reads.
 ERROR_MEANINGS = {
@@ -20,8 +20,10 @@ ERROR_MEANINGS = {
     "InvalidCircuitId": "the circuit id must not be zero",
     "CircuitAlreadyRegistered": "a circuit is already registered under this id (ids are never re-pointed)",
     "UnknownCircuit": "no circuit is registered under this id",
-    "InvalidCircuitKind": "the circuit kind must be 1 (training), 2 (aggregation), 3 (erasure) or 4 (validity)",
-    "WrongCircuitKind": "the circuit is of another kind than this call anchors (training, aggregation, erasure or validity)",
+    "InvalidCircuitKind": "the circuit kind must be 1 (training), 2 (aggregation), 3 (erasure), 4 (validity) or "
+                          "5 (non-membership)",
+    "WrongCircuitKind": "the circuit is of another kind than this call takes (training, aggregation, erasure, "
+                        "validity or non-membership)",
     "InvalidCircuitHash": "the circuit hash must not be zero",
     "InvalidSpecDigest": "the spec digest must be a non-zero field element below r",
     "InvalidPublicStart": "the public start must be a field element below r, and 0 for any but a training circuit",
@@ -29,7 +31,7 @@ ERROR_MEANINGS = {
     "VerifierInterfaceMismatch": "the verifier does not answer verifyProof for that many public inputs",
     "TooFewPublicInputs": f"a training statement has at least {MIN_PUBLIC_INPUTS} public inputs, "
                           f"an aggregation and an erasure at least {MIN_AGGREGATE_INPUTS}, a validity claim "
-                          f"at least {MIN_VALIDITY_INPUTS}",
+                          f"at least {MIN_VALIDITY_INPUTS}, a non-membership proof at least {MIN_NONMEMBERSHIP_INPUTS}",
     "InvalidTrainingBlockInput": f"the training-block input index must be 0 (none) or, for a training circuit, "
                                  f"between {MIN_PUBLIC_INPUTS} and the last input",
     "InvalidCommitment": "a dataset commitment must be a non-zero field element below r (and an erasure's new "
@@ -78,13 +80,19 @@ ERROR_MEANINGS = {
     "AggregateUnknownRound": "the round's previous global model is neither the members' public start nor an earlier aggregate of this aggregator",
     "DatasetErased": "the dataset was erased (superseded by the commitment an erasure proof anchored): "
                      "nothing new may rest on it; use the dataset it was erased into",
-    "InvalidLeaf": "a record's leaf must be a non-zero field element below r",
-    "ErasureRequestCount": "the number of erasure request ids does not match the erasure proof's number of leaves",
+    "InvalidLeaf": "a record's leaf must be a non-zero field element below r, and not the tombstone (an erased "
+                   "record's leaf)",
+    "ErasureRequestCount": "the number of erasure request ids does not fit the proof (an erasure answers one request "
+                           "per leaf; a refutation at least one)",
     "ErasureRequestNotFound": "no erasure request has this id",
     "ErasureRequestOtherInstitution": "the erasure request is addressed to another institution",
-    "ErasureRequestOtherDataset": "the erasure request is about another dataset than the one the proof erases from "
-                                  "(or one it descends from)",
+    "ErasureRequestOtherDataset": "the erasure request is about another dataset than the proof's C_D (an erasure may "
+                                  "answer requests about a dataset C_D descends from; a refutation only those "
+                                  "about C_D itself)",
     "ErasureRequestAnswered": "the erasure request was already answered",
+    "ErasureRequestRefuted": "the erasure request was already refuted: its record was shown not to be in the dataset",
+    "ErasureLeafNotInProof": "the leaf the erasure request names is not among the leaves the non-membership proof "
+                             "shows absent",
     "ErasureLeafMismatch": "the proof's leaf for this request is not the leaf the request names "
                            "(request ids must be in the order of the proof's leaves)",
     "ValiditySchemaMismatch": "public input 2 is not the schema digest registered for the validity circuit",

@@ -13,7 +13,8 @@ Data subjects' rights::
 
     request = registry.request_erasure(hospital, commitment, receipt.leaf, sender=subject).value   # an id
     registry.anchor_erasure("erasure-8x1", proof, public, [request], sender=hospital)  # C_D -> C_D'
-    registry.erasure_request(request).status                 # pending, answered or overdue
+    registry.refute_erasure("absent-8x1", proof, public, [bogus], sender=hospital)    # not in C_D
+    registry.erasure_request(request).status                 # pending, answered, overdue or refuted
     registry.anchor_validity("schema-v1", proof, public, sender=hospital)
 
 The rules the contract enforces (and why) are in the contract's header comment; how it
@@ -72,15 +73,18 @@ REQUEST_ERASURE_GAS = 250_000  # three new slots and the counter
 ERASURE_GAS_EXTRA = 250_000  # the anchor, C_D' (its record, list entry, link) and C_D's update
 ERASURE_GAS_PER_REQUEST = 40_000  # more if a request names an earlier dataset of the erasure chain
 VALIDITY_GAS_EXTRA = 150_000  # the anchor and the dataset's validity record
+REFUTE_GAS_EXTRA = 60_000  # the checks and the ErasureRefuted event (no anchor is stored)
+REFUTE_GAS_PER_REQUEST = 30_000  # three cold slots read, one rewritten, the leaf looked up
 MAX_EXPIRY = 2**40 - 1  # the contract stores a retention expiry as uint40
 LOG_CHUNK_BLOCKS = 5_000  # many providers cap eth_getLogs ranges
 # Registry functions newer than 2.0: the version that added them, and what it added.
-_ADDED_IN = {"openRun": ("2.2", "explicit checkpoint-run opening")}
+_ADDED_IN = {"openRun": ("2.2", "explicit checkpoint-run opening"),
+             "refuteErasure": ("2.3", "refutations of erasure requests")}
 
 INSTITUTION_STATUS = ("none", "active", "revoked")
 ANCHOR_KIND = ("none", "verified", "optimistic")
 ANCHOR_STATUS = ("none", "valid", "pending", "challenged", "invalid")
-ERASURE_STATUS = ("none", "pending", "answered", "overdue")
+ERASURE_STATUS = ("none", "pending", "answered", "overdue", "refuted")
 
 def training_gas(n_public: int) -> int:
     """The gas limit zkanchor gives anchorTraining and resolve."""
@@ -96,6 +100,11 @@ def aggregate_gas(n_public: int, members: Sequence[Sequence[int]]) -> int:
 def erasure_gas(n_public: int, requests: int) -> int:
     """The gas limit zkanchor gives anchorErasure."""
     return training_gas(n_public) + ERASURE_GAS_EXTRA + ERASURE_GAS_PER_REQUEST * requests
+
+
+def refute_gas(n_public: int, requests: int) -> int:
+    """The gas limit zkanchor gives refuteErasure."""
+    return training_gas(n_public) + REFUTE_GAS_EXTRA + REFUTE_GAS_PER_REQUEST * requests
 
 
 # ---------------------------------------------------------------- records read from chain
@@ -170,11 +179,13 @@ class DatasetInfo:
 
 @dataclass(frozen=True)
 class ErasureRequestInfo:
-    """An erasure request (``status``: none, pending, answered or overdue = pending past its deadline).
+    """An erasure request (``status``: none, pending, answered, overdue = pending past its deadline,
+    or refuted = shown by a non-membership proof to name a record its dataset never held).
 
     Blocks: ``filed_block`` it was filed in, ``deadline`` the last block it is due by,
-    ``answered_block`` that of the erasure that answered it (0 = not answered).  ``requester``
-    (who filed it) is known from its event only, so views leave it empty.
+    ``answered_block`` that of the erasure that answered it (0 = not answered), ``refuted_block``
+    that of the refutation (0 = not refuted).  ``requester`` (who filed it) is known from its
+    event only, so views leave it empty.
     """
 
     request_id: int
@@ -186,6 +197,7 @@ class ErasureRequestInfo:
     answered_block: int
     status: str
     requester: str = ""
+    refuted_block: int = 0
 
     @property
     def exists(self) -> bool:
@@ -197,13 +209,18 @@ class ErasureRequestInfo:
         return self.answered_block != 0
 
     @property
+    def refuted(self) -> bool:
+        """Settled by a refutation: the record it names is not in its dataset."""
+        return self.refuted_block != 0
+
+    @property
     def late(self) -> bool:
         """Answered after its deadline."""
         return self.answered and self.answered_block > self.deadline
 
     def overdue_at(self, block: int) -> bool:
-        """Unanswered and past its deadline at ``block``."""
-        return not self.answered and block > self.deadline
+        """Neither answered nor refuted, and past its deadline at ``block``."""
+        return not self.answered and not self.refuted and block > self.deadline
 
 
 @dataclass(frozen=True)
@@ -526,7 +543,8 @@ class Registry:
         spec): the record anchors are judged by.  It is required; when the caller also knows
         the hash the verification key is bound to (its ``setup.json`` or ceremony record),
         it passes it as ``key_circuit_hash`` and registration is refused unless the two agree.
-        ``kind`` is ``training`` (1), ``aggregation`` (2), ``erasure`` (3) or ``validity`` (4);
+        ``kind`` is ``training`` (1), ``aggregation`` (2), ``erasure`` (3), ``validity`` (4) or
+        ``nonmembership`` (5);
         ``spec_digest`` the field element training statements carry as input 4 (and validity
         statements as input 2: the schema digest); ``public_start`` (training only) the commitment
         of the public initial weights checkpoint runs must start from, 0 for none;
@@ -767,6 +785,27 @@ class Registry:
         receipt = self._send(fn, sender, gas or erasure_gas(len(inputs), len(ids)))
         return self._result(receipt, _hex(self._emitted(receipt, "ErasureAnchored")["statementHash"]))
 
+    def refute_erasure(
+        self,
+        circuit_id: str | bytes,
+        proof: Proof,
+        public: Sequence[int],
+        request_ids: Sequence[int],
+        sender: str | None = None,
+        gas: int | None = None,
+    ) -> TxResult:
+        """Refute erasure requests: ``public`` is [institution, C_D, L_1..L_m] of a non-membership proof
+        (no record of C_D has any of those leaves) and ``request_ids`` the pending requests to the
+        sender about exactly C_D, each naming one of them (in any order).  They are marked refuted;
+        ``value`` is the proof's statement hash (the registry stores no anchor for it)."""
+        a, b, c, inputs = _calldata(proof, public)
+        if isinstance(request_ids, (str, bytes)):
+            raise InputError("the request ids must be a list of integers")
+        ids = [_count(i, "erasure request id") for i in request_ids]
+        fn = self._fn("refuteErasure")(circuit_id_bytes(circuit_id), a, b, c, inputs, ids)
+        receipt = self._send(fn, sender, gas or refute_gas(len(inputs), len(ids)))
+        return self._result(receipt, _hex(self._emitted(receipt, "ErasureRefuted")["statementHash"]))
+
     def anchor_validity(
         self, circuit_id: str | bytes, proof: Proof, public: Sequence[int], sender: str | None = None,
         gas: int | None = None,
@@ -858,8 +897,10 @@ class Registry:
         """Erasure request ``request_id`` as the registry holds it now (``exists`` False if none)."""
         rid = _count(request_id, "erasure request id")
         owner, dataset, leaf, filed, deadline, answered, status = self.chain.call(self._fn("erasureRequest")(rid))
-        return ErasureRequestInfo(rid, owner, int(dataset), int(leaf), int(filed), int(deadline), int(answered),
-                                  ERASURE_STATUS[status])
+        name = ERASURE_STATUS[status] if status < len(ERASURE_STATUS) else f"status-{status}"
+        refuted = int(answered) if name == "refuted" else 0  # the view's answeredAt is the refutation's block
+        return ErasureRequestInfo(rid, owner, int(dataset), int(leaf), int(filed), int(deadline),
+                                  0 if refuted else int(answered), name, refuted_block=refuted)
 
     def erasure_requests(
         self, owner: str | None = None, commitment: int | str | None = None, from_block: int | None = None
@@ -883,6 +924,11 @@ class Registry:
     def overdue_erasure_requests(self, owner: str | None = None, from_block: int | None = None) -> list[ErasureRequestInfo]:
         """Requests past their deadline and still not answered."""
         return [r for r in self.erasure_requests(owner, from_block=from_block) if r.status == "overdue"]
+
+    def refutations(self, institution: str | None = None, from_block: int | None = None) -> list[RegistryEvent]:
+        """ErasureRefuted events (of ``institution``, if given), in chain order."""
+        who = _address(institution) if institution is not None else None
+        return [e for e in self.events(from_block, names=("ErasureRefuted",)) if who is None or e.args["institution"] == who]
 
     def erasures(self, institution: str | None = None, from_block: int | None = None) -> list[RegistryEvent]:
         """ErasureAnchored events (of ``institution``, if given), in chain order."""

@@ -1,6 +1,6 @@
 """The anchoring commands: deploy a registry, register institutions and circuits, anchor
 datasets, training results, checkpoint runs and their segments and federated aggregates, settle optimistic
-anchors, file and answer erasure requests, anchor validity claims, and audit a registry.
+anchors, file, answer and refute erasure requests, anchor validity claims, and audit a registry.
 
 Every command but ``registry-deploy`` takes the DEPLOYMENT record that ``registry-deploy``
 wrote, and talks to the node it names unless ``--rpc`` says otherwise.  ``--account``
@@ -71,20 +71,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ceremony wrote; its setup.json names the circuit hash the key is bound to) unless --verifier gives one "
         "already deployed, register it under --circuit-id with its circuit hash, spec digest and kind, and add the "
         "circuit and its key to DEPLOYMENT.json. Refused unless the key is bound to --circuit-hash, the hash you "
-        "expect (rebuilt from the statement's spec).",
+        "expect (rebuilt from the statement's spec). Without KEYDIR, --statement must be a proof directory whose "
+        "bundle.json names the key directory the proof was made with.",
     )
     _add_deployment_arg(p)
-    p.add_argument("vk", metavar="KEYDIR", help="a key directory, or the verification_key.json inside one")
+    p.add_argument("vk", metavar="KEYDIR", nargs="?",
+                   help="a key directory, or the verification_key.json inside one (default: the key directory the "
+                        "--statement proof directory's bundle.json names)")
     _add_circuit_id(p)
     p.add_argument("--statement", metavar="STATEMENT",
                    help="a statement.json (or a proof directory holding one) of any kind (training, aggregation, "
-                        "erasure, validity): take the circuit hash, spec digest, kind and public start from its spec, "
+                        "erasure, validity, nonmembership): take the circuit hash, spec digest, kind and public start from its spec, "
                         "recompiled here (instead of the four options below)")
     p.add_argument("--circuit-hash", metavar="HEX",
                    help="the circuit hash the key must be bound to (64 hex digits: sha256 of the canonical R1CS)")
     p.add_argument("--spec-digest", metavar="N",
                    help="the statement spec digest (a field element, decimal or 0x hex: public input 4 of training statements)")
-    p.add_argument("--kind", choices=("training", "aggregation", "erasure", "validity"), default="training",
+    p.add_argument("--kind", choices=("training", "aggregation", "erasure", "validity", "nonmembership"),
+                   default="training",
                    help="what the circuit proves (default: training)")
     p.add_argument("--public-start", default="0", metavar="N",
                    help="training only: commitment of the public initial weights checkpoint runs start from (default: 0, none)")
@@ -209,6 +213,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_anchor_erasure)
 
     p = sub.add_parser(
+        "refute-erasure",
+        help="refute erasure requests for records a dataset never held, with a non-membership proof",
+        description="Send a non-membership proof (PROOFDIR from 'zkanchor prove-nonmembership': no record of C_D has "
+        "any of the named leaves) to refute erasure requests: --request lists their ids (default: every pending "
+        "request to the sender about exactly C_D naming one of the proof's leaves). Each must be about C_D itself — "
+        "a proof about a later, erased dataset refutes nothing filed against C_D. The registry marks them refuted: "
+        "they never turn overdue. Exit 1 if the verifier rejects the proof.",
+    )
+    _add_deployment_arg(p)
+    p.add_argument("proofdir", metavar="PROOFDIR",
+                   help="a non-membership proof directory (statement.json, proof.json, public.json)")
+    _add_circuit_id(p)
+    p.add_argument("--request", type=int, nargs="+", action="extend", default=None, metavar="ID",
+                   help="the erasure request ids refuted (each naming one of the proof's leaves, in any order)")
+    _add_chain_args(p)
+    p.set_defaults(handler=cmd_refute_erasure)
+
+    p = sub.add_parser(
         "anchor-validity",
         help="anchor a validity proof (the data satisfies a schema) next to its dataset",
         description="Anchor a validity proof (PROOFDIR from 'zkanchor prove-validity': the data committed in C_D "
@@ -260,8 +282,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Read all registry events, take each proof from its transaction's calldata and re-check "
         "statement and proof in Python; check that checkpoint runs were opened and chain (each run: opened in block "
         "B, k of T segments, complete or broken) and aggregates rest on valid member "
-        "models; report erasure requests per institution (answered, pending, or OVERDUE: deadline passed and "
-        "unanswered), models superseded by an erasure of their data (and their retrained successors), validity "
+        "models; report erasure requests per institution (answered, refuted with a re-checked non-membership "
+        "proof, pending, or OVERDUE: deadline passed and unanswered), models superseded by an erasure of their data (and their retrained successors), validity "
         "claims per dataset, and datasets past their retention expiry with the models served from them. Prints a "
         "table, runs, aggregates and those reports (or --json). Exit 0 if every check agrees with the registry, 1 "
         "if any disagrees or nothing was checked (--from-block beyond the chain head); overdue requests are "
@@ -470,6 +492,8 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
         raise InputError("--public-start is for training circuits: an aggregation round starts from its members' start")
     if args.kind != "training" and start:
         raise InputError(f"--public-start is for training circuits, not {args.kind} ones")
+    if args.vk is None:
+        args.vk = _bundle_keydir(args.statement)
     vk, bound = _key_binding(args.vk)
     if circuit_hash_bytes(bound) != expected:
         raise InputError(f"the key in {args.vk} is bound to circuit {bound[:16]}..., not to the expected "
@@ -493,6 +517,26 @@ def cmd_register_circuit(args: argparse.Namespace) -> int:
          f"{args.kind} circuit {circuit.name} registered with verifier {verifier} ({vk.n_public} public inputs, "
          f"circuit {circuit.circuit_hash[:18]}...) in block {tx.block_number}")
     return EXIT_OK
+
+
+def _bundle_keydir(statement: str | None) -> str:
+    """The key directory a proof directory's bundle.json names (register-circuit without KEYDIR)."""
+    from ..proofs.bundle import BUNDLE
+
+    if statement is None:
+        raise InputError("give KEYDIR, or --statement with a proof directory whose bundle.json names its key directory")
+    folder = Path(statement)
+    folder = folder if folder.is_dir() else folder.parent
+    info = read_json(folder / BUNDLE, "bundle") if (folder / BUNDLE).is_file() else None
+    keys = info.get("keys") if isinstance(info, dict) else None
+    path = keys.get("path") if isinstance(keys, dict) else None
+    if not isinstance(path, str) or not path:
+        raise InputError(f"no KEYDIR given and {str(folder / BUNDLE)!r} names no key directory: give the key "
+                         "directory the proof was made with")
+    if not Path(path).exists():
+        raise InputError(f"the key directory {str(folder / BUNDLE)!r} names, {path!r}, does not exist here: give "
+                         "KEYDIR")
+    return path
 
 
 def _from_statement(path_text: str) -> tuple[str, str, str, str, str]:
@@ -782,6 +826,40 @@ def cmd_anchor_erasure(args: argparse.Namespace) -> int:
     emit(args, result, f"erasure {tx.value} recorded in block {tx.block_number} ({tx.gas_used} gas): request(s) "
          f"{', '.join(map(str, ids))} answered; dataset {hex32(statement.before)} is erased, "
          f"{hex32(statement.after)} takes its place")
+    return EXIT_OK
+
+
+def cmd_refute_erasure(args: argparse.Namespace) -> int:
+    """Refute erasure requests with a non-membership proof."""
+    from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32
+    from ..anchor.errors import RegistryError
+
+    statement, proof, public = _bundle(args.proofdir, "nonmembership")
+    cid = circuit_id_bytes(args.circuit_id)
+    record, chain, registry = _open(args)
+    _check_inputs_fit(record, args.circuit_id, public)
+    sender = _account(chain, args.account)
+    if args.request is not None:
+        ids = list(args.request)
+    else:
+        leaves = set(statement.leaves)
+        ids = [r.request_id for r in registry.pending_erasure_requests(sender)
+               if r.dataset == statement.commitment and r.leaf in leaves]
+        if not ids:
+            raise InputError(f"no pending erasure request to {sender} about dataset {hex32(statement.commitment)} "
+                             "names a leaf of this proof: pass --request IDs")
+    try:
+        tx = registry.refute_erasure(cid, proof, public, ids, sender=sender)
+    except RegistryError as exc:
+        if exc.error != "ProofRejected":
+            raise
+        emit(args, {"refuted": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+        return EXIT_FALSE
+    result = {"refuted": True, "statement_hash": tx.value, "institution": sender, "circuit_id": circuit_id_text(cid),
+              "dataset": hex32(statement.commitment), "leaves": [hex32(v) for v in statement.leaves],
+              "request_ids": ids, **_tx_json(tx)}
+    emit(args, result, f"request(s) {', '.join(map(str, ids))} refuted in block {tx.block_number} ({tx.gas_used} gas): "
+         f"{statement.describe()}")
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
-"""Data subjects' rights: receipts, erasure and its proof (``verify-receipt``, ``erase``, ``prove-erasure``).
+"""Data subjects' rights: receipts, erasure and its proof (``verify-receipt``, ``erase``, ``prove-erasure``),
+and the proof that named records are not in a dataset (``prove-nonmembership``, which refutes a request
+for a record the dataset never held).
 
-The registry side (``request-erasure``, the answer's anchoring and the audit's deadlines)
-lives with the other anchoring commands.
+The registry side (``request-erasure``, the answer's anchoring or a request's refutation, and the
+audit's deadlines) lives with the other anchoring commands.
 """
 
 from __future__ import annotations
@@ -58,6 +60,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keys", metavar="KEYDIR", action="append", default=[])
     add_json_flag(p)
     p.set_defaults(handler=cmd_prove_erasure)
+
+    p = sub.add_parser(
+        "prove-nonmembership",
+        help="prove that a committed dataset holds none of some named records (refutes a bogus erasure request)",
+        description="Prove the non-membership statement: no record of the dataset committed in DATASETDIR has any of "
+        "the leaves named by --leaf (what an erasure request names), for its institution and its number of records, "
+        "without showing the data. A leaf the dataset holds is refused with one sentence (answer that request with "
+        "an erasure instead). OUTDIR gets statement.json, proof.json, public.json and bundle.json; anchor it with "
+        "'zkanchor refute-erasure'.",
+    )
+    p.add_argument("dataset", metavar="DATASETDIR", help="the dataset the requests name (its commitment is C_D)")
+    p.add_argument("--leaf", action="append", default=[], metavar="LEAF",
+                   help="a requested leaf (decimal or 0x hex); repeatable")
+    p.add_argument("-o", "--output", metavar="OUTDIR", required=True)
+    p.add_argument("--keys", metavar="KEYDIR", action="append", default=[])
+    add_json_flag(p)
+    p.set_defaults(handler=cmd_prove_nonmembership)
     _register_validity(sub)
 
 
@@ -203,6 +222,29 @@ def cmd_prove_erasure(args: argparse.Namespace) -> int:
     if statement.after != c_after.commitment:
         raise InputError("NEWDIR's commitment is not DATASETDIR's with only erasures")
     bundle = Prover(KeyStore(keydirs=args.keys)).prove(statement, ErasureOpening(before, salt))
+    bundle.save(out)
+    emit(args, {"outdir": str(out), "statement": statement.to_json(), "constraints": bundle.constraints},
+         f"proved: {statement.describe()}\n({bundle.constraints:,} constraints; proof in {out}/)")
+    return 0
+
+
+def cmd_prove_nonmembership(args: argparse.Namespace) -> int:
+    from ..anchor.encoding import parse_commitment
+    from ..commit import load_dataset_dir
+    from ..proofs import KeyStore, Prover, check_output_dir
+    from ..statements import NonMembershipOpening, make_nonmembership
+
+    if not args.leaf:
+        raise InputError("name the requested records with --leaf (one per request's leaf)")
+    out = Path(args.output)
+    check_output_dir(out)
+    dataset, salt, commitment = load_dataset_dir(args.dataset)
+    # 0 parses here so that the statement refuses it in its own words (the tree's padding).
+    leaves = [parse_commitment(v, "--leaf", allow_zero=True) for v in args.leaf]
+    statement = make_nonmembership(commitment.owner, dataset, salt, leaves)
+    if statement.commitment != commitment.commitment:
+        raise InputError(f"{args.dataset!r} does not open its own commitment.json: the directory is damaged")
+    bundle = Prover(KeyStore(keydirs=args.keys)).prove(statement, NonMembershipOpening(dataset, salt))
     bundle.save(out)
     emit(args, {"outdir": str(out), "statement": statement.to_json(), "constraints": bundle.constraints},
          f"proved: {statement.describe()}\n({bundle.constraints:,} constraints; proof in {out}/)")

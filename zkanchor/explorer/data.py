@@ -8,7 +8,8 @@ transaction's calldata by :func:`zkanchor.anchor.audit`, and each statement's de
 and claims when a matching ``statement.json`` was supplied), checkpoint runs
 (:func:`zkanchor.anchor.audit.run_reports`: from the block openRun declared them in, runs
 opened but not yet proven included), federated aggregates, erasure requests (when the
-registry client offers erasure views) and the registered circuits.
+registry client offers erasure views; refuted ones with the refutation that settled them, and
+refutations listed on their own: they are no anchors) and the registered circuits.
 
 Everything here is a convenience for reading.  The page does not take any of it on trust
 when it verifies: it decodes the proof from the raw transaction, checks the key against
@@ -159,6 +160,8 @@ def input_names(kind: str, n: int, known: Optional[KnownStatement]) -> list[str]
         return ["institution", "C_D", "C_D'"] + [f"L_{i}" for i in range(1, n - 2)]
     if kind == "validity" and n >= 3:
         return ["institution", "C_D", "schema digest"] + [f"input {i}" for i in range(3, n)]
+    if kind == "refutation" and n >= 3:
+        return ["institution", "C_D"] + [f"L_{i}" for i in range(1, n - 1)]
     return [TRAINING_NAMES[i] if i < len(TRAINING_NAMES) else f"input {i}" for i in range(n)]
 
 
@@ -221,8 +224,10 @@ class Explorer:
             elif e.name == "AnchorExpired":
                 expired[e.args["statementHash"]] = {"block": e.block_number, "tx_hash": e.tx_hash}
 
-        # Run openings (rows of kind "run") are no anchors: they show in the runs, with their block.
-        anchors = [self._anchor(r, names, challenged, resolved, expired) for r in rows if r.kind not in ("dataset", "run")]
+        # Run openings (rows of kind "run") are no anchors: they show in the runs, with their block.  Nor are
+        # refutations (the registry stores no anchor for them): they show with the erasure requests.
+        anchors = [self._anchor(r, names, challenged, resolved, expired) for r in rows
+                   if r.kind not in ("dataset", "run", "refutation")]
         by_hash = {a["statement_hash"]: a for a in anchors}
         datasets = [self._dataset(r, names, anchors) for r in rows if r.kind == "dataset"]
         runs = []
@@ -253,6 +258,7 @@ class Explorer:
             "supported": found["erasure_supported"],
             "requests": requests,
             "answers": [a["statement_hash"] for a in anchors if a["kind"] == "erasure"],
+            "refutations": [self._refutation(r, names) for r in rows if r.kind == "refutation"],
             "superseded": found["superseded"],
         }
         institutions = [self._institution(addr, names, anchors, runs, requests) for addr in registry.institutions()]
@@ -313,6 +319,22 @@ class Explorer:
             "audit": {"offchain": row.offchain, "verdict": row.verdict, "note": row.note},
         }
 
+    @staticmethod
+    def _refutation(row: AuditRow, names: dict) -> dict:
+        """A refutation: the requests it settled, the leaves it shows absent and the audit's re-check."""
+        return {
+            "statement_hash": row.statement_hash,
+            "institution": row.institution,
+            "institution_name": names.get(row.institution, row.institution_name),
+            "dataset": row.dataset,
+            "circuit_id": row.circuit_id,
+            "block": row.block,
+            "tx_hash": row.tx_hash,
+            "request_ids": [int(v) for v in row.request_ids],
+            "leaves": [hex32(v) for v in row.inputs[2:]],
+            "audit": {"offchain": row.offchain, "verdict": row.verdict, "note": row.note},
+        }
+
     def _dataset(self, row: AuditRow, names: dict, anchors: list[dict]) -> dict:
         commitment = int(row.dataset, 16)
         view = self.registry.dataset(row.institution, commitment)
@@ -366,6 +388,7 @@ class Explorer:
                 "erasure_requests": len(asked),
                 "overdue_requests": sum(r.get("status") == "overdue" for r in asked),
                 "pending_requests": sum(r.get("status") == "pending" for r in asked),
+                "refuted_requests": sum(r.get("status") == "refuted" for r in asked),
             },
         }
 

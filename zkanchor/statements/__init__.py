@@ -20,6 +20,7 @@ from .aggregation import (
 )
 from .base import Circuit, Statement, StatementSpec, compile
 from .erasure import ErasureClaim, ErasureOpening, ErasureStatement, erase, make_erasure
+from .nonmembership import NonMembershipClaim, NonMembershipOpening, NonMembershipStatement, make_nonmembership
 from .validity import ValidityClaim, ValidityOpening, ValidityStatement, claim_for
 from .training import (
     Evaluation,
@@ -31,7 +32,7 @@ from .training import (
 )
 
 KINDS = {"training": TrainingStatement, "aggregation": AggregationStatement, "erasure": ErasureStatement,
-         "validity": ValidityStatement}
+         "validity": ValidityStatement, "nonmembership": NonMembershipStatement}
 
 
 def register_kind(kind: str, cls: type) -> None:
@@ -59,9 +60,13 @@ __all__ = [
     "ErasureStatement",
     "erase",
     "make_erasure",
+    "make_nonmembership",
     "Evaluation",
     "KINDS",
     "ModelOpening",
+    "NonMembershipClaim",
+    "NonMembershipOpening",
+    "NonMembershipStatement",
     "Statement",
     "StatementSpec",
     "TrainingClaim",

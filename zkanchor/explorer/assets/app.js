@@ -60,7 +60,12 @@
     return hexId(address) ? el("a", { href: "#/institution/" + address, title: address }, label) : label;
   }
 
-  function pill(text) { return el("span", { class: "pill " + String(text).replace(/\s+/g, "-") }, text); }
+  // Statuses styled like another: a refuted erasure request is settled, as an answered one is.
+  const PILL_TONE = { refuted: "answered" };
+  function pill(text) {
+    const name = String(text).replace(/\s+/g, "-");
+    return el("span", { class: "pill " + name + (PILL_TONE[name] ? " " + PILL_TONE[name] : "") }, text);
+  }
 
   function mono(text, full) { return el("span", { class: "mono", title: full || text }, short(text)); }
 
@@ -405,12 +410,24 @@
       "No erasure requests.");
   }
 
+  function refutationsTable(list) {
+    return table(["block", "institution", "dataset", "requests", "leaves shown absent", "server's audit"],
+      list.map((f) => el("tr", { "data-refutation": f.statement_hash }, el("td", {}, String(f.block)),
+        el("td", {}, who(f.institution, f.institution_name)), el("td", {}, mono(f.dataset)),
+        el("td", {}, f.request_ids.join(", ")), el("td", {}, f.leaves.map((l) => el("div", {}, mono(l)))),
+        el("td", {}, pill(f.audit.verdict), f.audit.note ? el("div", { class: "note" }, f.audit.note) : null))),
+      "No refutations.");
+  }
+
   function renderErasures(main) {
     const e = state.snap.erasures;
     append(main, [el("h2", {}, "Erasure requests")]);
     if (!e.supported) append(main, [el("p", { class: "muted" }, "This registry has no erasure requests (it predates registry 2.1).")]);
     append(main, [requestsTable(e.requests || []),
-      el("h2", {}, "Erasures (answers)"), anchorsTable(state.snap.anchors.filter((a) => a.kind === "erasure"), "erasure-anchors")]);
+      el("h2", {}, "Erasures (answers)"), anchorsTable(state.snap.anchors.filter((a) => a.kind === "erasure"), "erasure-anchors"),
+      el("h2", {}, "Refutations (records shown not to be in the dataset)"),
+      el("p", { class: "muted" }, "A refutation is a non-membership proof: no record of the request's own dataset has the leaf it names. The server's audit re-checked each proof; the registry stores no anchor for them."),
+      refutationsTable(e.refutations || [])]);
     if ((e.superseded || []).length) {
       append(main, [el("h2", {}, "Models whose data was erased"), el("ul", {}, e.superseded.map((m) => el("li", {}, m.sentence)))]);
     }
