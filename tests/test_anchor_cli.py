@@ -95,7 +95,7 @@ def deploy(cli, tmp_path, anvil_url, window: int = 2):
     dep = tmp_path / "deployment.json"
     result = cli.json("registry-deploy", "-o", dep, "--rpc", anvil_url, "--challenge-window", window)
     assert result["deployment"] == str(dep) and result["challenge_window"] == window
-    assert result["erasure_deadline"] == 216_000 and result["version"] == "2.2.0"
+    assert result["erasure_deadline"] == 216_000 and result["version"] == "2.3.0"
     cli("register-institution", dep, ALICE, "--name", "Alice Hospital")
     cli("register-institution", dep, BOB, "--name", "Bob Bank")
     cli("register-circuit", dep, tmp_path / "keys", "--circuit-id", "toy-v1", "--circuit-hash", toy_hash(),
@@ -365,6 +365,45 @@ def test_segments_aggregates_and_their_audit(cli, setup_files, anvil_url):
     assert out.startswith("nothing was checked")
     report = cli.json("audit", dep, "--from-block", head + 100, code=1)
     assert report["checked"] is False and report["rows"] == []
+
+
+def test_register_circuit_takes_the_key_directory_from_the_proof_bundle(cli, tmp_path, anvil_url, monkeypatch):
+    """register-circuit DEPLOYMENT --statement PROOFDIR without KEYDIR: the keys bundle.json names."""
+    monkeypatch.setenv("ZKANCHOR_CACHE", str(tmp_path / "cache"))
+    alice = connect(anvil_url).accounts[ALICE]
+    rows = [(0.5, 1.25, 1), (-1.0, 0.5, 0), (1.5, -0.25, 1), (-0.75, -1.0, 0), (0.25, 0.75, 1), (-1.5, 0.25, 0)]
+    (tmp_path / "data.csv").write_text("x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    cli("commit", tmp_path / "data.csv", "--target", "label", "--institution", alice, "-o", tmp_path / "ds")
+    cli("train", tmp_path / "ds", "--model", "logreg", "--epochs", 1, "-o", tmp_path / "model")
+    cli("prove-training", tmp_path / "ds", tmp_path / "model", "-o", tmp_path / "proof")
+    bundle = json.loads((tmp_path / "proof" / "bundle.json").read_text())
+    assert str(tmp_path / "cache") in bundle["keys"]["path"]
+
+    dep = tmp_path / "deployment.json"
+    cli("registry-deploy", "-o", dep, "--rpc", anvil_url)
+    cli("register-institution", dep, ALICE)
+    out = cli.json("register-circuit", dep, "--circuit-id", "from-bundle", "--statement", tmp_path / "proof")
+    assert out["circuit_hash"] == "0x" + bundle["circuit_hash"] and out["kind"] == "training"
+    # A statement.json inside the proof directory works the same way; the registered circuit anchors the proof.
+    out = cli.json("register-circuit", dep, "--circuit-id", "from-file", "--statement",
+                   tmp_path / "proof" / "statement.json")
+    assert out["circuit_hash"] == "0x" + bundle["circuit_hash"]
+    cli("anchor-dataset", dep, tmp_path / "ds", "--account", ALICE)
+    anchored = cli.json("anchor-training", dep, tmp_path / "proof" / "proof.json", tmp_path / "proof" / "public.json",
+                        "--circuit-id", "from-bundle", "--account", ALICE)
+    assert anchored["anchored"] and anchored["kind"] == "verified"
+
+    # Refusals, one sentence each: no KEYDIR and no --statement; a bundle naming no key directory, or one not here.
+    _, err = cli("register-circuit", dep, "--circuit-id", "none", "--circuit-hash", bundle["circuit_hash"],
+                 "--spec-digest", 5, code=2)
+    assert "give KEYDIR" in err
+    for name, path in (("no-keys", None), ("gone", str(tmp_path / "nowhere"))):
+        copy = tmp_path / name
+        shutil.copytree(tmp_path / "proof", copy)
+        edited = dict(bundle, keys=dict(bundle["keys"], path=path))
+        (copy / "bundle.json").write_text(json.dumps(edited))
+        _, err = cli("register-circuit", dep, "--circuit-id", name, "--statement", copy, code=2)
+        assert ("names no key directory" if path is None else "does not exist here") in err, err
 
 
 @pytest.mark.parametrize("command", COMMANDS)
