@@ -2,7 +2,8 @@
 
 commit --consent-column --receipts -> verify-receipt -> train --purpose -> prove-training;
 erase -> prove-erasure -> verify-receipt --erasure -> train / prove-training over C_D';
-prove-validity; verify-training on every proof.  Eight patients, two measurements: each
+prove-validity; prove-nonmembership (a leaf the dataset never held; an erased record's leaf is
+absent from C_D' only); verify-training on every proof.  Eight patients, two measurements: each
 proof takes a few seconds; keys go to a temporary cache (ZKANCHOR_CACHE).
 """
 
@@ -262,6 +263,71 @@ def test_bad_erasures_exit_2(flow, tmp_path, capsys):
                 "--institution", INSTITUTION, "-o", tmp_path / "small") == 0
     code, _, err = run(capsys, "prove-erasure", flow / "ds", tmp_path / "small", "-o", tmp_path / "x")
     assert code == 2 and "not an erasure of DATASETDIR" in one_sentence(err)
+
+
+# -- non-membership -----------------------------------------------------------------------
+
+BOGUS = "0x1234567890abcdef"  # no record's leaf: what a bogus erasure request names
+
+
+def test_a_leaf_the_dataset_never_held_is_proven_absent(flow, tmp_path, capsys):
+    code, out, _ = run(capsys, "prove-nonmembership", flow / "ds", "--leaf", BOGUS, "--leaf", "4660",
+                       "-o", tmp_path / "nm", "--json")
+    proved = json.loads(out)
+    c_d = commitment_of(flow / "ds")
+    assert code == 0 and proved["statement"]["kind"] == "nonmembership"
+    assert proved["statement"]["commitment"] == c_d and proved["statement"]["leaves"] == [str(int(BOGUS, 16)), "4660"]
+    assert {p.name for p in (tmp_path / "nm").iterdir()} >= {"statement.json", "proof.json", "public.json", "bundle.json"}
+    public = json.loads((tmp_path / "nm" / "public.json").read_text())
+    assert public == [str(int(INSTITUTION, 16)), c_d, str(int(BOGUS, 16)), "4660"]
+    # verify-training checks any statement: this one too, with the key the prover cached.
+    code, out, _ = run(capsys, "verify-training", tmp_path / "nm")
+    assert code == 0 and out.startswith(f"OK: none of the 2 named records is in dataset 0x{int(c_d):064x} of "
+                                        f"{INSTITUTION} (n = 8)")
+    code, out, _ = run(capsys, "verify-training", tmp_path / "nm", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["valid"] is True and result["statement"]["kind"] == "nonmembership"
+    # The proof is about C_D: claimed about another dataset (public.json and statement re-derived), it fails.
+    erased = commitment_of(flow / "erased")
+    other = _tampered(tmp_path, "nm", tmp_path / "other", lambda s: s.update(commitment=erased))
+    code, out, _ = run(capsys, "verify-training", other)
+    assert code == 1 and out.startswith("INVALID")
+
+
+def test_an_erased_record_is_absent_from_the_erased_dataset_only(flow, tmp_path, capsys):
+    leaf = json.loads(receipt(flow, 0).read_text())["leaf"]  # patient 1, erased from C_D into C_D'
+    code, out, _ = run(capsys, "prove-nonmembership", flow / "erased", "--leaf", leaf, "-o", tmp_path / "nm")
+    after = int(commitment_of(flow / "erased"))
+    assert code == 0 and f"the named record is not in dataset 0x{after:064x}" in out
+    # In C_D the record was there: its absence cannot be proven (the request is answered by the erasure).
+    code, _, err = run(capsys, "prove-nonmembership", flow / "ds", "--leaf", leaf, "-o", tmp_path / "x")
+    assert code == 2 and "leaf 0 is record 0's: the record is in the dataset" in one_sentence(err)
+    assert not (tmp_path / "x").exists()
+
+
+def test_bad_nonmembership_requests_exit_2(flow, tmp_path, capsys):
+    from zkanchor.commit.commitment import tombstone
+
+    held = json.loads(receipt(flow, 5).read_text())["leaf"]
+    cases = [
+        (["--leaf", held], "leaf 0 is record 5's: the record is in the dataset, so its absence cannot be proven "
+                           "(answer the request with an erasure)"),
+        (["--leaf", BOGUS, "--leaf", held], "leaf 1 is record 5's"),
+        (["--leaf", "0"], "never 0 (the tree's padding)"),
+        (["--leaf", str(tombstone())], "never the tombstone"),
+        (["--leaf", BOGUS, "--leaf", BOGUS], "names each leaf once"),
+        (["--leaf", "not-a-leaf"], "--leaf"),
+        ([], "name the requested records with --leaf"),
+    ]
+    for extra, message in cases:
+        code, out, err = run(capsys, "prove-nonmembership", flow / "ds", *extra, "-o", tmp_path / "x")
+        assert code == 2 and message in one_sentence(err) and out == "", (extra, err)
+        assert not (tmp_path / "x").exists()
+    # --json: the refusal is a JSON object on stdout too.
+    code, out, err = run(capsys, "prove-nonmembership", flow / "ds", "--leaf", held, "-o", tmp_path / "x", "--json")
+    assert code == 2 and "is in the dataset" in json.loads(out)["error"] and "Traceback" not in err
+    code, _, err = run(capsys, "prove-nonmembership", tmp_path / "nowhere", "--leaf", BOGUS, "-o", tmp_path / "x")
+    assert code == 2 and "nowhere" in one_sentence(err)
 
 
 # -- consent ------------------------------------------------------------------------------
