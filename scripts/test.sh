@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up (idempotently) and run the test suite: the fast suite, then the slow end-to-end
-# and large cases.  `scripts/test.sh --fast` runs only the fast suite (the inner loop);
+# and large cases.  `scripts/test.sh --fast` runs only the fast suite (the inner loop, on
+# every core with pytest-xdist);
 # any other arguments go to pytest (e.g. `scripts/test.sh --fast tests/test_training.py -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,9 @@ args=()
 for a in "$@"; do
   if [ "$a" = "--fast" ]; then fast=1; else args+=("$a"); fi
 done
-.venv/bin/python -m pytest -m "not slow" ${args[@]+"${args[@]}"}
+# The fast suite on every core (ZKANCHOR_TEST_WORKERS=0 runs it in this process, e.g. for
+# pdb); the slow suite stays serial: its simulator runs use all cores by themselves.
+.venv/bin/python -m pytest -m "not slow" -n "${ZKANCHOR_TEST_WORKERS:-auto}" ${args[@]+"${args[@]}"}
 if [ "$fast" = 0 ]; then
   status=0
   .venv/bin/python -m pytest -m slow ${args[@]+"${args[@]}"} || status=$?

@@ -166,6 +166,7 @@ def test_every_subcommand_has_help(sub, capsys):
     assert info.value.code == 0 and "usage: zkanchor ceremony " + sub in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @needs_node
 @pytest.mark.node
 def test_ceremony_from_a_snarkjs_ptau(circuit, tmp_path):

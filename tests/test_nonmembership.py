@@ -244,6 +244,7 @@ def test_absence_from_the_erased_dataset_is_absence_from_it_only():
 HAVE_SOLCJS = shutil.which("node") is not None and (node_modules_dir() / "solc" / "package.json").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAVE_SOLCJS, reason="needs node and the npm package solc; run scripts/setup.sh")
 def test_absence_from_C_D_prime_refutes_no_request_against_C_D(tmp_path):
     from zkanchor.anchor.errors import RegistryError

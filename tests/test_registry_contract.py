@@ -983,6 +983,7 @@ def test_opening_a_run_checks_what_segment_0_checked(world):
     expect("RevokedInstitution", r.open_run, "run-f", cid, commitment, 2, PUBLIC_START, sender=w.alice)
 
 
+@pytest.mark.slow
 def test_every_segment_stays_within_the_verifier_plus_60k(embedded_world):
     w = embedded_world  # the chain scripts/bench_registry_gas.py measures on by default
     cid = run_circuit(w)
@@ -1249,6 +1250,7 @@ def test_validity_claims(world, keys3):
     assert (info.schema_digest, info.circuit_id, info.claims) == (SCHEMA + 1, "toy-validity-2", 2)
 
 
+@pytest.mark.slow
 def test_erasure_gas_per_request_is_small(embedded_world, keys4):
     # One more request costs the registry its three slots' reads and one write: measured as the
     # difference of anchorErasure's overhead over verifyProof between 2 requests and 1.
@@ -1359,6 +1361,7 @@ def test_refutation_refusals(world, keys3, keys4):
            [of_bob], sender=w.bob)
 
 
+@pytest.mark.slow
 def test_refutation_gas_per_request_is_small(embedded_world, keys4):
     # Each request refuted costs its three slots' reads, one write and the look-up of its leaf.
     w, r = embedded_world, embedded_world.registry

@@ -175,6 +175,7 @@ def _world(events: str) -> SimpleNamespace:
     return SimpleNamespace(scenario=scenario, seed=3, log=EventLog(), problems=[], ceremony=None)
 
 
+@pytest.mark.slow
 def test_a_malformed_phase2_contribution_is_discarded_and_the_key_still_proves():
     r1cs, witness = many_public(4)
     log_size = domain_for(r1cs).size.bit_length() - 1

@@ -74,6 +74,7 @@ def test_public_inputs_are_the_aggregator_the_previous_model_the_locals_then_the
     assert other.spec.digest() != st.spec.digest() and compile(other.spec).hash != compile(st.spec).hash
 
 
+@pytest.mark.slow
 def test_the_honest_aggregate_proves_and_binds_every_public_input():
     op = opening()
     st = statement_for(op)

@@ -114,6 +114,7 @@ def _check_on(chain, vk_path, proof_path, public_path):
     return good.gas_used
 
 
+@pytest.mark.slow
 def test_snarkjs_proof_verifies_in_our_contract_on_eth_tester_and_anvil(snarkjs_proof, anvil_url):
     gas_embedded = _check_on(chainmod.connect(), *snarkjs_proof)
     gas_anvil = _check_on(chainmod.connect(anvil_url), *snarkjs_proof)

@@ -310,6 +310,7 @@ def test_valid_snarkjs_proofs_verify(embedded, n):
 
 @pytest.mark.node
 @needs_node
+@pytest.mark.slow  # py-evm pairs slowly; test_on_anvil_same_answers_and_same_gas runs every case fast
 @pytest.mark.parametrize("n", [1, 9])
 def test_every_tampering_is_false_not_a_revert(embedded, n):
     # py-evm pairs slowly (~0.5 s), so snarkjs's verifier joins in here for n = 1 only;
@@ -380,7 +381,7 @@ def _intrinsic_gas(contract, args) -> int:
 
 @pytest.mark.node
 @needs_node
-@pytest.mark.parametrize("n", [1, 9])
+@pytest.mark.parametrize("n", [1, pytest.param(9, marks=pytest.mark.slow)])
 def test_gas_is_at_most_snarkjs_and_near_the_precompile_floor(embedded, n):
     args = embedded.snarks(n).args
     floor = 181_000 + 6_150 * n
