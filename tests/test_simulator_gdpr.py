@@ -1,5 +1,6 @@
 """Data subjects' rights in the simulator (the gdpr scenario): receipts, consent withdrawn and
-erasure requested on chain, an institution that erases, proves and retrains, one that ignores a
+erasure requested on chain, an institution that erases, proves and retrains, a bogus request (a
+record the institution never held) refuted with a non-membership proof, one that ignores a
 request and is found overdue, a validity claim the data violates, and the report's section for a
 data-protection officer.
 
@@ -25,10 +26,12 @@ from zkanchor.simulator.data import all_data
 from zkanchor.simulator.replay import replay
 from zkanchor.simulator.scenario import SHIPPED, ScenarioError
 
-# Hospital A (6 patients, one without consent) answers; two of its patients withdraw consent.
-# Hospital B (6) ignores its patient's request.  Hospital C (6, one patient entered twice)
-# claims unique patient ids.  Record numbers are rows of each hospital's data (seed 5).  One
-# shape for all three: one training circuit, so the run registers three circuits in all.
+# Hospital A (6 patients, one without consent) answers; two of its patients withdraw consent,
+# and someone files a request naming a record it never held, which it refutes.  Hospital B (6)
+# ignores its patient's request.  Hospital C (6, one patient entered twice) claims unique
+# patient ids.  Record numbers are rows of each hospital's data (seed 5).  One shape for all
+# three: one training circuit, so the run registers four circuits in all (training, erasure,
+# retraining, non-membership).
 MINI = """
 [scenario]
 name = "gdpr-mini"
@@ -72,6 +75,10 @@ institution = "Hospital B"
 records = [4]
 
 [[event]]
+kind = "bogus_erasure_request"
+institution = "Hospital A"
+
+[[event]]
 kind = "erased_data"
 actor = "Hospital A"
 """
@@ -101,11 +108,13 @@ def of(records: list[dict], action: str, **fields) -> list[dict]:
 
 
 def check_story(records: list[dict], out: Path, answered: dict[str, int], ignored: str, refused: str,
-                excluded: int) -> dict:
-    """The whole story in the log: receipts, requests, the answer, the attack, the overdue request, the claim."""
+                excluded: int, refuted: str = "Hospital A") -> dict:
+    """The whole story in the log: receipts, requests, the answer, the refutation, the attack, the overdue
+    request, the claim."""
     by_name = {}
+    check_refutation(records, refuted)
     # Every request is filed by its subject, after their receipt checked out against the anchored C_D.
-    filed = of(records, "request_erasure")
+    filed = [r for r in of(records, "request_erasure") if r["reason"] != "bogus_erasure_request"]
     assert [r["institution"] for r in filed] == [i for i, k in answered.items() for _ in range(k)] + [ignored]
     for r in filed:
         assert r["outcome"] == "landed" and r["actor"].startswith("patient ") and r["deadline"] > r["block"]
@@ -137,7 +146,8 @@ def check_story(records: list[dict], out: Path, answered: dict[str, int], ignore
     (request,) = [r for r in filed if r["institution"] == ignored]
     assert ignoring["requests"] == [request["request"]] and not of(records, "anchor_erasure", actor=ignored)
     (wait,) = of(records, "advance_blocks")
-    assert wait["block"] == request["deadline"] + 1
+    assert wait["block"] == max(request["deadline"], *(r["deadline"] for r in of(records, "request_erasure",
+                                                                                  institution=refuted))) + 1
     (flag,) = of(records, "check_erasure_request", request=request["request"])
     assert (flag["outcome"], flag["status"]) == ("flagged", "overdue") and flag["block"] > request["deadline"]
     assert "OVERDUE" in flag["note"]
@@ -166,6 +176,31 @@ def check_story(records: list[dict], out: Path, answered: dict[str, int], ignore
     return by_name
 
 
+def check_refutation(records: list[dict], institution: str) -> dict:
+    """The bogus request: filed by a stranger, refuted on chain with a non-membership proof, found refuted
+    (not overdue, its deadline passed) by the regulator, its proof re-checked."""
+    (bogus,) = of(records, "request_erasure", reason="bogus_erasure_request")
+    assert bogus["outcome"] == "landed" and bogus["institution"] == institution and "record" not in bogus
+    assert bogus["actor"] == "Unknown requester" and not of(records, "verify_receipt", actor=bogus["actor"])
+    rid = bogus["request"]
+    (examined,) = of(records, "examine_requests", actor=institution)
+    assert examined["requests"] == [rid] and examined["leaves"] == [bogus["leaf"]]
+    (proved,) = of(records, "prove_nonmembership", actor=institution)
+    assert proved["outcome"] == "done" and proved["circuit"].startswith("nonmembership-") and proved["constraints"] > 0
+    (refuted,) = of(records, "refute_erasure", actor=institution)
+    assert refuted["outcome"] == "landed" and refuted["requests"] == [rid] and refuted["leaves"] == [bogus["leaf"]]
+    assert refuted["commitment"] == bogus["commitment"] and refuted["block"] <= bogus["deadline"]
+    assert refuted["circuit"] == proved["circuit"] and refuted["gas"] > 0
+    # Refuted first, while C_D is current; the erasure (of the other requests) follows.
+    assert all(e["seq"] > refuted["seq"] for e in of(records, "anchor_erasure", actor=institution))
+    assert rid not in [x for e in of(records, "anchor_erasure") for x in e["requests"]]
+    (check,) = of(records, "check_erasure_request", request=rid)
+    assert (check["outcome"], check["status"], check["refuted_block"], check["refutation_check"]) == (
+        "passed", "refuted", refuted["block"], "valid")
+    assert check["block"] > bogus["deadline"] and "was refuted: the named record is not in the dataset" in check["note"]
+    return refuted
+
+
 def check_summary(out: Path, refused: str, ignored: str) -> str:
     summary = (out / "summary.md").read_text()
     section = summary.split("## Data subjects' rights")[1].split("## Who did what")[0]
@@ -173,7 +208,11 @@ def check_summary(out: Path, refused: str, ignored: str) -> str:
                   "contract:DatasetErased", "prover:C_D", "no two records share a patient_id",
                   "sorted keys are distinct", "Nothing was anchored", "### What the chain cannot show",
                   "cannot show that the raw records were deleted", f"**{ignored}** did not answer request",
-                  f"**{refused}** claimed", "superseded"):
+                  f"**{refused}** claimed", "superseded", "### Refuted requests",
+                  "asked **Hospital A** to erase a record it never held", "There was nothing to erase",
+                  "marked the request refuted in block", "lists the request as refuted, not overdue, although the "
+                  "deadline has passed", ": no such record in the data |",
+                  "A refutation shows that the dataset the institution committed to (C_D) holds no record"):
         assert words in section, words
     return section
 
@@ -203,8 +242,13 @@ def test_the_miniature_tells_the_whole_story(mini):
     (first,) = [r for r in of(records, "train", actor="Hospital A") if not r.get("retrain")]
     assert first["excluded"] == 1
     circuits = [r["circuit"].rsplit("-", 1)[0] for r in of(records, "register_circuit")]
-    assert circuits == ["logreg-6x3-e1-c0", "erasure-6x2", "logreg-6x3-e1-c0-t"]
-    assert [r["kind"] for r in of(records, "register_circuit")] == ["training", "erasure", "training"]
+    assert circuits == ["logreg-6x3-e1-c0", "erasure-6x2", "logreg-6x3-e1-c0-t", "nonmembership-6x1"]
+    assert [r["kind"] for r in of(records, "register_circuit")] == ["training", "erasure", "training",
+                                                                    "nonmembership"]
+    # The refutation: in the gas table and the proofs of summary.md, and a proof-time bar of its own.
+    (proved,) = of(records, "prove_nonmembership")
+    summary = (out / "summary.md").read_text()
+    assert "| refute_erasure | 1 |" in summary and f"| {proved['constraints']:,} |" in summary
     section = check_summary(out, refused="Hospital C", ignored="Hospital B")
     assert "the 1 without consent and the 2 erased" in section
     assert (out / "receipts" / "hospital-a").is_dir() and len(list((out / "receipts" / "hospital-a").iterdir())) == 6
@@ -224,6 +268,9 @@ def test_a_subject_checks_their_receipt_with_the_cli(mini, capsys):
 
 
 # ---------------------------------------------------------------- the schema: one sentence per mistake
+
+
+BOGUS = 'kind = "bogus_erasure_request"\ninstitution = "Hospital A"\n'
 
 
 def error_of(tmp_path: Path, text: str) -> str:
@@ -258,7 +305,7 @@ def error_of(tmp_path: Path, text: str) -> str:
     (lambda t: t.replace("seed = 5", "seed = 5\nrounds = 2"),
      "event[0] (withdraw_consent) needs a one-round scenario without [federated]"),
     (lambda t: t.replace('kind = "erased_data"\nactor = "Hospital A"', 'kind = "erased_data"\nactor = "Hospital B"'),
-     "event[2].actor 'Hospital B' must be honest, answer erasure requests and anchor verified proofs"),
+     "event[3].actor 'Hospital B' must be honest, answer erasure requests and anchor verified proofs"),
     (lambda t: t.replace('kind = "withdraw_consent"\ninstitution = "Hospital A"',
                          'kind = "withdraw_consent"\ninstitution = "Hospital C"'),
      "event[0] needs receipts = true for 'Hospital C'"),
@@ -290,6 +337,19 @@ def error_of(tmp_path: Path, text: str) -> str:
      "label label): the key column 'pid' is not a feature column"),
     (lambda t: t.replace("records = [2, 5]", "records = [4, 5]"),
      "event[0] withdraws the consent of record 4 of 'Hospital A', who never gave it (flag bit 0 is off)"),
+    # The bogus request: to an institution of the scenario that answers, by a requester of a name of its own.
+    (lambda t: t.replace(BOGUS, BOGUS.replace('"Hospital A"', '"Nobody"')),
+     "event[2].institution 'Nobody' is not an institution of this scenario"),
+    (lambda t: t.replace(BOGUS, BOGUS.replace('"Hospital A"', '"Hospital B"')),
+     "event[2].institution 'Hospital B' must be honest and answer erasure requests: it refutes the request with a "
+     "non-membership proof"),
+    (lambda t: t.replace(BOGUS, BOGUS + 'requester = "Hospital C"\n'),
+     "event[2].requester 'Hospital C' is the name of an institution or a role; the requester needs a name of its own"),
+    (lambda t: t.replace(BOGUS, BOGUS + 'requester = "Regulator"\n'), "event[2].requester 'Regulator' is the name of"),
+    (lambda t: t.replace(BOGUS, BOGUS + 'requester = " "\n'), "event[2].requester must be a non-empty name"),
+    (lambda t: t.replace(BOGUS, BOGUS + "records = [1]\n"), "event[2].records is not a known key"),
+    (lambda t: t.replace('[regulator]\nname = "Regulator"', '').replace("answers = false\n", ""),
+     "event[2] (bogus_erasure_request) needs a [regulator], whose audit finds the request refuted"),
 ])
 def test_each_bad_rights_input_is_one_sentence(tmp_path, edit, expected):
     assert expected in error_of(tmp_path, edit(MINI))
@@ -302,6 +362,14 @@ def test_validity_and_requests_parse(tmp_path):
     assert c.validity.key_column == "patient_id" and c.validity.labels == (0.0, 1.0) and c.validity.min_records == 4
     assert [(e.kind, e.institution, e.records) for e in s.requests] == [
         ("withdraw_consent", "Hospital A", (2, 5)), ("erasure_request", "Hospital B", (4,))]
+    assert [(e.kind, e.institution, e.actor, e.round) for e in s.bogus_requests] == [
+        ("bogus_erasure_request", "Hospital A", "Unknown requester", 1)]
+    named = load_scenario(write(tmp_path, MINI.replace('kind = "bogus_erasure_request"\n',
+                                                       'kind = "bogus_erasure_request"\nrequester = "Mallory"\n')))
+    assert named.bogus_requests[0].actor == "Mallory" and named.has_rights
+    # The shipped scenario files one, to Hospital A, after the real requests.
+    (bogus,) = load_scenario("gdpr").bogus_requests
+    assert (bogus.institution, bogus.actor) == ("Hospital A", "Unknown requester")
     assert s.erasure_deadline == 12 and s.has_rights
     assert not load_scenario("hospitals").has_rights and load_scenario("hospitals").erasure_deadline is None
 
@@ -361,6 +429,13 @@ def test_shipped_gdpr_at_real_size(tmp_path):
     assert "120 patients" in commits["Hospital A"] and "1 duplicated patient id" in commits["Hospital C"]
     section = check_summary(out, refused="Hospital C", ignored="Hospital B")
     assert "the 10 without consent and the 2 erased" in section and "**Hospital A** proved" in section
+    # The bogus request to Hospital A: refuted with a proof over its 120 records, never overdue.
+    (refuted,) = of(records, "refute_erasure")
+    (proved,) = of(records, "prove_nonmembership")
+    assert proved["circuit"].startswith("nonmembership-120x1-")
+    assert "none of the 120 records it committed to" in section and f"{refuted['gas']:,} gas" in section
+    assert [c["status"] for c in of(records, "check_erasure_request")] == ["answered", "answered", "overdue",
+                                                                           "refuted"]
     assert {"gas.png", "proof_times.png", "timeline.png"} <= {p.name for p in out.iterdir()}
 
 
@@ -387,7 +462,14 @@ def test_the_miniature_on_anvil_replays_and_a_forged_request_is_caught(anvil_url
     request["deadline"] += 100
     flag = next(r for r in forged if r["action"] == "check_erasure_request" and r["status"] == "overdue")
     flag["status"] = "answered"
+    # ... or that the refutation landed in another block, or that the refuted request turned overdue.
+    refutation = next(r for r in forged if r["action"] == "refute_erasure")
+    refutation["block"] += 1
+    refuted = next(r for r in forged if r["action"] == "check_erasure_request" and r["status"] == "refuted")
+    refuted["status"] = "overdue"
     (out / "events.jsonl").write_text("".join(json.dumps(r) + "\n" for r in forged))
     problems = replay(out, anvil_url).problems
     assert any(f"event {request['seq']}" in p and "is not the one logged" in p for p in problems)
     assert any(f"event {flag['seq']}" in p and "is overdue on chain" in p for p in problems)
+    assert any(f"event {refutation['seq']}" in p and "was not refuted in block" in p for p in problems)
+    assert any(f"event {refuted['seq']}" in p and "is refuted on chain, the log says overdue" in p for p in problems)

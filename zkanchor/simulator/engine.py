@@ -20,7 +20,8 @@ Attack events of the round follow (:mod:`zkanchor.simulator.attacks`).  With dat
 rights (:mod:`zkanchor.simulator.rights`), receipts are handed out as each dataset is anchored,
 validity claims are checked then and proven with the round's proofs, and after the round's
 anchors the subjects file their erasure requests, answering institutions erase, prove and
-retrain, and (after the watcher) the run mines blocks until every ignored request is past its
+retrain (and refute, with a non-membership proof, a request naming a record their data never
+held), and (after the watcher) the run mines blocks until every ignored request is past its
 deadline.  A watcher checks optimistic anchors; a regulator audits (and reads every request's
 status).  With ``[setup] ceremony = true`` the institutions first run a trusted-setup ceremony
 and circuits take its keys (:mod:`zkanchor.simulator.ceremony`).
@@ -57,7 +58,9 @@ from .log import DONE, FAILED, LANDED, PASSED, EventLog
 from .oversight import audit_rights, audit_run, deployment_record, watch
 from .proving import ProveJob, ProveResult
 from .report import Report, write_report
-from .scenario import CEREMONY_EVENTS, ERASURE_ATTACKS, RIGHTS_EVENTS, Scenario, load_scenario, resolve_scenario
+from .scenario import (
+    BOGUS_REQUESTS, CEREMONY_EVENTS, ERASURE_ATTACKS, RIGHTS_EVENTS, Scenario, load_scenario, resolve_scenario,
+)
 from .state import chain_state, state_hash
 from .world import Anchored, Party, World, public_initial, public_start_of, spec_of
 
@@ -266,7 +269,8 @@ def _round(world: World, round_: int) -> None:
     honest_jobs = _train_round(world, round_)
     validity_jobs = rights.prepare_validity(world, round_) if round_ == 1 else []
     cheat_jobs = rights.prepare_erased_data(world, round_)
-    skip = CEREMONY_EVENTS + RIGHTS_EVENTS + ERASURE_ATTACKS  # run elsewhere: before the rounds, or after answers
+    # Run elsewhere: before the rounds, with the requests, or after the answers.
+    skip = CEREMONY_EVENTS + RIGHTS_EVENTS + BOGUS_REQUESTS + ERASURE_ATTACKS
     events = [e for e in scenario.events if e.round == round_ and e.kind != "bad_aggregate" and e.kind not in skip]
     prepared = [attacks.prepare(world, e, k) for k, e in enumerate(events)]
     attack_jobs = [job for p in prepared for job in p.jobs]

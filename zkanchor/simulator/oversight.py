@@ -7,8 +7,10 @@ proof re-verified off chain), checks that every model an institution serves open
 C_W it anchored, and in federated scenarios that each round's members started from the
 last anchored global model and each aggregate averaged that round's anchored models.
 With data subjects' rights in the run it also reads every erasure request's status at the
-chain head (answered, or OVERDUE — ``flagged``), the models superseded by an erasure and
-what retrained them, and every dataset's validity claims (a refused claim left none).
+chain head (answered, refuted — a request for a record the data never held, its
+non-membership proof re-checked — or OVERDUE, ``flagged``), the models superseded by an
+erasure and what retrained them, and every dataset's validity claims (a refused claim left
+none).
 """
 
 from __future__ import annotations
@@ -120,8 +122,9 @@ def audit_rights(world: "World") -> None:
     """The regulator's view of data subjects' rights, from the chain alone (``zkanchor.anchor.audit_report``).
 
     Requests to an institution that answers must be answered on time; requests to one that
-    ignores them must be found OVERDUE (``flagged``: the audit's job is to find them).  Either
-    expectation unmet is a problem of the run.
+    ignores them must be found OVERDUE (``flagged``: the audit's job is to find them); a bogus
+    request (naming a record the data never held) must be found refuted, its refutation's proof
+    re-checked off chain.  Any expectation unmet is a problem of the run.
     """
     name = world.scenario.regulator.name
     start = world.log.now()
@@ -136,13 +139,18 @@ def audit_rights(world: "World") -> None:
         row = statuses.get(r.request_id)
         status = row.status if row is not None else "missing"
         answers = world.scenario.institution(r.institution).answers
-        expected = "answered" if answers else "overdue"
+        expected = "refuted" if r.bogus else "answered" if answers else "overdue"
         outcome = (PASSED if answers else FLAGGED) if status == expected else FAILED
+        if r.bogus and status == expected and row.refutation_check != "valid":
+            outcome = FAILED  # the regulator holds the key: the refutation's proof must re-check
+            expected += " with its proof re-checked"
         if outcome == FAILED:
             world.problems.append(f"request {r.request_id} to {r.institution} is {status}, not {expected}")
         world.log.add(name, "check_erasure_request", outcome, None, request=r.request_id, institution=r.institution,
                       subject=r.subject, status=status, filed_block=r.block, deadline=r.deadline,
                       answered_block=row.answered_block if row is not None and row.answered_block else None,
+                      refuted_block=row.refuted_block if row is not None and row.refuted_block else None,
+                      refutation_check=row.refutation_check if row is not None and row.refuted_block else None,
                       block=report.head, note=row.sentence() if row is not None else "the registry has no such request")
     for m in report.superseded:
         party = next(p for p in world.parties.values() if p.address.lower() == m.institution.lower())

@@ -8,8 +8,9 @@ the chain alone:
 - every anchor the log says landed exists with the logged kind (erasures and validity claims
   included); every optimistic anchor an attack left behind is Invalid;
 - every erasure request the log says was filed is on chain to the logged institution, for the
-  logged dataset and leaf, with the logged deadline; every erasure answers exactly the logged
-  requests in its block; each status the regulator logged (answered, overdue) still holds;
+  logged dataset and leaf, with the logged deadline; every erasure answers, and every
+  refutation refutes, exactly the logged requests in its block; each status the regulator
+  logged (answered, refuted, overdue) still holds;
 - every refused attack attempt left no trace: its statement is not anchored by the attacker;
 - the regulator's audit (every proof re-verified in Python) finds no mismatch;
 - the registry's state hash (simulator.state) equals the one the run logged.
@@ -110,7 +111,12 @@ def _check_record(chain, registry: Registry, r: dict, result: ReplayResult) -> N
             result.checked += 1
             if registry.erasure_request(rid).answered_block != r["block"]:
                 result.problems.append(f"{where}: request {rid} was not answered in block {r['block']}")
-    if r["action"] == "check_erasure_request" and r.get("status") in ("answered", "overdue"):
+    if r["outcome"] == "landed" and r["action"] == "refute_erasure":
+        for rid in r.get("requests", []):
+            result.checked += 1
+            if registry.erasure_request(rid).refuted_block != r["block"]:
+                result.problems.append(f"{where}: request {rid} was not refuted in block {r['block']}")
+    if r["action"] == "check_erasure_request" and r.get("status") in ("answered", "refuted", "overdue"):
         result.checked += 1
         onchain = registry.erasure_request(r["request"]).status
         if onchain != r["status"]:

@@ -201,14 +201,15 @@ def summary_markdown(report: Report, world: "World", charts: bool) -> str:
 
 
 def _proofs(records: list[dict]) -> list[dict]:
-    """The honest proofs of a run: training, aggregation, erasure and validity."""
-    return [r for r in records if r["action"] in ("prove", "prove_erasure", "prove_validity")
+    """The honest proofs of a run: training, aggregation, erasure, non-membership and validity."""
+    return [r for r in records if r["action"] in ("prove", "prove_erasure", "prove_nonmembership", "prove_validity")
             and r["outcome"] == "done" and not r.get("attack")]
 
 
 def _series(r: dict) -> str:
     """Which bar of the proof-time chart a proof is: its round, and what it proves if not the round's training."""
-    what = {"prove_erasure": " erasure", "prove_validity": " validity"}.get(r["action"], "")
+    what = {"prove_erasure": " erasure", "prove_nonmembership": " non-membership",
+            "prove_validity": " validity"}.get(r["action"], "")
     if r["action"] == "prove" and str(r.get("job", "")).endswith("/retrain"):
         what = " retraining"
     return f"round {r['round']}{what}"
@@ -231,6 +232,12 @@ LIMITS = [
     "The registry cannot compel an answer: an overdue request is public and dated, and acting on it is for the "
     "supervisory authority.",
 ]
+# Said only when a request was refuted.
+REFUTATION_LIMIT = (
+    "A refutation shows that the dataset the institution committed to (C_D) holds no record with the leaf the "
+    "request names. It says nothing about data the institution keeps outside that commitment. A data subject "
+    "whose request is refuted can check their receipt against the anchored C_D: if it leads there, the request "
+    "named another leaf than the receipt's.")
 
 
 def _who(name: str) -> str:
@@ -290,12 +297,14 @@ def rights_markdown(records: list[dict], world: "World") -> list[str]:
     filed = by["request_erasure"]
     checks = {r["request"]: r for r in by["check_erasure_request"]}
     answers = {rid: r for r in by["anchor_erasure"] if r["outcome"] == "landed" for rid in r["requests"]}
+    refutations = {rid: r for r in by["refute_erasure"] if r["outcome"] == "landed" for rid in r["requests"]}
     if filed:
         parts += ["### Requests", "",
-                  _table(["request", "data subject", "to", "filed in block", "why", "due by block", "outcome"],
+                  _table(["request", "requested by", "to", "filed in block", "why", "due by block", "outcome"],
                          [[r["request"], r["actor"], r["institution"], r["block"],
                            "consent withdrawn" if r["reason"] == "withdraw_consent" else "erasure",
-                           r["deadline"], _request_outcome(r, answers.get(r["request"]), checks.get(r["request"]))]
+                           r["deadline"], _request_outcome(r, answers.get(r["request"]),
+                                                           refutations.get(r["request"]), checks.get(r["request"]))]
                           for r in filed]), "",
                   "A withdrawal of consent is filed as an erasure request: the consent flag was committed with "
                   "the data and cannot change without a new commitment, so the records are erased and the model "
@@ -342,6 +351,36 @@ def rights_markdown(records: list[dict], world: "World") -> list[str]:
     if proven:
         parts.append("")
 
+    refuted = [r for r in by["refute_erasure"] if r["outcome"] == "landed"]
+    if refuted:
+        parts += ["### Refuted requests", ""]
+    for r in refuted:
+        requests = [f for f in filed if f["request"] in r["requests"]]
+        by_whom = _join(list(dict.fromkeys(f["actor"] for f in requests)))
+        n = world.parties[r["actor"]].data.dataset.n
+        prove = next((p for p in by["prove_nonmembership"] if p["actor"] == r["actor"]), None)
+        checked = [c for c in by["check_erasure_request"] if c["request"] in r["requests"]]
+        plural = len(requests) > 1
+        filed_in, due = _join(sorted({f["block"] for f in requests})), min(f["deadline"] for f in requests)
+        text = (f"- {by_whom} asked {_who(r['actor'])} to erase a record it never held (request"
+                f"{'s' if plural else ''} {_join(r['requests'])}, filed in block {filed_in}, due by block {due}). "
+                "There was nothing to erase, and left unanswered the request would have turned overdue and made "
+                f"the institution look non-compliant. Instead {_who(r['actor'])} proved, without showing any of its "
+                f"data, that none of the {n} records it committed to (C_D `{r['commitment'][:12]}…`) is the one "
+                f"named; the registry checked the proof and marked the request{'s' if plural else ''} refuted in "
+                f"block {r['block']}, {_blocks(r['block'] - min(f['block'] for f in requests))} after filing")
+        if prove is not None and prove.get("constraints"):
+            text += f" (a proof of {prove['constraints']:,} constraints, {r['gas']:,} gas to check on chain)"
+        text += "."
+        if checked and all(c["outcome"] == "passed" and c["status"] == "refuted" for c in checked):
+            past = checked[0]["block"] > max(f["deadline"] for f in requests)
+            text += (f" The regulator's audit at block {checked[0]['block']} re-checked the proof and lists the "
+                     f"request{'s' if plural else ''} as refuted, not overdue"
+                     + (", although the deadline has passed." if past else "."))
+        parts.append(text)
+    if refuted:
+        parts.append("")
+
     overdue = [c for c in by["check_erasure_request"] if c["status"] == "overdue"]
     ignored = by["ignore_erasure_requests"]
     if overdue or ignored:
@@ -383,14 +422,17 @@ def rights_markdown(records: list[dict], world: "World") -> list[str]:
             parts.append(text + ".")
         parts.append("")
 
-    parts += ["### What the chain cannot show", ""] + [f"- {line}" for line in LIMITS] + [""]
+    limits = LIMITS + ([REFUTATION_LIMIT] if refuted else [])
+    parts += ["### What the chain cannot show", ""] + [f"- {line}" for line in limits] + [""]
     return parts
 
 
-def _request_outcome(filed: dict, answer: dict | None, check: dict | None) -> str:
+def _request_outcome(filed: dict, answer: dict | None, refutation: dict | None, check: dict | None) -> str:
     if answer is not None:
         late = " (LATE)" if answer["block"] > filed["deadline"] else ""
         return f"answered in block {answer['block']}{late}"
+    if refutation is not None:
+        return f"refuted in block {refutation['block']}: no such record in the data"
     if check is not None and check["status"] == "overdue":
         return f"**OVERDUE** since block {filed['deadline'] + 1}"
     return "not answered"

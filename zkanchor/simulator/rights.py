@@ -20,6 +20,15 @@ actor's word for it):
   over C_D'.  Each subject then reads the erasure proof from the chain, verifies it with the
   registered circuit's key, finds their leaf among the erased ones and C_D marked erased into
   C_D' (``verify_erasure``).
+- **Bogus requests** (``bogus_erasure_request`` events): someone files a request naming a leaf
+  (derived from the seed) that no record of the institution's dataset has.  The institution
+  checks every open request against its own leaves: the ones it holds are erased as above; for
+  the others no erasure proof can exist, so it proves non-membership instead
+  (:class:`zkanchor.statements.NonMembershipStatement`: no record of C_D has the named leaves,
+  without showing the data), with the round's other proofs, and ``refute_erasure`` marks the
+  requests refuted on chain — before the erasure, while C_D is the institution's current
+  dataset.  The regulator's audit re-checks the proof and must find them ``refuted``, never
+  overdue.
 - **Ignored requests** (``answers = false``): nothing is sent; after the rounds the run mines
   blocks until the deadline has passed, and the regulator's audit finds them OVERDUE
   (:func:`zkanchor.simulator.oversight.audit_rights`).
@@ -45,17 +54,22 @@ from typing import TYPE_CHECKING, Optional
 
 from zkanchor.anchor import RegistryError
 from zkanchor.anchor.encoding import circuit_id_text, proof_from_words
+from zkanchor.bn254.constants import R
+from zkanchor.commit.commitment import dataset_leaves, tombstone
 from zkanchor.commit.receipts import check_presence, make_receipts
 from zkanchor.errors import InputError
 from zkanchor.groth16.verifier import verify
 from zkanchor.models.weights import weights_commitment
-from zkanchor.statements import ErasureOpening, ValidityOpening, ValidityStatement, claim_for, erase, make_erasure
+from zkanchor.statements import (
+    ErasureOpening, NonMembershipOpening, ValidityOpening, ValidityStatement, claim_for, erase, make_erasure,
+    make_nonmembership,
+)
 
 from . import attacks, seeds
 from .data import InstitutionData, subject_name
 from .log import DONE, FAILED, LANDED, PASSED, STOPPED
 from .proving import ProveJob, ProveResult, failing_constraint
-from .scenario import ValiditySpec
+from .scenario import BOGUS_REQUESTS, RIGHTS_EVENTS, ValiditySpec
 from .world import Anchored, public_initial, spec_of
 
 if TYPE_CHECKING:
@@ -66,6 +80,7 @@ REASONS = {
     "withdraw_consent": "consent withdrawn (art. 7(3) GDPR): the committed consent flag cannot change, "
                         "so the withdrawal is filed as an erasure request",
     "erasure_request": "erasure requested (art. 17 GDPR)",
+    "bogus_erasure_request": "erasure requested (art. 17 GDPR) for a record the institution's dataset never held",
 }
 
 
@@ -74,16 +89,27 @@ class Request:
     """An erasure request filed on chain, as the run tracks it."""
 
     request_id: int
-    kind: str  # withdraw_consent or erasure_request
-    subject: str
+    kind: str  # withdraw_consent, erasure_request or bogus_erasure_request
+    subject: str  # the requester (a bogus request's filer is no data subject of the institution)
     address: str
     institution: str
-    record: int
+    record: Optional[int]  # None: a bogus request names no record of the data
     leaf: int
     dataset: int  # the C_D it names
     block: int
     deadline: int
     answered_block: int = 0
+    refuted_block: int = 0
+
+    @property
+    def bogus(self) -> bool:
+        """True for a request naming a leaf the dataset never held."""
+        return self.kind in BOGUS_REQUESTS
+
+    @property
+    def open(self) -> bool:
+        """Neither answered nor refuted."""
+        return not self.answered_block and not self.refuted_block
 
 
 # ---------------------------------------------------------------- subjects and their accounts
@@ -99,8 +125,21 @@ def subjects(scenario: "Scenario", data: dict[str, InstitutionData]) -> dict[tup
 
 
 def subject_names(scenario: "Scenario", data: dict[str, InstitutionData]) -> tuple[str, ...]:
-    """The subjects who need an account, in the order they get one."""
-    return tuple(subjects(scenario, data).values())
+    """The subjects who need an account, in the order they get one, then the bogus requests' filers."""
+    names = list(subjects(scenario, data).values())
+    return tuple(dict.fromkeys(names + [e.actor for e in scenario.bogus_requests]))
+
+
+def bogus_leaf(seed: int, k: int, party: "Party") -> int:
+    """The leaf bogus request event ``k`` names: derived from the seed, and no leaf of the party's tree
+    (no record's, not 0, not the tombstone) — the registry would refuse 0 and the tombstone anyway."""
+    held = {int(v) for v in dataset_leaves(party.data.dataset, party.data_salt)} | {0, tombstone()}
+    attempt = 0
+    while True:
+        leaf = seeds.derive(seed, "bogus-leaf", party.name, k, attempt) % R
+        if leaf not in held:
+            return leaf
+        attempt += 1
 
 
 # ---------------------------------------------------------------- receipts
@@ -258,35 +297,53 @@ class _Answer:
 
 
 def requests_round(world: "World", round_: int, proven: dict[str, ProveResult]) -> None:
-    """Subjects check their receipts and file; institutions answer (all proofs in one batch) or ignore.
+    """Subjects check their receipts and file (bogus requests are filed too, in file order); institutions
+    answer — erasing the records they hold, refuting the requests naming records they never held — with
+    all proofs in one batch, or ignore.
 
     ``proven`` holds the round's earlier proofs (the erased_data attacks' among them)."""
-    events = [e for e in world.scenario.requests if e.round == round_]
+    events = [(k, e) for k, e in enumerate(world.scenario.events)
+              if e.round == round_ and e.kind in RIGHTS_EVENTS + BOGUS_REQUESTS]
     if not events:
         return
-    for e in events:
+    for k, e in events:
         party = world.parties[e.institution]
+        if e.kind in BOGUS_REQUESTS:
+            _file_bogus(world, party, e, k, round_)
+            continue
         for record in e.records:
             subject = subject_name(party.data, party.name, record)
             _verify_presence(world, party, subject, record, round_)
             _file(world, party, e, record, subject, round_)
-    answers = []
-    for name in dict.fromkeys(e.institution for e in events):
+    answers, refutations = [], []
+    for name in dict.fromkeys(e.institution for _, e in events):
         party = world.parties[name]
-        open_ = [r for r in world.requests if r.institution == name and not r.answered_block]
+        open_ = [r for r in world.requests if r.institution == name and r.open]
         if not party.inst.answers:
             world.log.add(name, "ignore_erasure_requests", DONE, round_, requests=[r.request_id for r in open_],
                           note=f"{name} sends no answer to request(s) {', '.join(str(r.request_id) for r in open_)} "
                                f"(due by block {max(r.deadline for r in open_)})")
             continue
-        answers.append(_prepare_answer(world, party, open_, round_))
-    if not answers:
+        # The institution looks each requested leaf up in its own data: a record it holds is erased;
+        # a leaf no record has cannot be erased, and its absence is proven instead.
+        held = {int(v) for v in dataset_leaves(party.data.dataset, party.data_salt)}
+        absent = [r for r in open_ if r.leaf not in held]
+        if absent:
+            refutations.append(_prepare_refutation(world, party, absent, round_))
+        present = [r for r in open_ if r.leaf in held]
+        if present:
+            answers.append(_prepare_answer(world, party, present, round_))
+    if not answers and not refutations:
         return
-    jobs = [job for a in answers for job in (a.erasure, a.retrain)]
+    jobs = [job for a in answers for job in (a.erasure, a.retrain)] + [rf.job for rf in refutations]
     world.ensure_circuits(jobs, world.describe_training)
     results = {**proven, **world.prove(jobs)}
-    for a in answers:
-        _answer(world, a, results, round_)
+    for name in dict.fromkeys(e.institution for _, e in events):
+        # A refutation first: it is about C_D exactly, and settles its requests before C_D is erased.
+        for rf in (x for x in refutations if x.party.name == name):
+            _refute(world, rf, results, round_)
+        for a in (x for x in answers if x.party.name == name):
+            _answer(world, a, results, round_)
 
 
 def prepare_erased_data(world: "World", round_: int) -> list[ProveJob]:
@@ -317,6 +374,73 @@ def _file(world: "World", party: "Party", e: "Event", record: int, subject: str,
                   leaf=hex(receipt.leaf), commitment=hex(receipt.commitment), deadline=info.deadline, reason=e.kind,
                   owner=party.address, sender=address,
                   note=f"{REASONS[e.kind]}; the request names the leaf on the receipt and is due by block {info.deadline}")
+
+
+def _file_bogus(world: "World", party: "Party", e: "Event", k: int, round_: int) -> None:
+    """Someone files an erasure request naming a leaf no record of the institution's dataset has."""
+    leaf = bogus_leaf(world.seed, k, party)
+    address = world.roles[e.actor]
+    start = world.log.now()
+    tx = world.registry.request_erasure(party.address, party.commitment, leaf, sender=address)
+    info = world.registry.erasure_request(tx.value)
+    world.requests.append(Request(tx.value, e.kind, e.actor, address, party.name, None, leaf, party.commitment,
+                                  tx.block_number, info.deadline))
+    world.log.add(e.actor, "request_erasure", LANDED, round_, world.log.since(start), gas=tx.gas_used,
+                  block=tx.block_number, tx=tx.tx_hash, request=tx.value, institution=party.name, leaf=hex(leaf),
+                  commitment=hex(party.commitment), deadline=info.deadline, reason=e.kind, owner=party.address,
+                  sender=address,
+                  note=f"{REASONS[e.kind]}: anyone may file a request, and the registry cannot tell that no record "
+                       f"has this leaf; due by block {info.deadline}")
+
+
+@dataclass
+class _Refutation:
+    """An institution's refutation in the making: the requests naming leaves its data never held, and the proof job."""
+
+    party: "Party"
+    requests: list[Request]
+    statement: object  # NonMembershipStatement
+    job: ProveJob
+
+
+def _prepare_refutation(world: "World", party: "Party", requests: list[Request], round_: int) -> _Refutation:
+    leaves = list(dict.fromkeys(r.leaf for r in requests))
+    ids = [r.request_id for r in requests]
+    start = world.log.now()
+    statement = make_nonmembership(party.address_int, party.data.dataset, party.data_salt, leaves)
+    world.log.add(party.name, "examine_requests", DONE, round_, world.log.since(start), requests=ids,
+                  commitment=hex(party.commitment), leaves=[hex(v) for v in leaves],
+                  note=f"none of the {party.data.dataset.n} records in its dataset has the leaf named by request(s) "
+                       f"{', '.join(map(str, ids))}: there is nothing to erase, so it proves the absence instead")
+    job = ProveJob(f"{party.name}/nonmembership", statement, NonMembershipOpening(party.data.dataset, party.data_salt),
+                   world.seed, world.keydirs)
+    return _Refutation(party, requests, statement, job)
+
+
+def _refute(world: "World", rf: _Refutation, results: dict[str, ProveResult], round_: int) -> None:
+    """Send the non-membership proof: the registry verifies it and marks the requests refuted."""
+    party = rf.party
+    result = results[rf.job.label]
+    circuit = world.circuit_of(rf.job.label)
+    world.log.add(party.name, "prove_nonmembership", DONE, round_,
+                  (world.log.wall_offset(result.started_at), result.seconds), worker=result.worker,
+                  circuit=circuit.circuit_id, constraints=result.constraints, job=rf.job.label)
+    ids = [r.request_id for r in rf.requests]
+    start = world.log.now()
+    try:
+        tx = world.registry.refute_erasure(circuit.circuit_id, result.proof, result.public, ids, sender=party.address)
+    except RegistryError as exc:
+        world.problems.append(f"{party.name}'s refutation of request(s) {ids} was refused ({exc.error})")
+        world.log.add(party.name, "refute_erasure", FAILED, round_, world.log.since(start),
+                      stopped_by=f"contract:{exc.error}")
+        return
+    for r in rf.requests:
+        r.refuted_block = tx.block_number
+    world.log.add(party.name, "refute_erasure", LANDED, round_, world.log.since(start), gas=tx.gas_used,
+                  block=tx.block_number, tx=tx.tx_hash, statement=tx.value, circuit=circuit.circuit_id,
+                  requests=ids, commitment=hex(rf.statement.commitment), leaves=[hex(v) for v in rf.statement.leaves],
+                  note=f"refutes request(s) {', '.join(map(str, ids))}: the registry verified the non-membership "
+                       "proof (no record of C_D has the named leaf) and marked the request(s) refuted, never overdue")
 
 
 def _prepare_answer(world: "World", party: "Party", requests: list[Request], round_: int) -> _Answer:
@@ -449,14 +573,18 @@ def _erased_data(world: "World", event: "Event", party: "Party", claimed: ProveJ
 
 
 def wait_for_deadlines(world: "World") -> None:
-    """Let time pass until every unanswered request is past its deadline (ignoring institutions are caught then)."""
-    open_ = [r for r in world.requests if not r.answered_block]
+    """Let time pass until every unanswered request is past its deadline: ignoring institutions are caught
+    then, and a refuted request is seen not to turn overdue."""
+    open_ = [r for r in world.requests if r.open]
     if not open_:
         return
-    target = max(r.deadline for r in open_) + 1
+    refuted = [r for r in world.requests if r.refuted_block]
+    target = max(r.deadline for r in open_ + refuted) + 1
     head = world.chain.w3.eth.block_number
     if head < target:
         attacks._mine(world, target - head)
     late = ", ".join(f"{r.request_id} (due by block {r.deadline})" for r in open_)
+    also = (f"; refuted request(s) {', '.join(str(r.request_id) for r in refuted)} pass their deadline too"
+            if refuted else "")
     world.log.add("simulator", "advance_blocks", DONE, None, blocks=max(0, target - head), block=max(head, target),
-                  note=f"time passes: {max(0, target - head)} block(s) without an answer to request(s) {late}")
+                  note=f"time passes: {max(0, target - head)} block(s) without an answer to request(s) {late}{also}")

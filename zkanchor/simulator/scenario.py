@@ -79,6 +79,11 @@ scenario without ``[federated]``::
     kind = "erased_data"            # an attack: after answering, train on the erased C_D anyway
     actor = "Hospital A"
 
+    [[event]]
+    kind = "bogus_erasure_request"  # someone files a request naming a record the data never held
+    institution = "Hospital A"      # it must answer requests: it refutes this one with a
+    requester = "A stranger"        # non-membership proof (default name "Unknown requester")
+
 A ``validity`` schema (``min_records``, ``labels``, ``key_column``, ``bounds`` = a table of
 column = [lo, hi] in the committed, standardised units, ``positive``, ``min_positive``,
 ``max_positive``) is claimed once the data is anchored: proven and anchored if the data
@@ -121,6 +126,10 @@ SEGMENT_EVENTS = ("skipped_segment", "forked_segment", "segment_other_data")  # 
 # erasure request too: the flag cannot change without a new commitment.
 RIGHTS_EVENTS = ("withdraw_consent", "erasure_request")
 ERASURE_ATTACKS = ("erased_data",)  # run after the institution answered its requests
+# A request naming a leaf (derived from the seed) that no record of the institution's dataset has:
+# it cannot be answered by an erasure, so the institution refutes it with a non-membership proof.
+BOGUS_REQUESTS = ("bogus_erasure_request",)
+DEFAULT_REQUESTER = "Unknown requester"
 FLAG_BITS = 8  # consent purposes per record (zkanchor.commit.dataset.FLAG_BITS)
 MAX_PATIENTS = 512  # standardised patient ids 1 unit of 2^-8 apart at most: duplicates stay the only collisions
 MAX_WAIT = 1000  # blocks a run mines to let an ignored request's deadline pass
@@ -231,7 +240,7 @@ class Event:
     victim: str = ""  # replayed_proof
     reveal: bool = True  # optimistic_bad_proof: does the cheater reveal its committed proof?
     phase: int = 1  # malformed_contribution: the ceremony phase (1 or 2) it tampers with
-    institution: str = ""  # rights events: whose data subjects file
+    institution: str = ""  # rights events: whose data subjects file (bogus requests: to whom)
     records: tuple[int, ...] = ()  # rights events: the subjects' records (rows, from 0)
 
 
@@ -289,9 +298,15 @@ class Scenario:
         return tuple(e for e in self.events if e.kind in RIGHTS_EVENTS)
 
     @property
+    def bogus_requests(self) -> tuple[Event, ...]:
+        """The bogus_erasure_request events (actor: the requester), in file order."""
+        return tuple(e for e in self.events if e.kind in BOGUS_REQUESTS)
+
+    @property
     def has_rights(self) -> bool:
         """True when the run involves data subjects' rights (receipts, requests or validity claims)."""
-        return bool(self.requests) or any(i.receipts or i.validity is not None for i in self.institutions)
+        return (bool(self.requests) or bool(self.bogus_requests)
+                or any(i.receipts or i.validity is not None for i in self.institutions))
 
 
 # ---------------------------------------------------------------- reading
@@ -509,7 +524,14 @@ def _model(t: _Table) -> ModelSpec:
 
 
 def _event(t: _Table, rounds: int) -> Event:
-    kind = t.get("kind", str, choices=EVENT_KINDS + RIGHTS_EVENTS + ERASURE_ATTACKS)
+    kind = t.get("kind", str, choices=EVENT_KINDS + RIGHTS_EVENTS + ERASURE_ATTACKS + BOGUS_REQUESTS)
+    if kind in BOGUS_REQUESTS:  # the actor is whoever files it: a name of its own, with an account of its own
+        event = Event(kind=kind, actor=t.get("requester", str, DEFAULT_REQUESTER),
+                      round=t.get("round", int, 1, minimum=1, maximum=rounds), institution=t.get("institution", str))
+        if not event.actor.strip():
+            t.fail(f"{t.key('requester')} must be a non-empty name")
+        t.done()
+        return event
     if kind in RIGHTS_EVENTS:  # the actors are the data subjects, named after their records
         event = Event(kind=kind, actor="", round=t.get("round", int, 1, minimum=1, maximum=rounds),
                       institution=t.get("institution", str), records=_records(t))
@@ -593,6 +615,9 @@ def _check_references(s: Scenario, top: _Table) -> None:
         where = f"event[{k}]"
         if e.kind in RIGHTS_EVENTS:
             _check_request(s, top, k)
+            continue
+        if e.kind in BOGUS_REQUESTS:
+            _check_bogus_request(s, top, k, everyone)
             continue
         if e.kind in ERASURE_ATTACKS:
             if e.actor not in names:
@@ -680,6 +705,24 @@ def _check_request(s: Scenario, top: _Table, k: int) -> None:
         if s.erasure_deadline is None or s.erasure_deadline > MAX_WAIT:
             top.fail(f"{e.institution!r} ignores erasure requests: set scenario.erasure_deadline to at most "
                      f"{MAX_WAIT} blocks so that the run can wait until they are overdue")
+
+
+def _check_bogus_request(s: Scenario, top: _Table, k: int, everyone: list[str]) -> None:
+    """A request naming a record the data never held: to an honest institution that answers, in a one-round run."""
+    e, where = s.events[k], f"event[{k}]"
+    if e.institution not in [i.name for i in s.institutions]:
+        top.fail(f"{where}.institution {e.institution!r} is not an institution of this scenario")
+    inst = s.institution(e.institution)
+    if not (inst.honest and inst.answers):
+        top.fail(f"{where}.institution {e.institution!r} must be honest and answer erasure requests: it refutes "
+                 "the request with a non-membership proof")
+    if s.rounds != 1 or s.federated:
+        top.fail(f"{where} ({e.kind}) needs a one-round scenario without [federated]")
+    if s.regulator is None:
+        top.fail(f"{where} ({e.kind}) needs a [regulator], whose audit finds the request refuted")
+    if e.actor in everyone:
+        top.fail(f"{where}.requester {e.actor!r} is the name of an institution or a role; the requester needs "
+                 "a name of its own")
 
 
 def parse_scenario(raw: dict, path: Path) -> Scenario:

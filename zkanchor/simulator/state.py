@@ -5,7 +5,7 @@ since block, dataset count); every circuit (verifier address, input count, descr
 hash, registration block); every anchored dataset (owner, block, metadata hash, anchor
 count, and the erasure that superseded it); every training, erasure and validity anchor
 (owner, kind, status, block, proof hash, challenge deadline); every erasure request (owner,
-dataset, leaf, filing block, deadline, answering block); and every registry event (name,
+dataset, leaf, filing block, deadline, answering or refuting block); and every registry event (name,
 arguments, block, log index, transaction hash) — all read back from the chain.  A request's
 status is left out: "overdue" is a function of the chain head, not of the registry's state.
 
@@ -66,7 +66,9 @@ def chain_state(registry: Registry) -> dict:
     if requests:
         snapshot["erasure_requests"] = {
             str(rid): {"owner": r.owner, "dataset": hex(r.dataset), "leaf": hex(r.leaf), "filed": r.filed_block,
-                       "deadline": r.deadline, "answered": r.answered_block}
+                       "deadline": r.deadline, "answered": r.answered_block,
+                       # only when refuted: runs without refutations keep the hash they always had
+                       **({"refuted": r.refuted_block} if r.refuted_block else {})}
             for rid in requests for r in (registry.erasure_request(rid),)}
     return snapshot
 

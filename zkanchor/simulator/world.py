@@ -224,11 +224,14 @@ class World:
         return ProveJob(label, statement, training_opening, self.seed, self.keydirs)
 
     def describe_training(self, job: ProveJob) -> tuple[str, str]:
-        """Circuit id prefix and description of a job's circuit (training, erasure or validity)."""
+        """Circuit id prefix and description of a job's circuit (training, erasure, non-membership or validity)."""
         claim = job.statement.spec
         if claim.kind == "erasure":
             return (f"erasure-{claim.n}x{claim.requests}",
                     f"zkanchor erasure v2: {claim.describe()}; digest {claim.digest()}")
+        if claim.kind == "nonmembership":
+            return (f"nonmembership-{claim.n}x{claim.requests}",
+                    f"zkanchor nonmembership v1: {claim.describe()}; digest {claim.digest()}")
         if claim.kind == "validity":
             return (f"validity-{claim.n}x{claim.d}",
                     f"zkanchor validity v1: {claim.describe()}; digest {claim.digest()}")
