@@ -4,9 +4,9 @@ record the institution never held) refuted with a non-membership proof, one that
 request and is found overdue, a validity claim the data violates, and the report's section for a
 data-protection officer.
 
-The default suite runs one miniature of the whole story (a few patients per hospital) and the
-scenario schema's one-sentence errors; the shipped gdpr scenario at its real size, determinism
-and a replay against anvil are ``@pytest.mark.slow``.
+The default suite runs the scenario schema's one-sentence errors; a miniature of the whole story
+(a few patients per hospital), the shipped gdpr scenario at its real size, determinism and a
+replay against anvil are ``@pytest.mark.slow``.
 """
 
 from __future__ import annotations
@@ -217,7 +217,8 @@ def check_summary(out: Path, refused: str, ignored: str) -> str:
     return section
 
 
-# ---------------------------------------------------------------- the miniature (default suite)
+# ---------------------------------------------------------------- the miniature (slow: ~30-50 s; the
+# default suite keeps the simulator's smoke run, and the rights CLI and registry tests cover each step)
 
 
 @pytest.fixture(scope="module")
@@ -229,6 +230,7 @@ def mini(tmp_path_factory):
     return path, report, out
 
 
+@pytest.mark.slow
 def test_the_miniature_tells_the_whole_story(mini):
     _path, report, out = mini
     assert report.ok, report.problems
@@ -256,6 +258,7 @@ def test_the_miniature_tells_the_whole_story(mini):
     assert "receipts/hospital-a" in report.files
 
 
+@pytest.mark.slow
 def test_a_subject_checks_their_receipt_with_the_cli(mini, capsys):
     _path, _report, out = mini
     records = events(out)
