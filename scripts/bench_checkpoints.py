@@ -171,7 +171,7 @@ def main() -> None:
               f"{mono['estimated_seconds']:.0f} s with setup, {mono['estimated_peak_bytes'] / 2**30:.1f} GB")
     setup = t3 - t2
     projection = {str(workers): round(setup + math.ceil(len(segments) / workers) * median, 1)
-                  for workers in (1, 2, 4, 8, 16, len(segments))}
+                  for workers in sorted({1, 2, 4, 8, 16, len(segments)})}
     print("projected wall time (setup + rounds x median segment): "
           + ", ".join(f"{k_} workers {v} s" for k_, v in projection.items()))
     if args.json:
