@@ -171,7 +171,7 @@ def cmd_commit(args: argparse.Namespace) -> int:
         if record.d != len(table.feature_names):
             raise InputError(f"{args.stats_from!r} holds statistics for {record.d} features, this data has "
                              f"{len(table.feature_names)}")
-        table = record.apply(table)
+        table = standardize(table, record.arrays())[0]
         if value_bits is None:
             # A test set must share its training set's width (the circuit has one value_bits), not
             # pick the narrowest width of its own data.
@@ -289,8 +289,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         metrics = {"train_accuracy": metric / max(trained, 1)}
         summary = f"training accuracy {metric / max(trained, 1):.4f}"
         if trained and positive in (0, trained):
+            # Unscaled features are the usual cause; once they are standardised, the step or the run's length is.
+            advice = ("lower the learning rate or train for more epochs" if dataset.preprocessing is not None
+                      else "standardize the features (--standardize at commit) or lower the learning rate")
             sys.stderr.write(f"zkanchor: warning: the model predicts class {int(positive > 0)} for every training "
-                             "row; standardize the features (--standardize at commit) or lower the learning rate\n")
+                             f"row; {advice}\n")
     else:
         mse = metric / max(trained, 1) / 2 ** (4 * spec.frac_bits)
         metrics = {"train_mse": mse}

@@ -106,7 +106,8 @@ class ErasureClaim(StatementSpec):
             cs.assert_equal(poseidon(cs, [root, shape, pub["institution"]], dataset_tag, which), pub[which], which)
 
     def describe(self) -> str:
-        return f"erasure of {self.requests} requested records from a dataset of {self.n}"
+        return (f"erasure of {self.requests} requested record{'s' if self.requests != 1 else ''} "
+                f"from a dataset of {self.n}")
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "requests": self.requests, "digest": str(self.digest())}
@@ -194,7 +195,7 @@ class ErasureStatement(Statement):
             raise InputError("C_D' is not C_D with exactly the requested records removed")
 
     def describe(self) -> str:
-        return (f"{format_address(self.institution)} removed {len(self.leaves)} requested records from the dataset "
+        return (f"{format_address(self.institution)} removed {len(self.leaves)} requested record{'s' if len(self.leaves) != 1 else ''} from the dataset "
                 f"committed in C_D = {self.before}: the new commitment C_D' = {self.after} holds every other record "
                 "unchanged and tombstones in their place")
 
