@@ -88,7 +88,7 @@ def per_unit(epochs: int) -> None:
     """Constraints per sample·feature·epoch and per committed value; accuracy against scikit-learn."""
     import numpy as np
 
-    from zkanchor.commit.commitment import commitment_constraints
+    from zkanchor.gadgets.commitment import commitment_constraints
     from zkanchor.models import model_module
     from zkanchor.models.spec import make_spec
     from zkanchor.r1cs import ConstraintSystem

@@ -25,7 +25,6 @@ from zkanchor.commit import (
     ValueRangeError,
     commit,
     commit_dataset,
-    commitment_constraints,
     dataset_leaves,
     dataset_root,
     dataset_shape_digest,
@@ -49,7 +48,7 @@ from zkanchor.commit.commitment import check_owner, leaf_tag, schema_digest, sha
 from zkanchor.commit.dataset import load_commitment_extra
 from zkanchor.commit.quantize import narrowest_value_bits, round_half_away, standardize
 from zkanchor.errors import FormatError, InputError, UnsatisfiedConstraint
-from zkanchor.gadgets.commitment import dataset_commitment as commitment_gadget
+from zkanchor.gadgets.commitment import commitment_constraints, dataset_commitment as commitment_gadget
 from zkanchor.gadgets.poseidon import constraint_count
 from zkanchor.merkle import merkle_root
 from zkanchor.poseidon import domains, hash_chain, poseidon, tag

@@ -125,9 +125,11 @@ def test_a_record_whose_digest_does_not_match_is_refused():
             Standardization.from_json(bad)
 
 
-def test_apply_is_the_float64_standardisation_commit_runs():
+def test_a_records_statistics_give_the_float64_standardisation_commit_runs():
     table = from_arrays(np.array([[60.0, 0.15, 1.0], [40.0, -0.35, 0.0]]), [1, 0], ["a", "b", "c"], "y")
-    assert np.array_equal(STATS.apply(table).features, standardize(table, STATS.arrays())[0].features)
+    scaled, _ = standardize(table, STATS.arrays())
+    mean, std = STATS.arrays()
+    assert np.array_equal(scaled.features, (table.features - mean) / std) and scaled.preprocessing == STATS
     _, stats = standardize(table)
     assert Standardization.of(stats).mean == tuple(stats[0].tolist())
 

@@ -113,9 +113,9 @@ def pack_witness(witness) -> bytes | memoryview | np.ndarray:
 def _table(r1cs) -> bytes:
     cached = getattr(r1cs, "_packed_coeffs", None)
     if cached is None:
-        from .r1cs.system import coefficient_bytes
-
-        cached = coefficient_bytes(r1cs) or bytes(32)
+        # The kernel's own packing gives the bytes of r1cs.system.coefficient_bytes (the coefficients are
+        # in [0, R)) without this module importing the R1CS, whose checker runs on this backend.
+        cached = native.pack_scalars(list(r1cs.coeffs)) or bytes(32)
         r1cs._packed_coeffs = cached
     return cached
 

@@ -49,6 +49,7 @@ from .commit.quantize import (
     _records,
     _reject_cell,
     quantize,
+    standardize,
 )
 from .errors import FormatError, InputError
 from .fileio import read_bytes, read_json
@@ -354,7 +355,7 @@ def predict_rows(spec: TrainingSpec, weights: Sequence[int], rows: Rows, prep: P
         raise InputError("the rows would be standardised with other statistics than the ones the model was trained "
                          "with (its spec's committed record)")
     if prep.record is not None:
-        table = prep.record.apply(table)
+        table = standardize(table, prep.record.arrays())[0]
     data = quantize(table, spec.frac_bits, 64)  # names the cell of a value no fixed point holds
     q = data.features.astype(object)
     z = exact_scores(spec, q, weights)

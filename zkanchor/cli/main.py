@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in COMMAND_MODULES:
         module.register(sub)
+    # 'completion' describes this whole parser: handed to it here, as its module cannot import this one back.
+    parser.set_defaults(parser=parser)
     return parser
 
 

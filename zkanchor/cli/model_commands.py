@@ -696,9 +696,7 @@ def zsh_script(parser: argparse.ArgumentParser) -> str:
 
 @_cli
 def cmd_completion(args: argparse.Namespace) -> int:
-    from .main import build_parser
-
-    parser = build_parser()
+    parser = args.parser
     script = bash_script(parser) if args.shell == "bash" else zsh_script(parser)
     emit(args, {"shell": args.shell, "script": script}, script)
     return EXIT_OK

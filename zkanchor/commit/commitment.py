@@ -30,7 +30,8 @@ In a circuit, packing is linear and free, but only injective if every offset rea
 lies in [0, 2^b): the gadget range-checks each value (b constraints each), otherwise a
 prover could move 2^b from one value into its neighbour and open the same C to different
 data.  Cost per row: (d + 1) * b range-check constraints, one leaf Poseidon (261 for two
-packed elements) and about one Merkle node (240); see :func:`commitment_constraints`.
+packed elements) and about one Merkle node (240); see
+:func:`zkanchor.gadgets.commitment.commitment_constraints`.
 """
 
 from __future__ import annotations
@@ -211,17 +212,3 @@ def commit_dataset(dataset: Dataset, owner: int, salt: int | None = None) -> tup
 def verify_opening(dataset: Dataset, salt: int, commitment: DatasetCommitment) -> bool:
     """True when ``dataset`` and ``salt`` open ``commitment`` (metadata and C both match)."""
     return commitment.matches(dataset) and commit(dataset, salt, commitment.owner) == commitment.commitment
-
-
-def commitment_constraints(n: int, d: int, value_bits: int) -> int:
-    """Constraints of the dataset-commitment gadget for an n x d dataset (built without data)."""
-    from zkanchor.gadgets.commitment import dataset_commitment
-    from zkanchor.r1cs.builder import ConstraintSystem
-
-    cs = ConstraintSystem()
-    owner = cs.public("owner")
-    x = cs.private("x", shape=(n, d))
-    y = cs.private("y", shape=(n,))
-    salts = cs.private("salts", shape=(n,))
-    dataset_commitment(cs, x, y, salts, value_bits, 0, owner)
-    return cs.n_constraints

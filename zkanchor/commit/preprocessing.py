@@ -111,12 +111,6 @@ class Standardization:
         """(mean, std) as float64 arrays."""
         return np.asarray(self.mean, dtype=np.float64), np.asarray(self.std, dtype=np.float64)
 
-    def apply(self, table):
-        """``table`` with these statistics applied (the same float64 operations as commit)."""
-        from zkanchor.commit.quantize import standardize
-
-        return standardize(table, self.arrays())[0]
-
     def describe(self) -> str:
         """One phrase for a statement's description."""
         short = f"0x{self.digest():064x}"[:10]

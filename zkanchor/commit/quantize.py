@@ -23,7 +23,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,11 +33,9 @@ from zkanchor.commit.dataset import (
     Dataset,
     check_bit_widths,
 )
+from zkanchor.commit.preprocessing import Standardization
 from zkanchor.errors import InputError
 from zkanchor.fileio import read_bytes
-
-if TYPE_CHECKING:
-    from .preprocessing import Standardization
 
 DEFAULT_FRAC_BITS = 8
 DEFAULT_VALUE_BITS = 24
@@ -89,7 +86,7 @@ class Table:
     lines: tuple[int, ...] | None = None
     # Set by standardize(): the statistics the features were scaled with, which quantize()
     # hands to the Dataset so that C_D and every statement over it bind them.
-    preprocessing: "Standardization | None" = None
+    preprocessing: Standardization | None = None
 
     def where(self, row: int, column: int | None) -> str:
         """Describe a cell for an error message: source, row and column (None = target)."""
@@ -353,8 +350,6 @@ def standardize(table: Table, stats: tuple[np.ndarray, np.ndarray] | None = None
     training set's statistics.  Constant columns keep std 1.  The new table remembers the
     statistics (``preprocessing``), and :func:`quantize` commits them with the data.
     """
-    from .preprocessing import Standardization
-
     if table.preprocessing is not None:
         raise DataFileError(f"{table.source}: the features are standardised already (standardising twice would "
                             "commit only the second statistics)")

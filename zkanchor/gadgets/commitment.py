@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkanchor.commit.commitment import leaf_tag, values_per_element
+from zkanchor.commit.commitment import leaf_tag, tombstone, values_per_element
 from zkanchor.errors import InputError
 from zkanchor.gadgets.bits import signed_range_check
 from zkanchor.gadgets.field import name_of
@@ -60,8 +60,6 @@ def dataset_commitment(cs: ConstraintSystem, features: Term, targets: Term, salt
     and ``owner`` is usually the statement's institution input.  Returns C as a linear
     combination.
     """
-    from zkanchor.commit.commitment import tombstone
-
     features, targets = as_lc(features), as_lc(targets)
     if features.ndim != 2 or targets.shape != features.shape[:1]:
         raise InputError("the dataset commitment needs features (n, d) and targets (n,)")
@@ -76,6 +74,17 @@ def dataset_commitment(cs: ConstraintSystem, features: Term, targets: Term, salt
         leaves = leaves + cs.mul(erased, tombstone() - leaves, name_of(name, "tombstone"))
     root = merkle_root(cs, leaves, name_of(name, "tree"))
     return poseidon(cs, [root, shape_digest, owner], tag(domains.DATASET), name_of(name, "commitment"))
+
+
+def commitment_constraints(n: int, d: int, value_bits: int) -> int:
+    """Constraints of the dataset-commitment gadget for an n x d dataset (built without data)."""
+    cs = ConstraintSystem()
+    owner = cs.public("owner")
+    x = cs.private("x", shape=(n, d))
+    y = cs.private("y", shape=(n,))
+    salts = cs.private("salts", shape=(n,))
+    dataset_commitment(cs, x, y, salts, value_bits, 0, owner)
+    return cs.n_constraints
 
 
 def weights_commitment(cs: ConstraintSystem, weights: Term, salt: Term, name: str | None = None) -> LC:

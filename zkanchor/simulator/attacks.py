@@ -45,13 +45,11 @@ An attempt that gets through is logged ``not stopped`` and fails the run.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from dataclasses import replace
 
-from zkanchor.anchor import RegistryError, statement_hash
 from zkanchor.anchor.encoding import proof_from_words
 from zkanchor.bn254 import g1, g2
 from zkanchor.bn254.constants import G1_GEN, G2_GEN
@@ -62,9 +60,11 @@ from zkanchor.models.weights import weights_commitment
 from zkanchor.statements import AggregationOpening, AggregationStatement
 
 from . import seeds
+from .attempts import log_attempt, send_attempt, target_fields
 from .data import perturbed
-from .log import LANDED, NOT_STOPPED, STOPPED
+from .log import LANDED
 from .proving import ProveJob, ProveResult, failing_constraint
+from .world import anchor_training, mine_blocks, round_start
 
 if TYPE_CHECKING:
     from .scenario import Event
@@ -95,52 +95,18 @@ class AggregationContext:
 
 # ---------------------------------------------------------------- logging helpers
 
-_MEANING = re.compile(r"refused by the registry: (.*) \(\w+\)\.?$")
-
-
-def _attempt(world: "World", event: "Event", action: str, attempt: str, stopped_by: str | None,
-             timing: tuple[float, float] | None = None, **details: Any) -> bool:
-    """Log one attempt; ``stopped_by`` None means it got through (the run then fails)."""
-    outcome = STOPPED if stopped_by else NOT_STOPPED
-    if not stopped_by:
-        world.problems.append(f"attack {event.kind} by {event.actor} in round {event.round} was not stopped: {attempt}")
-    world.log.add(event.actor, action, outcome, event.round, timing, attack=event.kind, attempt=attempt,
-                  stopped_by=stopped_by, **details)
-    return bool(stopped_by)
-
 
 def _step(world: "World", event: "Event", action: str, note: str, timing=None, **details: Any) -> None:
     """Log a step of an attack that is legitimate in itself (it lands, and is not the attack)."""
     world.log.add(event.actor, action, LANDED, event.round, timing, attack_step=event.kind, note=note, **details)
 
 
-def _on_chain(world: "World", event: "Event", action: str, attempt: str, send: Callable[[], Any],
-              **details: Any) -> Any:
-    """Send a registry transaction the attack hopes lands; log the custom error that refuses it."""
-    start = world.log.now()
-    try:
-        tx = send()
-    except RegistryError as exc:
-        meaning = _MEANING.search(str(exc))
-        details["note"] = "; ".join(filter(None, [meaning[1] if meaning else str(exc), details.get("note")]))
-        _attempt(world, event, action, attempt, f"contract:{exc.error}", world.log.since(start), **details)
-        return None
-    _attempt(world, event, action, attempt, None, world.log.since(start), gas=tx.gas_used, block=tx.block_number,
-             tx=tx.tx_hash, **details)
-    return tx
-
-
-def _target(circuit_id: str, public: list[int], sender: str) -> dict[str, str]:
-    """Log fields naming the statement an anchoring attempt aims at, so a replay can check it left no trace."""
-    return {"statement": "0x" + statement_hash(circuit_id, public).hex(), "sender": sender}
-
-
 def _python_check(world: "World", event: "Event", vk, proof: Proof, public: list[int], attempt: str) -> bool:
     """Check a proof off chain and log it as an attempt (stopped when the verifier says False)."""
     start = world.log.now()
     valid = verify(vk, proof, public)
-    _attempt(world, event, "verify_off_chain", attempt, None if valid else "python-verifier", world.log.since(start),
-             python_verifier="valid" if valid else "invalid")
+    log_attempt(world, event, "verify_off_chain", attempt, None if valid else "python-verifier", world.log.since(start),
+                python_verifier="valid" if valid else "invalid")
     return valid
 
 
@@ -161,12 +127,6 @@ def _own_dataset(world: "World", party: "Party", event: "Event") -> None:
           gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash, commitment=hex(party.commitment))
 
 
-def _start(world: "World", party: "Party", round_: int):
-    from .engine import round_start
-
-    return round_start(world, party, round_)
-
-
 def _forged(world: "World", party: "Party", tag: int, shape: ProveJob) -> tuple[list[int], Proof]:
     """A statement claiming a model that was never trained, and made-up proof points for it."""
     claimed = [(tag + 1) << party.spec.frac_bits] * party.spec.n_weights  # "a great model", never trained
@@ -182,7 +142,7 @@ def _forged(world: "World", party: "Party", tag: int, shape: ProveJob) -> tuple[
 
 def _shape_job(world: "World", party: "Party", label: str, round_: int) -> ProveJob:
     """An honest job of the actor's shape: its circuit must be registered for the attack to target it."""
-    initial, kind = _start(world, party, round_)
+    initial, kind = round_start(world, party, round_)
     opening = world.train(party, party.data.dataset, initial, seeds.salt(world.seed, "shape", label))
     return world.training_job(party, label, party.data.dataset, seeds.salt(world.seed, "data", party.name), opening,
                               start=kind)
@@ -204,11 +164,6 @@ def _anchored_inputs(world: "World", party: "Party", statement_hash: str) -> lis
     return [int(v) for v in _anchor_call(world, party, statement_hash)["inputs"]]
 
 
-def _mine(world: "World", blocks: int) -> None:
-    for _ in range(blocks):
-        world.chain.w3.provider.make_request("evm_mine", [])
-
-
 # ---------------------------------------------------------------- preparing (before the round's proofs)
 
 
@@ -224,7 +179,7 @@ def prepare(world: "World", event: "Event", index: int) -> Prepared:
     elif event.kind == "wrong_data":
         _own_dataset(world, party, event)
         other = perturbed(party.data.dataset, 1 + index)
-        initial, kind = _start(world, party, event.round)
+        initial, kind = round_start(world, party, event.round)
         opening = world.train(party, other, initial, seeds.salt(world.seed, "model", tag))
         job = world.training_job(party, tag, other, party.data_salt, opening, start=kind)
         p.jobs.append(job)
@@ -236,7 +191,7 @@ def prepare(world: "World", event: "Event", index: int) -> Prepared:
             dataset = party.data.dataset
         salt = seeds.salt(world.seed, "late-data", tag)
         commitment = commit_dataset(dataset, party.address_int, salt)[0].commitment
-        initial, kind = _start(world, party, event.round)
+        initial, kind = round_start(world, party, event.round)
         opening = world.train(party, dataset, initial, seeds.salt(world.seed, "model", tag))
         job = world.training_job(party, tag, dataset, salt, opening, start=kind)
         p.jobs.append(job)
@@ -287,9 +242,9 @@ def _forged_proof(world: "World", p: Prepared, _results) -> None:
     circuit = world.circuit_of(p.state["shape"].label)
     public, proof = _forged(world, party, p.index, p.state["shape"])
     _python_check(world, event, circuit.keys.vk, proof, public, "made-up proof points for a model never trained")
-    _on_chain(world, event, "anchor_verified", "anchor the forged proof",
-              lambda: world.registry.anchor_training(circuit.circuit_id, proof, public, sender=party.address),
-              **_target(circuit.circuit_id, public, party.address))
+    send_attempt(world, event, "anchor_verified", "anchor the forged proof",
+                 lambda: world.registry.anchor_training(circuit.circuit_id, proof, public, sender=party.address),
+                 **target_fields(circuit.circuit_id, public, party.address))
 
 
 def _replayed_proof(world: "World", p: Prepared, _results) -> None:
@@ -297,45 +252,46 @@ def _replayed_proof(world: "World", p: Prepared, _results) -> None:
     victim = world.parties[event.victim]
     anchor = _latest_anchor(victim, event.round)
     if anchor is None:
-        _attempt(world, event, "replay", f"{victim.name} anchored nothing in round {event.round} to replay", None)
+        log_attempt(world, event, "replay", f"{victim.name} anchored nothing in round {event.round} to replay", None)
         return
     # The thief reads the victim's proof from the anchoring transaction's calldata.
     params = _anchor_call(world, victim, anchor.statement_hash)
     proof = proof_from_words(params["a"], params["b"], params["c"])
     public = [int(v) for v in params["inputs"]]
-    _on_chain(world, event, "anchor_verified", f"replay {victim.name}'s proof unchanged from the thief's account",
-              lambda: world.registry.anchor_training(anchor.circuit, proof, public, sender=thief.address),
-              victim=victim.name, **_target(anchor.circuit, public, thief.address))
+    send_attempt(world, event, "anchor_verified", f"replay {victim.name}'s proof unchanged from the thief's account",
+                 lambda: world.registry.anchor_training(anchor.circuit, proof, public, sender=thief.address),
+                 victim=victim.name, **target_fields(anchor.circuit, public, thief.address))
     rewritten = [thief.address_int] + public[1:]
     vk = world.circuit_by_id(anchor.circuit).keys.vk
     _python_check(world, event, vk, proof, rewritten, f"{victim.name}'s proof with input 0 rewritten to the thief")
-    _on_chain(world, event, "anchor_verified", f"replay {victim.name}'s proof with input 0 rewritten to the thief",
-              lambda: world.registry.anchor_training(anchor.circuit, proof, rewritten, sender=thief.address),
-              victim=victim.name, **_target(anchor.circuit, rewritten, thief.address))
+    send_attempt(world, event, "anchor_verified", f"replay {victim.name}'s proof with input 0 rewritten to the thief",
+                 lambda: world.registry.anchor_training(anchor.circuit, proof, rewritten, sender=thief.address),
+                 victim=victim.name, **target_fields(anchor.circuit, rewritten, thief.address))
 
 
 def _wrong_data(world: "World", p: Prepared, results) -> None:
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     start = world.log.now()
     broken = failing_constraint(replace(job.statement, dataset_commitment=party.commitment), job.opening)
-    _attempt(world, event, "prove", "prove training on other data against the anchored commitment C_D",
-             f"prover:{broken}" if broken else None, world.log.since(start))
+    log_attempt(world, event, "prove", "prove training on other data against the anchored commitment C_D",
+                f"prover:{broken}" if broken else None, world.log.since(start))
     result = results[job.label]
     claimed = list(result.public)
     claimed[1] = party.commitment  # the other data's proof, presented as being about the anchored data
     circuit = world.circuit_of(job.label)
     _python_check(world, event, circuit.keys.vk, result.proof, claimed,
                   "a valid proof of training on other data, presented with the anchored C_D")
-    _on_chain(world, event, "anchor_verified", "anchor that proof with the anchored C_D",
-              lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, claimed, sender=party.address),
-              **_target(circuit.circuit_id, claimed, party.address))
+    send_attempt(world, event, "anchor_verified", "anchor that proof with the anchored C_D",
+                 lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, claimed,
+                                                        sender=party.address),
+                 **target_fields(circuit.circuit_id, claimed, party.address))
 
 
 def _model_swap(world: "World", p: Prepared, _results) -> None:
     event, party = p.event, world.parties[p.event.actor]
     anchor = _latest_anchor(party, event.round)
     if anchor is None:
-        _attempt(world, event, "swap", f"{party.name} anchored nothing in round {event.round}", None)
+        log_attempt(world, event, "swap", f"{party.name} anchored nothing in round {event.round}", None)
         return
     swapped = list(anchor.opening.final)
     swapped[0] += 1  # one unit of one weight: the smallest possible backdoor
@@ -344,38 +300,41 @@ def _model_swap(world: "World", p: Prepared, _results) -> None:
     claimed[3] = c_swapped
     vk = world.circuit_by_id(anchor.circuit).keys.vk
     _python_check(world, event, vk, anchor.proof, claimed, "the proven model's proof, presented for a swapped model")
-    _on_chain(world, event, "anchor_verified", "anchor the swapped model's commitment with the old proof",
-              lambda: world.registry.anchor_training(anchor.circuit, anchor.proof, claimed, sender=party.address),
-              **_target(anchor.circuit, claimed, party.address))
+    send_attempt(world, event, "anchor_verified", "anchor the swapped model's commitment with the old proof",
+                 lambda: world.registry.anchor_training(anchor.circuit, anchor.proof, claimed, sender=party.address),
+                 **target_fields(anchor.circuit, claimed, party.address))
     # The institution serves the swapped weights as "the anchored model"; the regulator opens
     # the C_W it reads from the anchoring transaction on chain.
     onchain = world.registry.anchor(anchor.statement_hash)
     anchored_cw = _anchored_inputs(world, party, anchor.statement_hash)[3]
     opens = onchain.status == "valid" and weights_commitment(swapped, anchor.opening.final_salt) == anchored_cw
-    _attempt(world, event, "serve_model", "serve the swapped weights to the regulator as the anchored model",
-             None if opens else "regulator:model-opening", regulator=world.scenario.regulator.name,
-             statement=anchor.statement_hash, note="Poseidon(W', salt) differs from the anchored C_W")
+    log_attempt(world, event, "serve_model", "serve the swapped weights to the regulator as the anchored model",
+                None if opens else "regulator:model-opening", regulator=world.scenario.regulator.name,
+                statement=anchor.statement_hash, note="Poseidon(W', salt) differs from the anchored C_W")
 
 
 def _unregistered(world: "World", p: Prepared, results) -> None:
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     result = results[job.label]
     circuit = world.circuit_of(job.label)
-    _on_chain(world, event, "anchor_dataset", "anchor a dataset from an unregistered account",
-              lambda: world.registry.anchor_dataset(p.state["commitment"], sender=party.address))
-    _on_chain(world, event, "anchor_verified", "anchor a valid training proof from an unregistered account",
-              lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, result.public, sender=party.address),
-              note="the proof itself is valid: only registration stops it",
-              **_target(circuit.circuit_id, result.public, party.address))
+    send_attempt(world, event, "anchor_dataset", "anchor a dataset from an unregistered account",
+                 lambda: world.registry.anchor_dataset(p.state["commitment"], sender=party.address))
+    send_attempt(world, event, "anchor_verified", "anchor a valid training proof from an unregistered account",
+                 lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, result.public,
+                                                        sender=party.address),
+                 note="the proof itself is valid: only registration stops it",
+                 **target_fields(circuit.circuit_id, result.public, party.address))
 
 
 def _late_dataset(world: "World", p: Prepared, results) -> None:
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     result = results[job.label]
     circuit = world.circuit_of(job.label)
-    _on_chain(world, event, "anchor_verified", "anchor a training before anchoring the dataset it claims",
-              lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, result.public, sender=party.address),
-              commitment=hex(p.state["commitment"]), **_target(circuit.circuit_id, result.public, party.address))
+    send_attempt(world, event, "anchor_verified", "anchor a training before anchoring the dataset it claims",
+                 lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, result.public,
+                                                        sender=party.address),
+                 commitment=hex(p.state["commitment"]),
+                 **target_fields(circuit.circuit_id, result.public, party.address))
 
 
 def _optimistic_bad_proof(world: "World", p: Prepared, _results) -> None:
@@ -394,29 +353,27 @@ def _optimistic_bad_proof(world: "World", p: Prepared, _results) -> None:
         start = world.log.now()
         tx = world.registry.resolve(circuit.circuit_id, proof, public, sender=address)
         status = world.registry.anchor(statement).status
-        _attempt(world, event, "resolve", "keep the optimistic anchor standing",
-                 "contract:resolve" if status == "invalid" else None, world.log.since(start), gas=tx.gas_used,
-                 block=tx.block_number, tx=tx.tx_hash, statement=statement, onchain=status, watcher=watcher,
-                 note="the watcher revealed the committed proof; the on-chain verifier rejected it")
+        log_attempt(world, event, "resolve", "keep the optimistic anchor standing",
+                    "contract:resolve" if status == "invalid" else None, world.log.since(start), gas=tx.gas_used,
+                    block=tx.block_number, tx=tx.tx_hash, statement=statement, onchain=status, watcher=watcher,
+                    note="the watcher revealed the committed proof; the on-chain verifier rejected it")
         return
     start = world.log.now()
     tx = world.registry.challenge(statement, sender=address)
     world.log.add(watcher, "challenge", LANDED, event.round, world.log.since(start), gas=tx.gas_used,
                   block=tx.block_number, tx=tx.tx_hash, statement=statement, note=f"proof due by block {tx.value}")
-    _mine(world, max(0, tx.value - world.chain.w3.eth.block_number + 1))
+    mine_blocks(world, max(0, tx.value - world.chain.w3.eth.block_number + 1))
     start = world.log.now()
     tx = world.registry.expire(statement, sender=address)
     status = world.registry.anchor(statement).status
-    _attempt(world, event, "expire", "never reveal the committed proof",
-             "contract:expire" if status == "invalid" else None, world.log.since(start), gas=tx.gas_used,
-             block=tx.block_number, tx=tx.tx_hash, statement=statement, onchain=status, watcher=watcher,
-             note="the challenge window closed without the proof: the anchor expired")
+    log_attempt(world, event, "expire", "never reveal the committed proof",
+                "contract:expire" if status == "invalid" else None, world.log.since(start), gas=tx.gas_used,
+                block=tx.block_number, tx=tx.tx_hash, statement=statement, onchain=status, watcher=watcher,
+                note="the challenge window closed without the proof: the anchor expired")
 
 
 def _skipped_segment(world: "World", p: Prepared, results) -> None:
     """Claim K epochs took the run from this round's start to the model one round later; then skip an index."""
-    from .engine import anchor_training
-
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     model, ahead = party.model, p.state["ahead"]
     # One segment's statement spanning two segments' epochs: this round's start to the next round's model.
@@ -424,41 +381,37 @@ def _skipped_segment(world: "World", p: Prepared, results) -> None:
     skip = world.training_job(party, "skip", party.data.dataset, party.data_salt, claimed, start="checkpoint")
     start = world.log.now()
     broken = failing_constraint(skip.statement, skip.opening)
-    _attempt(world, event, "prove", f"prove {2 * party.spec.epochs} epochs as one segment of {party.spec.epochs}",
-             f"prover:{broken}" if broken else None, world.log.since(start))
+    log_attempt(world, event, "prove", f"prove {2 * party.spec.epochs} epochs as one segment of {party.spec.epochs}",
+                f"prover:{broken}" if broken else None, world.log.since(start))
     result = results[job.label]
     circuit = world.circuit_of(job.label)
     index = event.round + 1  # the next segment's index is event.round: skip it
-    _on_chain(world, event, "anchor_segment_verified",
-              f"anchor a valid next segment at index {index}, skipping index {event.round}",
-              lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified", index),
-              run=party.run_id, note="the proof itself is valid")
+    send_attempt(world, event, "anchor_segment_verified",
+                 f"anchor a valid next segment at index {index}, skipping index {event.round}",
+                 lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified", index),
+                 run=party.run_id, note="the proof itself is valid")
 
 
 def _forked_segment(world: "World", p: Prepared, results) -> None:
-    from .engine import anchor_training
-
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     result = results[job.label]
     circuit = world.circuit_of(job.label)
-    _on_chain(world, event, "anchor_segment_verified",
-              f"anchor a second, different next checkpoint for segment {event.round - 1} (a fork)",
-              lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified",
-                                      event.round - 1),
-              run=party.run_id, note="the fork's proof itself is valid")
+    send_attempt(world, event, "anchor_segment_verified",
+                 f"anchor a second, different next checkpoint for segment {event.round - 1} (a fork)",
+                 lambda: anchor_training(world, party, circuit.circuit_id, result, event.round, "verified",
+                                         event.round - 1),
+                 run=party.run_id, note="the fork's proof itself is valid")
 
 
 def _segment_other_data(world: "World", p: Prepared, results) -> None:
-    from .engine import anchor_training
-
     event, party, job = p.event, world.parties[p.event.actor], p.state["job"]
     result = results[job.label]
     circuit = world.circuit_of(job.label)
-    _on_chain(world, event, "anchor_segment_verified",
-              f"extend the run with a segment trained on other data (segment {event.round})",
-              lambda: anchor_training(world, party, circuit.circuit_id, result, event.round + 1, "verified",
-                                      event.round),
-              run=party.run_id, note="the proof is valid, over another anchored C_D")
+    send_attempt(world, event, "anchor_segment_verified",
+                 f"extend the run with a segment trained on other data (segment {event.round})",
+                 lambda: anchor_training(world, party, circuit.circuit_id, result, event.round + 1, "verified",
+                                         event.round),
+                 run=party.run_id, note="the proof is valid, over another anchored C_D")
 
 
 RUNNERS: dict[str, Callable[["World", Prepared, dict], None]] = {
@@ -484,13 +437,13 @@ def run_aggregation_attack(world: "World", event: "Event", ctx: AggregationConte
     cheat = replace(statement, global_commitment=weights_commitment(biased, honest.global_salt))
     start = world.log.now()
     broken = failing_constraint(cheat, honest)
-    _attempt(world, event, "prove", "prove that the first member's model is the round's average",
-             f"prover:{broken}" if broken else None, world.log.since(start))
+    log_attempt(world, event, "prove", "prove that the first member's model is the round's average",
+                f"prover:{broken}" if broken else None, world.log.since(start))
     claimed = cheat.public_inputs()
     circuit = world.circuit_of(ctx.job.label)
     _python_check(world, event, circuit.keys.vk, ctx.result.proof, claimed,
                   "the honest aggregation proof, presented for the biased global model")
-    _on_chain(world, event, "anchor_aggregate", "anchor the biased global model with the honest proof",
-              lambda: world.registry.anchor_aggregate(circuit.circuit_id, ctx.result.proof, claimed, ctx.members,
-                                                      sender=world.roles[event.actor]),
-              **_target(circuit.circuit_id, claimed, world.roles[event.actor]))
+    send_attempt(world, event, "anchor_aggregate", "anchor the biased global model with the honest proof",
+                 lambda: world.registry.anchor_aggregate(circuit.circuit_id, ctx.result.proof, claimed, ctx.members,
+                                                         sender=world.roles[event.actor]),
+                 **target_fields(circuit.circuit_id, claimed, world.roles[event.actor]))

@@ -51,6 +51,7 @@ from zkanchor.groth16.keys import ProvingKey
 
 from . import seeds
 from .log import DONE, FAILED, NOT_STOPPED, PASSED, STOPPED
+from .world import round_start
 
 if TYPE_CHECKING:
     from .world import World
@@ -88,6 +89,10 @@ class Ceremony:
     phase1: pt.Phase1
     keys: dict[str, ProvingKey] = field(default_factory=dict)  # circuit sha256 -> final proving key
     transcripts: dict[str, dict] = field(default_factory=dict)  # circuit id -> ceremony.json object
+
+    def ensure_circuits(self, world: "World", fresh: list, describe) -> None:
+        """Keys for the run's new circuits: the world hands them here while this ceremony runs."""
+        ceremony_circuits(world, fresh, describe)
 
 
 def check_code(sentence: str, phase: int) -> str:
@@ -303,8 +308,6 @@ def needed_power(domain_sizes: list[int]) -> int:
 
 def phase1_power(world: "World") -> int:
     """Phase 1's power: the scenario's, or the smallest fitting every honest institution's training circuit."""
-    from .engine import round_start
-
     shapes = {}
     for party in (world.parties[i.name] for i in world.scenario.honest):
         initial, kind = round_start(world, party, 1)

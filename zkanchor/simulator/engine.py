@@ -62,7 +62,7 @@ from .scenario import (
     BOGUS_REQUESTS, CEREMONY_EVENTS, ERASURE_ATTACKS, RIGHTS_EVENTS, Scenario, load_scenario, resolve_scenario,
 )
 from .state import chain_state, state_hash
-from .world import Anchored, Party, World, public_initial, public_start_of, spec_of
+from .world import Anchored, Party, World, anchor_training, public_initial, public_start_of, round_start, spec_of
 
 TEST_KEY = "__test__"
 
@@ -100,17 +100,6 @@ def _anchor_datasets(world: World, round_: int) -> None:
                       gas=tx.gas_used, block=tx.block_number, tx=tx.tx_hash, commitment=hex(party.commitment))
         if party.inst.receipts:
             rights.hand_out_receipts(world, party, round_)
-
-
-def round_start(world: World, party: Party, round_: int) -> tuple[tuple[tuple[int, ...], int], str]:
-    """Where ``party``'s training of ``round_`` starts: (weights, salt) and the spec's start kind."""
-    scenario = world.scenario
-    if scenario.federated:
-        return world.global_model, "public" if round_ == 1 else "checkpoint"
-    if scenario.checkpointed:
-        initial = public_initial(party.spec) if party.model is None else (party.model.final, party.model.final_salt)
-        return initial, "checkpoint"
-    return public_initial(party.spec), "public"
 
 
 def _train_round(world: World, round_: int) -> list[ProveJob]:
@@ -156,24 +145,6 @@ def _log_proofs(world: World, round_: int, jobs: list[ProveJob], results: dict[s
         world.log.add(actor_of(job), action, DONE, round_, (world.log.wall_offset(r.started_at), r.seconds),
                       worker=r.worker, circuit=world.circuit_of(job.label).circuit_id, constraints=r.constraints,
                       job=job.label)
-
-
-def anchor_training(world: World, party: Party, circuit_id: str, result: ProveResult, round_: int,
-                    kind: Optional[str] = None, index: Optional[int] = None):
-    """Anchor a training proof the way the scenario says: a run's segment when checkpointed, else a plain anchor."""
-    kind = kind or party.inst.anchor
-    registry, sender = world.registry, party.address
-    if world.scenario.checkpointed:
-        index = round_ - 1 if index is None else index
-        total = world.scenario.rounds
-        if kind == "verified":
-            return registry.anchor_segment(circuit_id, party.run_id, index, total, result.proof, result.public,
-                                           sender=sender)
-        return registry.anchor_segment_optimistic(circuit_id, party.run_id, index, total, result.public,
-                                                  proof=result.proof, sender=sender)
-    if kind == "verified":
-        return registry.anchor_training(circuit_id, result.proof, result.public, sender=sender)
-    return registry.anchor_optimistic(circuit_id, result.public, proof=result.proof, sender=sender)
 
 
 def _open_runs(world: World, jobs: list[ProveJob]) -> None:

@@ -65,12 +65,13 @@ from zkanchor.statements import (
     make_nonmembership,
 )
 
-from . import attacks, seeds
+from . import seeds
+from .attempts import log_attempt, send_attempt, target_fields
 from .data import InstitutionData, subject_name
 from .log import DONE, FAILED, LANDED, PASSED, STOPPED
 from .proving import ProveJob, ProveResult, failing_constraint
 from .scenario import BOGUS_REQUESTS, RIGHTS_EVENTS, ValiditySpec
-from .world import Anchored, public_initial, spec_of
+from .world import Anchored, anchor_training, mine_blocks, public_initial, spec_of
 
 if TYPE_CHECKING:
     from .scenario import Event, Scenario
@@ -480,8 +481,6 @@ def _prepare_answer(world: "World", party: "Party", requests: list[Request], rou
 
 
 def _answer(world: "World", a: _Answer, results: dict[str, ProveResult], round_: int) -> None:
-    from .engine import anchor_training  # the engine imports this module
-
     party = a.party
     for action, job in (("prove_erasure", a.erasure), ("prove", a.retrain)):
         r = results[job.label]
@@ -562,14 +561,13 @@ def _erased_data(world: "World", event: "Event", party: "Party", claimed: ProveJ
     """After the erasure, the institution tries to keep using the erased records."""
     start = world.log.now()
     broken = failing_constraint(claimed.statement, claimed.opening)
-    attacks._attempt(world, event, "prove", "prove a model that still learned from the erased records as trained "
-                                            "over C_D'", f"prover:{broken}" if broken else None, world.log.since(start))
+    log_attempt(world, event, "prove", "prove a model that still learned from the erased records as trained "
+                                       "over C_D'", f"prover:{broken}" if broken else None, world.log.since(start))
     circuit = world.circuit_of(old.label)
-    attacks._on_chain(world, event, "anchor_verified", "anchor a new model trained on the erased C_D",
-                      lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, result.public,
-                                                             sender=party.address),
-                      note="the proof itself is valid", **attacks._target(circuit.circuit_id, result.public,
-                                                                         party.address))
+    send_attempt(world, event, "anchor_verified", "anchor a new model trained on the erased C_D",
+                 lambda: world.registry.anchor_training(circuit.circuit_id, result.proof, result.public,
+                                                        sender=party.address),
+                 note="the proof itself is valid", **target_fields(circuit.circuit_id, result.public, party.address))
 
 
 def wait_for_deadlines(world: "World") -> None:
@@ -582,7 +580,7 @@ def wait_for_deadlines(world: "World") -> None:
     target = max(r.deadline for r in open_ + refuted) + 1
     head = world.chain.w3.eth.block_number
     if head < target:
-        attacks._mine(world, target - head)
+        mine_blocks(world, target - head)
     late = ", ".join(f"{r.request_id} (due by block {r.deadline})" for r in open_)
     also = (f"; refuted request(s) {', '.join(str(r.request_id) for r in refuted)} pass their deadline too"
             if refuted else "")

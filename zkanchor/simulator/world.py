@@ -1,9 +1,10 @@
 """What a running scenario holds — chain, registry, parties, circuits, log — and the steps every
-actor shares: registering circuits, building statements, proving through the executor.
+actor shares: registering circuits, building statements, proving through the executor, where a
+round's training starts, anchoring a training proof, letting blocks pass.
 
-The engine drives the rounds; attacks, the ceremony, oversight and the report read and
-act on the :class:`World` without importing the engine, so the simulator's modules form
-no import cycle.
+The engine drives the rounds; attacks, rights, the ceremony, oversight and the report read and
+act on the :class:`World` and take their shared steps from here, never from the engine, so the
+simulator's modules form no import cycle.
 """
 
 from __future__ import annotations
@@ -125,9 +126,8 @@ class World:
         if not fresh:
             return
         if self.ceremony is not None:
-            from . import ceremony
-
-            ceremony.ceremony_circuits(self, fresh, describe)
+            # The running ceremony makes its own keys: the world holds it without importing it.
+            self.ceremony.ensure_circuits(self, fresh, describe)
             return
         start = self.log.now()
         results = self.executor.map(setup_job, fresh)
@@ -269,3 +269,38 @@ def public_start_of(spec: TrainingSpec) -> int:
 def public_initial(spec: TrainingSpec) -> tuple[tuple[int, ...], int]:
     """The public initial weights and their salt (0)."""
     return tuple(int(v) for v in model_module(spec.model).initial_weights(spec)), 0
+
+
+def round_start(world: World, party: Party, round_: int) -> tuple[tuple[tuple[int, ...], int], str]:
+    """Where ``party``'s training of ``round_`` starts: (weights, salt) and the spec's start kind."""
+    scenario = world.scenario
+    if scenario.federated:
+        return world.global_model, "public" if round_ == 1 else "checkpoint"
+    if scenario.checkpointed:
+        initial = public_initial(party.spec) if party.model is None else (party.model.final, party.model.final_salt)
+        return initial, "checkpoint"
+    return public_initial(party.spec), "public"
+
+
+def anchor_training(world: World, party: Party, circuit_id: str, result: ProveResult, round_: int,
+                    kind: Optional[str] = None, index: Optional[int] = None):
+    """Anchor a training proof the way the scenario says: a run's segment when checkpointed, else a plain anchor."""
+    kind = kind or party.inst.anchor
+    registry, sender = world.registry, party.address
+    if world.scenario.checkpointed:
+        index = round_ - 1 if index is None else index
+        total = world.scenario.rounds
+        if kind == "verified":
+            return registry.anchor_segment(circuit_id, party.run_id, index, total, result.proof, result.public,
+                                           sender=sender)
+        return registry.anchor_segment_optimistic(circuit_id, party.run_id, index, total, result.public,
+                                                  proof=result.proof, sender=sender)
+    if kind == "verified":
+        return registry.anchor_training(circuit_id, result.proof, result.public, sender=sender)
+    return registry.anchor_optimistic(circuit_id, result.public, proof=result.proof, sender=sender)
+
+
+def mine_blocks(world: World, blocks: int) -> None:
+    """Let ``blocks`` empty blocks pass on the run's chain (a challenge window, an erasure deadline)."""
+    for _ in range(blocks):
+        world.chain.w3.provider.make_request("evm_mine", [])
