@@ -320,7 +320,8 @@ def cmd_prove_training(args: argparse.Namespace) -> int:
     from ..training.modeldir import load_model_dir
 
     out = Path(args.output)
-    check_output_dir(out)
+    if args.checkpoint_every is None or not (out / "manifest.json").is_file():
+        check_output_dir(out)  # a checkpointed run resumes into its own directory (prove_run checks it is)
     dataset, salt, commitment = load_dataset_dir(args.dataset)
     spec, model, public_model = load_model_dir(args.model)
     if str(commitment.commitment) != str(public_model.get("dataset_commitment")):

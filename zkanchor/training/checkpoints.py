@@ -15,14 +15,16 @@ A run directory::
 
 Checkpoint salts are derived from the model's private final salt (Poseidon under their
 own tag), so an interrupted run resumes with the same commitments: segments already in
-OUT are loaded, checked against the plan, and not proven again.  The last checkpoint's
+OUT are loaded, checked against the plan, and not proven again (OUT must hold this very
+run: a manifest of another run_id is refused, never overwritten).  The last checkpoint's
 salt is the model's own, so the last C_W is the model's C_W in model.json.
 
 What a verifier checks (:func:`verify_run`): every segment's proof with a key bound to
 the segment circuit; the chain — segment 0 starts at the public initial weights'
 commitment, recomputed from the spec (not read from the manifest), each C_W is the next
 C_W0, the last is the run's final model; one C_D, one institution, one spec; indices
-0 .. T/K - 1, each present exactly once.
+0 .. T/K - 1, each present exactly once (a missing one is named); and the manifest says
+what the proofs do (its checkpoints, each entry's commitments and epochs, the run_id).
 """
 
 from __future__ import annotations
@@ -222,6 +224,12 @@ def prove_run(plan: RunPlan, out: str | os.PathLike, executor=None, keys: Option
     out = Path(out)
     if out.exists() and not (out / MANIFEST).is_file():
         check_output_dir(out)
+    if (out / MANIFEST).is_file():
+        # Resuming: only into a directory of this very run (its segments would be replaced otherwise).
+        found = load_manifest(out).get("run_id")
+        if found != plan.run_id:
+            raise InputError(f"{str(out)!r} holds another run ({str(found)[:18]}..., not this run's "
+                             f"{plan.run_id[:18]}...); choose a new output directory")
     out.mkdir(parents=True, exist_ok=True)
     keys = keys if keys is not None else KeyStore()
     tick = progress or (lambda _s: None)
@@ -285,6 +293,22 @@ def load_manifest(out: str | os.PathLike) -> dict[str, Any]:
     return obj
 
 
+def _manifest_disagrees(entry: dict[str, Any], checkpoints: list, st: TrainingStatement, i: int,
+                        every: int) -> Optional[str]:
+    """What the manifest says of segment ``i`` that its proven statement does not (None: they agree)."""
+    if str(checkpoints[i]) != str(st.initial_weights_commitment):
+        return f"segment {i} starts from another commitment than the manifest's checkpoint {i}"
+    if str(checkpoints[i + 1]) != str(st.final_weights_commitment):
+        return f"segment {i} ends at another commitment than the manifest's checkpoint {i + 1}"
+    for key, value in (("initial_weights_commitment", st.initial_weights_commitment),
+                       ("final_weights_commitment", st.final_weights_commitment)):
+        if str(entry.get(key)) != str(value):
+            return f"segment {i}'s {key} in the manifest is not its proof's"
+    if entry.get("epochs") != [i * every, (i + 1) * every]:
+        return f"segment {i}'s epochs in the manifest are not {i * every} to {(i + 1) * every}"
+    return None
+
+
 def verify_run(out: str | os.PathLike, keys: Optional[KeyStore] = None, vk=None) -> RunReport:
     """Check every segment of a run directory and that they chain (see the module docstring).
 
@@ -302,12 +326,30 @@ def verify_run(out: str | os.PathLike, keys: Optional[KeyStore] = None, vk=None)
     c_d = field_int(manifest.get("dataset_commitment"), "the manifest's dataset_commitment")
     expected_claim = TrainingClaim(segment_spec(spec, every))
     kind = model_module(spec.model)
+    if spec.start != "public":
+        return RunReport(False, count, "the manifest's spec does not start from the public initial weights, as "
+                                       "every checkpointed run does")
     start = weights_commitment([int(v) for v in kind.initial_weights(spec)], 0)
     listed = manifest.get("segments")
     if not isinstance(listed, list):
         raise FormatError("the manifest's segments must be a list")
+    checkpoints = manifest.get("checkpoints")
+    if not isinstance(checkpoints, list) or len(checkpoints) != count + 1:
+        return RunReport(False, count, f"the manifest must list {count + 1} checkpoint commitments for "
+                                       f"{count} segments")
+    if manifest.get("segments_total") != count:
+        return RunReport(False, count, f"the manifest gives {manifest.get('segments_total')!r} segments in all, "
+                                       f"its spec {count}")
+    indices = [entry.get("index") if isinstance(entry, dict) else None for entry in listed]
+    missing = [i for i in range(count) if i not in indices]
+    if missing:
+        return RunReport(False, count, f"segment {missing[0]} is missing: the manifest lists {len(listed)} "
+                                       f"proven segments of {count}")
     if len(listed) != count:
-        return RunReport(False, count, f"the run has {len(listed)} proven segments of {count}")
+        extra = next(i for n, i in enumerate(indices) if i in indices[:n] or i not in range(count))
+        if extra in range(count):
+            return RunReport(False, count, f"segment {extra} is listed twice in the manifest")
+        return RunReport(False, count, f"the manifest lists an entry ({extra!r}) that is no segment of the run")
     previous_cw = start
     details = []
     for i in range(count):
@@ -328,14 +370,20 @@ def verify_run(out: str | os.PathLike, keys: Optional[KeyStore] = None, vk=None)
         if st.initial_weights_commitment != previous_cw:
             where = "the public initial weights" if i == 0 else f"segment {i - 1}'s final model"
             return RunReport(False, count, f"segment {i} does not start from {where} (the chain is broken)")
+        problem = _manifest_disagrees(entry, checkpoints, st, i, every)
+        if problem is not None:
+            return RunReport(False, count, problem)
         key = trusted_key(st, keys, vk)
         if not verify_statement(st, bundle.proof, key):
             return RunReport(False, count, f"segment {i}'s proof does not verify")
         details.append({"index": i, "C_W0": str(st.initial_weights_commitment),
                         "C_W": str(st.final_weights_commitment), "key": key.source})
         previous_cw = st.final_weights_commitment
-    if str(previous_cw) != str(manifest.get("checkpoints", [None])[-1]):
+    if str(previous_cw) != str(checkpoints[-1]):
         return RunReport(False, count, "the last segment's model is not the run's final model")
+    if manifest.get("run_id") != run_id(institution, c_d, spec, every, previous_cw):
+        return RunReport(False, count, "the manifest's run_id is not this run's (institution, C_D, spec, K and "
+                                       "final C_W)")
     whole = TrainingStatement(TrainingClaim(spec), institution, c_d, start, previous_cw,
                               excluded=bundle.statement.excluded if count else None)
     return RunReport(True, count, None, whole, details)
