@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -260,10 +259,9 @@ def prove_run(plan: RunPlan, out: str | os.PathLike, executor=None, keys: Option
 
 
 def _save_bundle(bundle: ProofBundle, path: Path) -> None:
-    # A partial result never replaces a good one: bundles are written whole, then renamed.
-    if path.exists():
-        shutil.rmtree(path)
-    bundle.save(path)
+    # A partial result never replaces a good one: the bundle is written whole beside the old
+    # directory (a segment that no longer matches the plan) and only then takes its place.
+    bundle.save(path, overwrite=True)
 
 
 # -- verifying ----------------------------------------------------------------------------
