@@ -74,6 +74,22 @@ def test_public_inputs_are_the_aggregator_the_previous_model_the_locals_then_the
     assert other.spec.digest() != st.spec.digest() and compile(other.spec).hash != compile(st.spec).hash
 
 
+def test_a_statement_file_showing_other_derived_fields_is_refused():
+    """What a reader sees is bound: an edited description, public input list or claims is refused."""
+    from zkanchor.errors import FormatError
+    from zkanchor.statements import AggregationStatement
+
+    st = statement_for(opening())
+    text = st.to_json()
+    assert AggregationStatement.from_json(json.loads(json.dumps(text))) == st
+    for field, value in (("description", text["description"].replace("3", "30")),
+                         ("public_inputs", text["public_inputs"][:-1] + ["1"]),
+                         ("claims", {"accuracy": "1.0"})):
+        edited = dict(text, **{field: value})
+        with pytest.raises(FormatError, match=f"{field} do(es)? not match its fields"):
+            AggregationStatement.from_json(edited)
+
+
 @pytest.mark.slow
 def test_the_honest_aggregate_proves_and_binds_every_public_input():
     op = opening()

@@ -39,7 +39,7 @@ from ..poseidon import domains
 from ..poseidon.domains import tag
 from ..poseidon.hash import hash_chain
 from ..r1cs.builder import ConstraintSystem
-from .base import Statement, StatementSpec, field_int, require_mapping
+from .base import Statement, StatementSpec, check_derived_fields, field_int, require_mapping
 
 KIND = "aggregation"
 VERSION = 2
@@ -207,9 +207,7 @@ class AggregationStatement(Statement):
             if isinstance(exc, FormatError):
                 raise
             raise FormatError(f"the {what} is not valid: {exc}") from None
-        listed = s.get("public_inputs")
-        if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
-            raise FormatError(f"the {what}'s public_inputs do not match its fields")
+        check_derived_fields(s, statement, what)
         return statement
 
 

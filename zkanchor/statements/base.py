@@ -247,3 +247,23 @@ def require_mapping(obj: object, what: str) -> Mapping[str, Any]:
     if not isinstance(obj, dict):
         raise FormatError(f"the {what} must be a JSON object")
     return obj
+
+
+def check_derived_fields(s: Mapping[str, Any], statement: "Statement", what: str) -> None:
+    """Refuse a statement file whose derived fields disagree with its bound ones.
+
+    ``public_inputs``, ``claims`` and ``description`` are written for readers and tools;
+    a file that shows other ones than its bound fields give would make a proof appear to
+    mean more than it proves, so it is refused (FormatError) rather than believed.
+    """
+    from ..errors import FormatError
+
+    listed = s.get("public_inputs")
+    if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
+        raise FormatError(f"the {what}'s public_inputs do not match its fields")
+    if "claims" in s:
+        claims = getattr(statement, "claims", None)  # only some kinds state claims
+        if claims is None or s["claims"] != claims():
+            raise FormatError(f"the {what}'s claims do not match its fields")
+    if "description" in s and s["description"] != statement.describe():
+        raise FormatError(f"the {what}'s description does not match its fields")

@@ -54,7 +54,7 @@ from ..poseidon.domains import tag
 from ..poseidon.hash import hash_chain
 from ..r1cs.builder import ConstraintSystem
 from ..r1cs.lc import LC
-from .base import Statement, StatementSpec, field_int, require_mapping
+from .base import Statement, StatementSpec, check_derived_fields, field_int, require_mapping
 
 STATEMENT_VERSION = 2
 KIND = "training"
@@ -517,14 +517,7 @@ class TrainingStatement(Statement):
             raise
         except InputError as exc:
             raise FormatError(f"the {what} is not valid: {exc}") from None
-        listed = s.get("public_inputs")
-        if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
-            raise FormatError(f"the {what}'s public_inputs do not match its fields")
-        # claims and description are derived for readers; a file that shows other ones is refused.
-        if "claims" in s and s["claims"] != statement.claims():
-            raise FormatError(f"the {what}'s claims do not match its fields")
-        if "description" in s and s["description"] != statement.describe():
-            raise FormatError(f"the {what}'s description does not match its fields")
+        check_derived_fields(s, statement, what)
         return statement
 
 

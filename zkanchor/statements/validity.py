@@ -46,7 +46,7 @@ from ..poseidon.domains import tag
 from ..poseidon.hash import hash_chain
 from ..r1cs.builder import ConstraintSystem
 from ..r1cs.lc import LC
-from .base import Statement, StatementSpec, field_int, require_mapping
+from .base import Statement, StatementSpec, check_derived_fields, field_int, require_mapping
 
 KIND = "validity"
 VERSION = 1
@@ -356,12 +356,7 @@ class ValidityStatement(Statement):
             if isinstance(exc, FormatError):
                 raise
             raise FormatError(f"the {what} is not valid: {exc}") from None
-        listed = s.get("public_inputs")
-        if listed is not None and [str(v) for v in listed] != [str(v) for v in statement.public_inputs()]:
-            raise FormatError(f"the {what}'s public_inputs do not match its fields")
-        # The description is derived for readers; a file that shows another one is refused.
-        if "description" in s and s["description"] != statement.describe():
-            raise FormatError(f"the {what}'s description does not match its fields")
+        check_derived_fields(s, statement, what)
         return statement
 
 
