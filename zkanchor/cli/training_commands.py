@@ -414,9 +414,10 @@ def _prove_segments(args, out: Path, spec, dataset, salt, model, institution) ->
     from ..proofs import KeyStore
     from ..proofs.estimate import estimate
     from ..statements import compile
-    from ..training.checkpoints import plan_run, prove_run
+    from ..training.checkpoints import check_run_dir, plan_run, prove_run
 
     plan = plan_run(spec, dataset, salt, model, institution, args.checkpoint_every)
+    check_run_dir(plan, out)  # before the estimate: a refusal is the only line printed
     keys = KeyStore(keydirs=args.keys)
     circuit = compile(plan.segments[0].statement.spec)
     cost = estimate(circuit.constraints)

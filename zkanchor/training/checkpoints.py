@@ -210,6 +210,20 @@ def _entry(segment: Segment, bundle: ProofBundle, worker: str) -> dict[str, Any]
             "peak_memory_bytes": bundle.info.get("peak_memory_bytes"), "worker": worker}
 
 
+def check_run_dir(plan: RunPlan, out: str | os.PathLike) -> None:
+    """Refuse, before any work, an output directory ``plan`` may not write: one that exists
+    without a manifest, or that holds another run (its segments would be replaced).  A
+    directory of this very run is fine: proving resumes into it."""
+    out = Path(out)
+    if not (out / MANIFEST).is_file():
+        check_output_dir(out)
+        return
+    found = load_manifest(out).get("run_id")
+    if found != plan.run_id:
+        raise InputError(f"{str(out)!r} holds another run ({str(found)[:18]}..., not this run's "
+                         f"{plan.run_id[:18]}...); choose a new output directory")
+
+
 def prove_run(plan: RunPlan, out: str | os.PathLike, executor=None, keys: Optional[KeyStore] = None,
               on_segment: Optional[Callable[[Segment, ProofBundle, dict], None]] = None,
               progress: Optional[Callable[[str], None]] = None, retries: int = 1) -> dict[str, Any]:
@@ -221,14 +235,7 @@ def prove_run(plan: RunPlan, out: str | os.PathLike, executor=None, keys: Option
     in ``keys``' cache, before any worker starts.
     """
     out = Path(out)
-    if out.exists() and not (out / MANIFEST).is_file():
-        check_output_dir(out)
-    if (out / MANIFEST).is_file():
-        # Resuming: only into a directory of this very run (its segments would be replaced otherwise).
-        found = load_manifest(out).get("run_id")
-        if found != plan.run_id:
-            raise InputError(f"{str(out)!r} holds another run ({str(found)[:18]}..., not this run's "
-                             f"{plan.run_id[:18]}...); choose a new output directory")
+    check_run_dir(plan, out)
     out.mkdir(parents=True, exist_ok=True)
     keys = keys if keys is not None else KeyStore()
     tick = progress or (lambda _s: None)
