@@ -92,6 +92,7 @@ def test_ceremony_keys_verify_with_snarkjs_and_on_chain(keydir, circuit, tmp_pat
     _check_everywhere(*_prove(keydir / "keys", circuit[1], tmp_path), node=True)
 
 
+@pytest.mark.slow
 def test_verify_every_file_and_the_keydir(keydir, circuit, capsys):
     d = keydir
     r1cs = circuit[0]

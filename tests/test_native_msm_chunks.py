@@ -181,6 +181,7 @@ def test_bad_point_in_a_later_chunk(group, monkeypatch):
 
 # ---- the default chunk size, on inputs several chunks long ---------------------------------
 
+@pytest.mark.slow  # several default chunks (1-5 s a case); the small-chunk cases above cross every boundary
 @pytest.mark.parametrize("group,n", [(1, 180_000), (2, 100_000)])
 def test_default_chunks_known_logs(group, n, glv):
     """At 2 threads a chunk holds ~8 * 10^4 G1 or ~4 * 10^4 G2 full-size points (its

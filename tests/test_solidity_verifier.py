@@ -299,7 +299,7 @@ def tampered(snark: Snark) -> dict[str, tuple]:
 
 @pytest.mark.node
 @needs_node
-@pytest.mark.parametrize("n", [0, 1, 9])
+@pytest.mark.parametrize("n", [0, 1, pytest.param(9, marks=pytest.mark.slow)])
 def test_valid_snarkjs_proofs_verify(embedded, n):
     snark = embedded.snarks(n)
     assert len(snark.public) == n == snark.vk.n_public
@@ -340,6 +340,7 @@ def test_snarkjs_cannot_compile_a_zero_input_verifier(snarks):
         compile_source(snarks(0).snarkjs_source, "Groth16Verifier")
 
 
+@pytest.mark.slow  # compiles the 9-input verifiers
 @pytest.mark.node
 @needs_node
 def test_wrong_input_count_is_refused_by_the_abi_encoder(embedded):
@@ -353,6 +354,7 @@ def test_wrong_input_count_is_refused_by_the_abi_encoder(embedded):
         contract.functions.verifyProof(a, [b[0]], c, inputs)
 
 
+@pytest.mark.slow  # compiles the 9-input verifiers
 @pytest.mark.node
 @needs_node
 def test_abi_is_snarkjs_compatible(embedded):
@@ -381,7 +383,8 @@ def _intrinsic_gas(contract, args) -> int:
 
 @pytest.mark.node
 @needs_node
-@pytest.mark.parametrize("n", [1, pytest.param(9, marks=pytest.mark.slow)])
+@pytest.mark.slow  # compiles both verifiers twice (legacy and via-IR) per n
+@pytest.mark.parametrize("n", [1, 9])
 def test_gas_is_at_most_snarkjs_and_near_the_precompile_floor(embedded, n):
     args = embedded.snarks(n).args
     floor = 181_000 + 6_150 * n
