@@ -96,6 +96,7 @@ def test_coordinator_rewrite_with_the_kept_hashes_is_refused_naming_the_record(h
     _one_sentence_failure(capsys, "'alice'", "not the record its hash")
 
 
+@pytest.mark.slow
 def test_coordinator_rewrite_with_honest_hashes_leaves_the_contributors_out(honest, tmp_path, capsys):
     # Records whose hashes are their own pass the chain checks, but the hashes the
     # contributors kept are nowhere in it: each of them finds out.
@@ -116,6 +117,7 @@ def test_coordinator_rewrite_with_honest_hashes_leaves_the_contributors_out(hone
     assert out["valid"] and out["hashes"][:3] == [kept[n] for n in HONEST]
 
 
+@pytest.mark.slow
 def test_honest_record_grafted_onto_the_coordinators_chain_does_not_chain(honest):
     # Alice's record is kept verbatim (so her hash is there), but bob's and carol's are the
     # coordinator's, made from his own accumulator: their points are not alice's times a
@@ -129,6 +131,7 @@ def test_honest_record_grafted_onto_the_coordinators_chain_does_not_chain(honest
         pot.verify_phase1(forged)
 
 
+@pytest.mark.slow
 def test_points_of_a_record_rewritten_in_place_are_refused(honest):
     # Change bob's heads (to the coordinator's) without re-hashing, then with re-hashing.
     state, _ = honest
@@ -209,6 +212,7 @@ def test_phase2_record_grafted_onto_the_coordinators_key_does_not_chain(phase2_r
         phase2.verify_phase2(forged, initial)
 
 
+@pytest.mark.slow
 def test_phase2_delta_in_g2_must_chain_too(phase2_run):
     # The last record's delta*G2 is not the one its proof scales to (re-hashed, so only the pairing sees it).
     _, _, initial, state, _ = phase2_run
@@ -253,6 +257,7 @@ def test_ptau_whose_points_were_replaced_is_refused_at_import(tmp_path, capsys):
     _one_sentence_failure(capsys, "contribution 1 ('snarkjs-member')")
 
 
+@pytest.mark.slow
 def test_transcript_root_swapped_for_the_coordinators_is_refused_against_the_ptau(tmp_path, capsys):
     raw = _ptau_bytes(POWER)
     (tmp_path / "public.ptau").write_bytes(raw)

@@ -123,6 +123,7 @@ def test_verify_every_file_and_the_keydir(keydir, circuit, capsys):
     assert transcript["circuit_hash"] == setup["circuit_hash"]
 
 
+@pytest.mark.slow
 def test_verify_failures_exit_1_with_one_sentence(keydir, circuit, capsys):
     d = keydir
     # pot1 does not extend pot2.
@@ -194,6 +195,7 @@ def test_ceremony_from_a_snarkjs_ptau(circuit, tmp_path):
     _check_everywhere(*_prove(tmp_path / "keys", wtns, tmp_path / "out"), node=True)
 
 
+@pytest.mark.slow
 @needs_node
 @pytest.mark.node
 def test_damaged_ptau_files_are_rejected(tmp_path, capsys):

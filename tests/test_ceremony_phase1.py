@@ -84,6 +84,7 @@ def test_dropped_power_is_caught(chain):
         pot.verify_phase1(_forge(chain[-1], dropped))
 
 
+@pytest.mark.slow
 def test_shifted_powers_are_caught(chain):
     # Dropping one power and repeating the last keeps the count right but breaks the sequence.
     acc = chain[-1].accumulator
@@ -92,6 +93,7 @@ def test_shifted_powers_are_caught(chain):
         pot.verify_phase1(_forge(chain[-1], shifted))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("field", ["tau_g1", "alpha_tau_g1", "beta_tau_g1"])
 def test_reused_g1_power_is_caught(chain, field):
     acc = chain[-1].accumulator
@@ -101,6 +103,7 @@ def test_reused_g1_power_is_caught(chain, field):
         pot.verify_phase1(_forge(chain[-1], replace(acc, **{field: tuple(pts)})))
 
 
+@pytest.mark.slow
 def test_reused_g2_power_is_caught(chain):
     acc = chain[-1].accumulator
     pts = list(acc.tau_g2)
@@ -109,6 +112,7 @@ def test_reused_g2_power_is_caught(chain):
         pot.verify_phase1(_forge(chain[-1], replace(acc, tau_g2=tuple(pts))))
 
 
+@pytest.mark.slow
 def test_points_changed_after_last_contribution_are_caught(chain):
     # Consistent powers of another tau (the coordinator's own rescaling): only the records can tell.
     acc = pot.rescale(chain[-1].accumulator, 2, 3, 5)
@@ -122,6 +126,7 @@ def test_points_changed_after_last_contribution_are_caught(chain):
         pot.verify_phase1(tampered)
 
 
+@pytest.mark.slow
 def test_beta_mismatch_between_groups_is_caught(chain):
     acc = chain[-1].accumulator
     bad = replace(acc, beta_g2=g2.mul(acc.beta_g2, 2))
@@ -140,6 +145,7 @@ def test_contribution_from_another_accumulator_does_not_chain(chain):
         pot.verify_phase1(hijacked)
 
 
+@pytest.mark.slow
 def test_forged_previous_hash_is_caught_by_the_proofs(chain):
     # The record claims to chain from chain[1], but its points were made from a fork.
     fork = pot.contribute(pot.start(POWER), "mallory-fork")
@@ -165,6 +171,7 @@ def test_rewritten_history_is_caught(chain):
         pot.verify_phase1(rewritten, previous=chain[1])
 
 
+@pytest.mark.slow
 def test_wrong_beacon_is_caught(chain):
     # Made with one beacon value but claiming another.
     made = pot.apply_beacon(chain[3], "1234", 2)

@@ -128,6 +128,7 @@ def test_file_round_trips(ceremony, tmp_path):
         prep_mod.load_prepared(tmp_path / "key.zkc")
 
 
+@pytest.mark.slow
 def test_prepared_file_verifies_and_catches_a_bad_lagrange_point(ceremony):
     p1, prepared, _ = ceremony
     prep_mod.verify_prepared(prepared, p1)
@@ -164,6 +165,7 @@ def test_l_and_h_not_divided_by_delta_are_caught(ceremony):
         phase2.verify_phase2(bad, stages[0])
 
 
+@pytest.mark.slow
 def test_phase2_contribution_that_does_not_chain_is_caught(ceremony):
     _, _, stages = ceremony
     fork = phase2.contribute(stages[1], "mallory")  # made from stage 1, not stage 2

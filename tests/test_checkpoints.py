@@ -221,6 +221,7 @@ def test_segment_of_another_dataset_is_refused(base, copy, capsys):
     refused(capsys, copy, 1, "another dataset")
 
 
+@pytest.mark.slow
 def test_segment_of_another_learning_rate_is_refused(base, copy, capsys):
     foreign_segment(base / "ds", base / "model_lr", 1, copy / "segment-001")
     refused(capsys, copy, 1, "another spec")
@@ -254,9 +255,9 @@ def _edit_start(manifest):
 @pytest.mark.parametrize("edit, index", [
     (_edit_checkpoint(0), 0),  # the start's commitment
     (_edit_checkpoint(2), 1),  # a checkpoint in the middle: segment 1's end (and segment 2's start)
-    (_edit_entry(2, "initial_weights_commitment"), 2),
-    (_edit_entry(3, "final_weights_commitment"), 3),
-    (_edit_epochs(2), 2),
+    pytest.param(_edit_entry(2, "initial_weights_commitment"), 2, marks=pytest.mark.slow),
+    pytest.param(_edit_entry(3, "final_weights_commitment"), 3, marks=pytest.mark.slow),
+    pytest.param(_edit_epochs(2), 2, marks=pytest.mark.slow),
 ], ids=["start-commitment", "checkpoint-2", "entry-2-start", "entry-3-end", "entry-2-epochs"])
 def test_edited_manifest_commitment_is_refused(copy, capsys, edit, index):
     manifest = manifest_of(copy)
@@ -346,6 +347,7 @@ def test_interrupted_run_resumes_proving_only_the_missing_segments(base, tmp_pat
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_failed_save_leaves_no_half_written_segment(base, tmp_path, monkeypatch):
     out = tmp_path / "run"
     plan = plan_of(base / "ds", base / "model")
@@ -370,6 +372,7 @@ def test_failed_save_leaves_no_half_written_segment(base, tmp_path, monkeypatch)
     assert verify_run(out).valid and leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_cli_resumes_into_the_same_directory(base, copy, capsys):
     # An interruption after two segments: the last two directories and manifest entries are gone.
     for i in (2, 3):
