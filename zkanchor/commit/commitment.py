@@ -138,11 +138,16 @@ def shape_digest(n: int, d: int, frac_bits: int, value_bits: int, schema: int) -
     return hash_chain([SHAPE_VERSION, n, d, frac_bits, value_bits, schema], tag(domains.DATASET_SHAPE))
 
 
+def shape_rest(dataset: Dataset) -> list[int]:
+    """The shape of ``dataset`` but n: d, frac_bits, value_bits and the schema digest (what a
+    circuit over opaque leaves takes privately, n being its public record count)."""
+    return [dataset.d, dataset.frac_bits, dataset.value_bits,
+            schema_digest(dataset.feature_names, dataset.target_name, dataset.has_flags, dataset.preprocessing)]
+
+
 def dataset_shape_digest(dataset: Dataset) -> int:
     """:func:`shape_digest` of ``dataset``."""
-    return shape_digest(dataset.n, dataset.d, dataset.frac_bits, dataset.value_bits,
-                        schema_digest(dataset.feature_names, dataset.target_name, dataset.has_flags,
-                                      dataset.preprocessing))
+    return shape_digest(dataset.n, *shape_rest(dataset))
 
 
 def commitment_of_root(root: int, shape: int, owner: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zkanchor.commit.commitment import leaf_tag, tombstone, values_per_element
+from zkanchor.commit.commitment import SHAPE_VERSION, leaf_tag, tombstone, values_per_element
 from zkanchor.errors import InputError
 from zkanchor.gadgets.bits import signed_range_check
 from zkanchor.gadgets.field import name_of
@@ -74,6 +74,21 @@ def dataset_commitment(cs: ConstraintSystem, features: Term, targets: Term, salt
         leaves = leaves + cs.mul(erased, tombstone() - leaves, name_of(name, "tombstone"))
     root = merkle_root(cs, leaves, name_of(name, "tree"))
     return poseidon(cs, [root, shape_digest, owner], tag(domains.DATASET), name_of(name, "commitment"))
+
+
+def opaque_shape(cs: ConstraintSystem, n: int) -> LC:
+    """The shape digest of a dataset of ``n`` records whose other shape fields are private
+    wires (``shape_rest``: d, frac_bits, value_bits, schema digest, see
+    :func:`zkanchor.commit.commitment.shape_rest`).  A circuit over opaque leaves binds the
+    record count it states, and C_D binds the rest without the circuit knowing it."""
+    rest = cs.private("shape_rest", shape=(4,))
+    return hash_chain(cs, [SHAPE_VERSION, n, *(rest[i] for i in range(4))], tag(domains.DATASET_SHAPE), "shape")
+
+
+def commitment_of_leaves(cs: ConstraintSystem, leaves: Term, shape: Term, owner: Term, name: str) -> LC:
+    """C = Poseidon([Merkle root of ``leaves``, shape, owner]) under the dataset tag (hash named ``name``)."""
+    root = merkle_root(cs, as_lc(leaves), name_of(name, "tree"))
+    return poseidon(cs, [root, shape, owner], tag(domains.DATASET), name)
 
 
 def commitment_constraints(n: int, d: int, value_bits: int) -> int:

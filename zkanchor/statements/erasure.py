@@ -39,15 +39,10 @@ import numpy as np
 
 from ..addresses import format_address, parse_address
 from ..bn254.constants import R
-from ..commit.commitment import (
-    SHAPE_VERSION, commitment_of_root, dataset_leaves, dataset_shape_digest, schema_digest, tombstone,
-)
+from ..commit.commitment import commitment_of_root, dataset_leaves, dataset_shape_digest, shape_rest, tombstone
 from ..commit.dataset import Dataset
 from ..errors import FormatError, InputError
-from ..gadgets.field import name_of
-from ..gadgets.merkle import merkle_root
-from ..gadgets.poseidon import hash_chain as hash_chain_gadget
-from ..gadgets.poseidon import poseidon
+from ..gadgets.commitment import commitment_of_leaves, opaque_shape
 from ..merkle import merkle_root as merkle_root_of
 from ..poseidon import domains
 from ..poseidon.domains import tag
@@ -87,10 +82,7 @@ class ErasureClaim(StatementSpec):
         n, k = self.n, self.requests
         pub = {name: cs.public(name) for name in self.public_names()}
         leaves = cs.private("leaves", shape=(n,))
-        # Everything of the shape but n: d, frac_bits, value_bits, schema digest.
-        shape_rest = cs.private("shape_rest", shape=(4,))
-        shape = hash_chain_gadget(cs, [SHAPE_VERSION, n, *(shape_rest[i] for i in range(4))],
-                                  tag(domains.DATASET_SHAPE), "shape")
+        shape = opaque_shape(cs, n)
         select = cs.private("select", shape=(k, n))
         cs.assert_bool(select, "select.bool")
         cs.assert_equal(select.sum(axis=1), 1, "select.one")  # each request names exactly one position
@@ -100,10 +92,8 @@ class ErasureClaim(StatementSpec):
         for j in range(k):
             cs.assert_equal(requested[j], pub[f"L_{j}"], f"L_{j}")
         new_leaves = leaves + cs.mul(hit, tombstone() - leaves, "tombstone")
-        dataset_tag = tag(domains.DATASET)
         for which, block in (("C_D", leaves), ("C_D_new", new_leaves)):
-            root = merkle_root(cs, block, name_of(which, "tree"))
-            cs.assert_equal(poseidon(cs, [root, shape, pub["institution"]], dataset_tag, which), pub[which], which)
+            cs.assert_equal(commitment_of_leaves(cs, block, shape, pub["institution"], which), pub[which], which)
 
     def describe(self) -> str:
         return (f"erasure of {self.requests} requested record{'s' if self.requests != 1 else ''} "
@@ -177,10 +167,7 @@ class ErasureStatement(Statement):
         select = np.zeros((self.spec.requests, self.spec.n), dtype=np.int64)
         for j, i in enumerate(self.positions(opening)):
             select[j, i] = 1
-        d = opening.before
-        rest = [d.d, d.frac_bits, d.value_bits, schema_digest(d.feature_names, d.target_name, d.has_flags,
-                                                              d.preprocessing)]
-        return {"leaves": leaves, "shape_rest": np.array(rest, dtype=object), "select": select}
+        return {"leaves": leaves, "shape_rest": np.array(shape_rest(opening.before), dtype=object), "select": select}
 
     def check_opening(self, opening: ErasureOpening) -> None:
         if opening.before.n != self.spec.n:

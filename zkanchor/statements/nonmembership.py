@@ -43,14 +43,11 @@ import numpy as np
 from ..addresses import format_address, parse_address
 from ..bn254.constants import R
 from ..commit.commitment import (
-    SHAPE_VERSION, commit, commitment_of_root, dataset_leaves, dataset_shape_digest, schema_digest, tombstone,
+    commit, commitment_of_root, dataset_leaves, dataset_shape_digest, shape_rest, tombstone,
 )
 from ..commit.dataset import Dataset
 from ..errors import FormatError, InputError
-from ..gadgets.field import name_of
-from ..gadgets.merkle import merkle_root
-from ..gadgets.poseidon import hash_chain as hash_chain_gadget
-from ..gadgets.poseidon import poseidon
+from ..gadgets.commitment import commitment_of_leaves, opaque_shape
 from ..merkle import merkle_root as merkle_root_of
 from ..poseidon import domains
 from ..poseidon.domains import tag
@@ -97,12 +94,8 @@ class NonMembershipClaim(StatementSpec):
         n, k = self.n, self.requests
         pub = {name: cs.public(name) for name in self.public_names()}
         leaves = cs.private("leaves", shape=(n,))
-        # Everything of the shape but n: d, frac_bits, value_bits, schema digest (as in the erasure circuit).
-        shape_rest = cs.private("shape_rest", shape=(4,))
-        shape = hash_chain_gadget(cs, [SHAPE_VERSION, n, *(shape_rest[i] for i in range(4))],
-                                  tag(domains.DATASET_SHAPE), "shape")
-        root = merkle_root(cs, leaves, name_of("C_D", "tree"))
-        cs.assert_equal(poseidon(cs, [root, shape, pub["institution"]], tag(domains.DATASET), "C_D"), pub["C_D"], "C_D")
+        commitment = commitment_of_leaves(cs, leaves, opaque_shape(cs, n), pub["institution"], "C_D")
+        cs.assert_equal(commitment, pub["C_D"], "C_D")
         for j in range(k):
             named = pub[f"L_{j}"]
             # L_j != 0: the padding leaves beyond n (all 0) differ from it too.
@@ -172,9 +165,7 @@ class NonMembershipStatement(Statement):
         d = opening.dataset
         if d.n != self.spec.n:
             raise InputError(f"the dataset has {d.n} records, the non-membership spec {self.spec.n}")
-        rest = [d.d, d.frac_bits, d.value_bits, schema_digest(d.feature_names, d.target_name, d.has_flags,
-                                                              d.preprocessing)]
-        return {"leaves": dataset_leaves(d, opening.salt), "shape_rest": np.array(rest, dtype=object)}
+        return {"leaves": dataset_leaves(d, opening.salt), "shape_rest": np.array(shape_rest(d), dtype=object)}
 
     def check_opening(self, opening: NonMembershipOpening) -> None:
         d = opening.dataset
