@@ -609,10 +609,24 @@ def _segment(args: argparse.Namespace):
     return run_id_bytes(args.run_id), args.index, args.total
 
 
+def _proof_tx(args: argparse.Namespace, send, flag: str = "anchored"):
+    """The transaction ``send()`` makes, or None when the registry's verifier rejects its proof
+    (then the rejection is printed, ``{flag: false}`` with --json, and the command exits 1:
+    an invalid proof is an answer, not an error; every other refusal raises)."""
+    from ..anchor.errors import RegistryError
+
+    try:
+        return send()
+    except RegistryError as exc:
+        if exc.error != "ProofRejected":
+            raise
+        emit(args, {flag: False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+        return None
+
+
 def cmd_anchor_training(args: argparse.Namespace) -> int:
     """Anchor a training statement or checkpoint segment, verified or optimistic."""
     from ..anchor.encoding import MIN_PUBLIC_INPUTS, circuit_id_bytes, circuit_id_text, hex32, proof_hash
-    from ..anchor.errors import RegistryError
 
     proof, public = _load_proof(args)
     cid = circuit_id_bytes(args.circuit_id)
@@ -622,19 +636,19 @@ def cmd_anchor_training(args: argparse.Namespace) -> int:
     record, chain, registry = _open(args)
     _check_inputs_fit(record, args.circuit_id, public)
     sender = _account(chain, args.account)
-    try:
+
+    def send():
         if segment is not None and args.optimistic:
-            tx = registry.anchor_segment_optimistic(cid, *segment, public, proof=proof, sender=sender)
+            return registry.anchor_segment_optimistic(cid, *segment, public, proof=proof, sender=sender)
         elif segment is not None:
-            tx = registry.anchor_segment(cid, *segment, proof, public, sender=sender)
+            return registry.anchor_segment(cid, *segment, proof, public, sender=sender)
         elif args.optimistic:
-            tx = registry.anchor_optimistic(cid, public, proof=proof, sender=sender)
+            return registry.anchor_optimistic(cid, public, proof=proof, sender=sender)
         else:
-            tx = registry.anchor_training(cid, proof, public, sender=sender)
-    except RegistryError as exc:
-        if exc.error != "ProofRejected":
-            raise
-        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+            return registry.anchor_training(cid, proof, public, sender=sender)
+
+    tx = _proof_tx(args, send)
+    if tx is None:
         return EXIT_FALSE
     kind = "optimistic" if args.optimistic else "verified"
     result = {"anchored": True, "kind": kind, "statement_hash": tx.value, "institution": sender,
@@ -686,7 +700,6 @@ def cmd_open_run(args: argparse.Namespace) -> int:
 def cmd_anchor_aggregate(args: argparse.Namespace) -> int:
     """Anchor a federated aggregate."""
     from ..anchor.encoding import MIN_AGGREGATE_INPUTS, circuit_id_bytes, circuit_id_text, hex32
-    from ..anchor.errors import RegistryError
     from ..groth16.snarkjs_json import load_public
 
     proof, public = _load_proof(args)
@@ -704,12 +717,8 @@ def cmd_anchor_aggregate(args: argparse.Namespace) -> int:
     record, chain, registry = _open(args)
     _check_inputs_fit(record, args.circuit_id, public)
     sender = _account(chain, args.account)
-    try:
-        tx = registry.anchor_aggregate(cid, proof, public, members, sender=sender)
-    except RegistryError as exc:
-        if exc.error != "ProofRejected":
-            raise
-        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+    tx = _proof_tx(args, lambda: registry.anchor_aggregate(cid, proof, public, members, sender=sender))
+    if tx is None:
         return EXIT_FALSE
     from ..anchor.encoding import statement_hash
 
@@ -801,7 +810,6 @@ def _pending_for(registry, sender: str, commitment: int, leaves: list[int]) -> l
 def cmd_anchor_erasure(args: argparse.Namespace) -> int:
     """Answer erasure requests with an erasure proof."""
     from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32
-    from ..anchor.errors import RegistryError
 
     statement, proof, public = _bundle(args.proofdir, "erasure")
     cid = circuit_id_bytes(args.circuit_id)
@@ -813,12 +821,8 @@ def cmd_anchor_erasure(args: argparse.Namespace) -> int:
     sender = _account(chain, args.account)
     ids = args.request if args.request is not None else _pending_for(registry, sender, statement.before,
                                                                       list(statement.leaves))
-    try:
-        tx = registry.anchor_erasure(cid, proof, public, ids, sender=sender)
-    except RegistryError as exc:
-        if exc.error != "ProofRejected":
-            raise
-        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+    tx = _proof_tx(args, lambda: registry.anchor_erasure(cid, proof, public, ids, sender=sender))
+    if tx is None:
         return EXIT_FALSE
     result = {"anchored": True, "statement_hash": tx.value, "institution": sender, "circuit_id": circuit_id_text(cid),
               "dataset": hex32(statement.before), "new_dataset": hex32(statement.after), "request_ids": ids,
@@ -832,7 +836,6 @@ def cmd_anchor_erasure(args: argparse.Namespace) -> int:
 def cmd_refute_erasure(args: argparse.Namespace) -> int:
     """Refute erasure requests with a non-membership proof."""
     from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32
-    from ..anchor.errors import RegistryError
 
     statement, proof, public = _bundle(args.proofdir, "nonmembership")
     cid = circuit_id_bytes(args.circuit_id)
@@ -848,12 +851,8 @@ def cmd_refute_erasure(args: argparse.Namespace) -> int:
         if not ids:
             raise InputError(f"no pending erasure request to {sender} about dataset {hex32(statement.commitment)} "
                              "names a leaf of this proof: pass --request IDs")
-    try:
-        tx = registry.refute_erasure(cid, proof, public, ids, sender=sender)
-    except RegistryError as exc:
-        if exc.error != "ProofRejected":
-            raise
-        emit(args, {"refuted": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+    tx = _proof_tx(args, lambda: registry.refute_erasure(cid, proof, public, ids, sender=sender), "refuted")
+    if tx is None:
         return EXIT_FALSE
     result = {"refuted": True, "statement_hash": tx.value, "institution": sender, "circuit_id": circuit_id_text(cid),
               "dataset": hex32(statement.commitment), "leaves": [hex32(v) for v in statement.leaves],
@@ -866,19 +865,14 @@ def cmd_refute_erasure(args: argparse.Namespace) -> int:
 def cmd_anchor_validity(args: argparse.Namespace) -> int:
     """Anchor a validity claim."""
     from ..anchor.encoding import circuit_id_bytes, circuit_id_text, hex32
-    from ..anchor.errors import RegistryError
 
     statement, proof, public = _bundle(args.proofdir, "validity")
     cid = circuit_id_bytes(args.circuit_id)
     record, chain, registry = _open(args)
     _check_inputs_fit(record, args.circuit_id, public)
     sender = _account(chain, args.account)
-    try:
-        tx = registry.anchor_validity(cid, proof, public, sender=sender)
-    except RegistryError as exc:
-        if exc.error != "ProofRejected":
-            raise
-        emit(args, {"anchored": False, "error": exc.error, "reason": str(exc)}, f"REJECTED: {exc}")
+    tx = _proof_tx(args, lambda: registry.anchor_validity(cid, proof, public, sender=sender))
+    if tx is None:
         return EXIT_FALSE
     result = {"anchored": True, "statement_hash": tx.value, "institution": sender, "circuit_id": circuit_id_text(cid),
               "dataset": hex32(statement.dataset_commitment), "schema_digest": str(public[2]),
