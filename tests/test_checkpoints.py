@@ -47,13 +47,8 @@ REAL_PROVE_SEGMENT = checkpoints._prove_segment
 TIMING = ("seconds", "peak_memory_bytes", "worker")  # what may differ between two provings of one run
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    """Keys made here go to a temporary cache, never into the checkout."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("zkanchor-cache")
-        mp.setenv("ZKANCHOR_CACHE", str(path))
-        yield path
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 
 def call(*argv) -> int:

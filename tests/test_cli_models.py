@@ -30,12 +30,8 @@ NEW_COMMANDS = (("predict",), ("export",), ("check-opening",), ("cache", "list")
                 ("completion",))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("zkanchor-cache")
-        mp.setenv("ZKANCHOR_CACHE", str(path))
-        yield path
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 
 def run(capsys, *argv):

@@ -27,13 +27,8 @@ SCHEMA = {"min_records": 6, "bounds": {"age": [-2, 2], "blood_pressure": [-2, 2]
           "positive": 1, "min_positive": 2, "max_positive": 6, "key_column": "patient_id"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    """Keys made by these commands go to a temporary cache, never into the checkout."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("zkanchor-cache")
-        mp.setenv("ZKANCHOR_CACHE", str(path))
-        yield path
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 
 def run(capsys, *argv):

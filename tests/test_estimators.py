@@ -24,14 +24,8 @@ OWNER = 0x7E5F4552091A69125D5DFCB7B8C2659029395BDF  # eth-tester account 1
 OTHER = "0x2B5AD5c4795c026514f8317c7a215E218DcCD6cF"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    """Every key and circuit hash this module makes goes to a temporary cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("zkanchor-cache")
-        mp.setenv("ZKANCHOR_CACHE", str(path))
-        yield path
-
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 # -- scikit-learn's own checks -----------------------------------------------------------------
 

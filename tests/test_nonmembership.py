@@ -46,11 +46,8 @@ SALT = 0x5EED_ABCD
 BOGUS = 0x1234_5678_9ABC_DEF0  # no record's leaf: what a bogus request names
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ZKANCHOR_CACHE", str(tmp_path_factory.mktemp("zkanchor-cache")))
-        yield
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 
 def dataset(n: int = 8) -> Dataset:

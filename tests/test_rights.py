@@ -55,13 +55,8 @@ FLAGS = np.array([1, 3, 0, 1, 2, 1, 3, 0])  # purpose 0: rows 0, 1, 3, 5, 6 cons
 SALT = 0x1234567890ABCDEF  # fixed, so that every test sees the same commitments
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    """Every key this module makes goes to a temporary cache, never into the checkout."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("zkanchor-cache")
-        mp.setenv("ZKANCHOR_CACHE", str(path))
-        yield path
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 
 def dataset(flags: bool = True, kind: str = "logreg", seed: int = 5) -> Dataset:

@@ -45,13 +45,8 @@ OTHER = 0x2B5AD5C4795C026514F8317C7A215E218DCCD6CF  # eth-tester account 2
 # -- helpers (test_mlp and test_adversarial import them) -----------------------------------
 
 
-@pytest.fixture(scope="module", autouse=True)
-def key_cache(tmp_path_factory):
-    """Every key this module makes goes to a temporary cache, never into the checkout."""
-    with pytest.MonkeyPatch.context() as mp:
-        path = tmp_path_factory.mktemp("zkanchor-cache")
-        mp.setenv("ZKANCHOR_CACHE", str(path))
-        yield path
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 
 def quiet(fn, *args, **kwargs):
