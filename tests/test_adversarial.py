@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_training import (  # noqa: F401  (key_cache: autouse, every key goes to a temporary cache)
+from test_training import (
     INSTITUTION,
     OTHER,
     failing_constraints,
     forge,
     honest,
-    key_cache,
     make_dataset,
     quiet,
     solve,
@@ -53,6 +52,9 @@ from zkanchor.r1cs import ConstraintSystem, check
 from zkanchor.statements import Evaluation, ModelOpening, TrainingClaim, TrainingOpening, TrainingStatement, compile
 from zkanchor.statements.training import make_statement, optimality_gradient
 from zkanchor.training.api import prove_training, train_model, verify_training
+
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 F = 8
 A = "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf"  # == INSTITUTION, EIP-55

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_training import forge, hint_wires, key_cache, quiet, run_model, solve  # noqa: F401  (key_cache: autouse)
+from test_training import forge, hint_wires, quiet, run_model, solve
 
 from zkanchor.commit.commitment import commit, new_salt
 from zkanchor.commit.dataset import Dataset
@@ -24,6 +24,9 @@ from zkanchor.r1cs import check
 from zkanchor.statements import Evaluation, TrainingClaim, TrainingOpening
 from zkanchor.statements.training import evaluate, make_statement
 from zkanchor.training.api import prove_training, train_model, verify_training
+
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 F = 8
 V = 16  # value_bits, explicit so the tests do not depend on the kit's defaults

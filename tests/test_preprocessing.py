@@ -16,7 +16,7 @@ import struct
 
 import numpy as np
 import pytest
-from test_training import INSTITUTION, failing_constraints, key_cache, solve  # noqa: F401  (key_cache: autouse)
+from test_training import INSTITUTION, failing_constraints, solve
 
 from zkanchor.commit import (
     Dataset,
@@ -50,6 +50,9 @@ from zkanchor.statements import (
 )
 from zkanchor.statements.training import make_statement
 from zkanchor.training.api import train_model
+
+# Keys and circuit hashes this module makes go to a cache of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("key_cache")
 
 F = 8
 V = 14
